@@ -1,0 +1,3 @@
+from rolloutlint.cli import main
+
+main()
