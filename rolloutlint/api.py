@@ -1,0 +1,104 @@
+"""What the CLI and tests call: load a project, index it, lint it.
+
+Named paths limit what is reported, never what is known: the index covers the whole project root.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rolloutlint.config import Config, find_config, load_config
+from rolloutlint.discovery import find_root, walk
+from rolloutlint.engine import Context, Engine, count, selected_rule_ids
+from rolloutlint.findings import Finding
+from rolloutlint.index import ResourceIndex, build_index
+from rolloutlint.loader import SourceFile, load_file
+
+STDIN = "-"
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+    files: list[SourceFile]
+    index: ResourceIndex
+    report_files: set[Path] | None  # None: report on everything loaded
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    project: Project
+    summary: dict[str, int] = field(default_factory=dict)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_project(paths: Sequence[str], *, config_path: str | None = None, namespace: str | None = None,
+                 cwd: Path | None = None, stdin: bytes | None = None, whole_root: bool = True) -> Project:
+    """Discover and load files. `whole_root`: also load the rest of the project root for the index."""
+    cwd = (cwd or Path.cwd()).resolve()
+    named = [p for p in paths if p != STDIN] or ([] if STDIN in paths else ["."])
+    named_paths = [(cwd / p).resolve() if not os.path.isabs(p) else Path(p).resolve() for p in named]
+    for p in named_paths:
+        if not p.exists():
+            from rolloutlint.config import ConfigError
+
+            raise ConfigError(f"path does not exist: {display_path(p, cwd)}")
+    root = find_root(named_paths, cwd)
+    cfg_file = Path(config_path).resolve() if config_path else find_config(root)
+    config = load_config(cfg_file)
+    if namespace:
+        config.namespace = namespace
+
+    report: set[Path] = set()
+    for p in named_paths:
+        if p.is_dir():
+            report.update(walk(p, root, config.exclude))
+        else:
+            report.add(p)  # an explicitly named file is linted even when excluded or oddly named
+    load_set = set(report)
+    if whole_root:
+        load_set.update(walk(root, root, config.exclude))
+    files = [load_file(p, display_path(p, cwd)) for p in sorted(load_set)]
+    if STDIN in paths:
+        data = stdin if stdin is not None else sys.stdin.buffer.read()
+        stdin_path = cwd / "<stdin>"
+        files.append(load_file(stdin_path, "<stdin>", data=data))
+        report.add(stdin_path)
+    index = build_index(files, root, config.namespace, config.external)
+    return Project(root=root, config=config, files=files, index=index, report_files=report)
+
+
+def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
+                 debug: bool = False) -> LintResult:
+    rule_ids = selected_rule_ids(project.config, select, ignore)
+    ctx = Context(index=project.index, config=project.config, files=project.files)
+    findings = Engine(ctx, rule_ids, debug=debug).run(project.report_files)
+    from rolloutlint.suppress import apply_suppressions
+
+    findings = apply_suppressions(findings, project, rule_ids)
+    reported = [f for f in project.files if project.report_files is None or f.path in project.report_files]
+    docs = sum(len(f.documents) for f in reported)
+    resources = sum(1 for r in project.index.resources if project.report_files is None or r.file.path in project.report_files)
+    summary = {"files": len(reported), "documents": docs, "resources": resources, **count(findings)}
+    return LintResult(findings=findings, project=project, summary=summary)
+
+
+def lint_paths(paths: Sequence[str], **kwargs: object) -> LintResult:
+    """Convenience for tests and library users: load and lint in one call."""
+    load_keys = {"config_path", "namespace", "cwd", "stdin", "whole_root"}
+    load_kwargs = {k: v for k, v in kwargs.items() if k in load_keys}
+    lint_kwargs = {k: v for k, v in kwargs.items() if k not in load_keys}
+    project = load_project(paths, **load_kwargs)  # type: ignore[arg-type]
+    return lint_project(project, **lint_kwargs)  # type: ignore[arg-type]

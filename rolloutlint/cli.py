@@ -1,0 +1,183 @@
+"""Command line: turns flags into calls to `api`; subcommands other than `lint` are imported lazily.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from typing import Any
+
+import click
+
+from rolloutlint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+# name -> "module:attribute"; modules are imported only when their command runs (or for --help).
+LAZY_COMMANDS: dict[str, str] = {
+    "lint": "rolloutlint.cli:lint",
+    "rules": "rolloutlint.commands.rules_cmd:rules",
+    "explain": "rolloutlint.commands.rules_cmd:explain",
+    "simulate": "rolloutlint.commands.simulate_cmd:simulate",
+    "analysis": "rolloutlint.commands.analysis_cmd:analysis",
+    "cmp": "rolloutlint.commands.cmp_cmd:cmp",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, target in LAZY_COMMANDS.items() if _importable(target))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(name)
+        if target is None or not _importable(target):
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+def _importable(target: str) -> bool:
+    module = target.split(":")[0]
+    return module == __name__ or importlib.util.find_spec(module) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="rolloutlint")
+def cli() -> None:
+    """Lint Argo Rollouts + Istio + Argo CD manifests and dry-run what the controller will do."""
+
+
+class InternalError(Exception):
+    pass
+
+
+def run_guarded(debug: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Config errors exit 2 with their message; anything unexpected exits 3 without a traceback."""
+    from rolloutlint.config import ConfigError
+
+    try:
+        return fn(*args, **kwargs)
+    except ConfigError as exc:
+        click.echo(f"rolloutlint: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"rolloutlint: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+FORMATS = ["text", "json", "sarif", "github", "auto"]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--format", "-f", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Output format; repeat with --output to write several.")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Write the matching --format here instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: error).")
+@click.option("--namespace", "-n", default=None, help="Namespace for resources that declare none.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Configuration file (default: .rolloutlint.yaml at the project root).")
+@click.option("--select", multiple=True, help="Only these rules (ids, names or id prefixes).")
+@click.option("--ignore", multiple=True, help="Skip these rules (ids, names or id prefixes).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@click.option("--show-suppressed", is_flag=True, help="Also show findings silenced by suppressions.")
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False), default=None,
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
+              help="Record the current findings as the baseline and exit 0.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Show the fixes as a unified diff; write nothing.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str | None,
+         namespace: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+         color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
+         unsafe_fixes: bool, diff: bool, debug: bool) -> None:
+    """Lint files, directories (recursively) or `-` (stdin)."""
+    code = run_guarded(debug, _lint, paths, formats, outputs, fail_on, namespace, config_path, select, ignore,
+                       color, show_suppressed, baseline, write_baseline, fix, unsafe_fixes, diff, debug)
+    sys.exit(code)
+
+
+def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str | None,
+          namespace: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+          color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
+          unsafe_fixes: bool, diff: bool, debug: bool) -> int:
+    from rolloutlint import api
+    from rolloutlint.config import ConfigError
+    from rolloutlint.reporters import ReportOptions, get_reporter
+
+    if len(outputs) > max(len(formats), 1):
+        raise ConfigError("more --output than --format options")
+    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
+    if fix or diff:
+        from rolloutlint.fixer import run_fixes
+
+        project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
+                            debug=debug, echo=lambda s: click.echo(s, err=not diff))
+    result = api.lint_project(project, select=select, ignore=ignore, debug=debug)
+    findings = result.findings
+    baseline_path = baseline or project.config.baseline
+    if write_baseline:
+        from rolloutlint.baseline import write_baseline as _write
+
+        _write(write_baseline, findings)
+        click.echo(f"rolloutlint: wrote {len([f for f in findings if f.suppressed is None])} finding(s) to {write_baseline}", err=True)
+        return EXIT_CLEAN
+    if baseline_path:
+        from rolloutlint.baseline import filter_baseline
+
+        findings = filter_baseline(baseline_path, findings, project.root)
+        from rolloutlint.engine import count
+
+        result.summary.update(count(findings))
+    fmts = list(formats) or ["auto"]
+    for i, fmt in enumerate(fmts):
+        if fmt == "auto":
+            fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+        out = outputs[i] if i < len(outputs) else "-"
+        use_color = out == "-" and (color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed))
+        if out == "-":
+            click.echo(text, nl=False)
+        else:
+            _write_atomic(out, text)
+    threshold = fail_on or project.config.fail_on
+    return exit_code(findings, threshold)
+
+
+def exit_code(findings: list[Any], threshold: str) -> int:
+    if threshold == "never":
+        return EXIT_CLEAN
+    from rolloutlint.findings import Severity
+
+    level = Severity.parse(threshold)
+    return EXIT_FINDINGS if any(f.severity >= level and f.suppressed is None for f in findings) else EXIT_CLEAN
+
+
+def _write_atomic(path: str, text: str) -> None:
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".rolloutlint-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="rolloutlint")
+    except KeyboardInterrupt:
+        sys.exit(130)

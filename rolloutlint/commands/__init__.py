@@ -1,0 +1,1 @@
+"""Subcommands other than `lint`, imported lazily by `rolloutlint.cli`."""

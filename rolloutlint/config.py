@@ -1,0 +1,178 @@
+"""`.rolloutlint.yaml`: found at the project root (or given with --config), validated with positions.
+
+Unknown keys are errors with a suggestion (exit 2), as in yamllint and ruff: a typo in a linter's config
+must never silently disable a check.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rolloutlint.findings import Severity
+from rolloutlint.index import ExternalRef
+
+CONFIG_NAMES = (".rolloutlint.yaml", ".rolloutlint.yml")
+
+
+class ConfigError(Exception):
+    """A usage or configuration error: reported on stderr, exit code 2."""
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule id -> severity
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
+    fail_on: str = "error"
+    exclude: tuple[str, ...] = ()
+    namespace: str | None = None
+    istio_revision: str | None = None
+    istio_revision_tags: dict[str, str] = field(default_factory=dict)
+    skywalking_cluster: str | None = None
+    skywalking_env: str | None = None
+    external: tuple[ExternalRef, ...] = ()
+    policies: list[Any] = field(default_factory=list)
+    baseline: str | None = None
+    warn_unused_suppressions: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def find_config(root: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def schema_path() -> Path:
+    from rolloutlint.resources import data_dir
+
+    return data_dir("schemas") / "rolloutlint-config.schema.json"
+
+
+@lru_cache(maxsize=1)
+def _config_schema() -> dict[str, Any]:
+    return json.loads(schema_path().read_text(encoding="utf-8"))
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    from rolloutlint.loader import load_file
+
+    src = load_file(path, str(path))
+    if src.problems:
+        p = src.problems[0]
+        raise ConfigError(f"{path}:{p.line}:{p.column}: {p.message}")
+    if not src.documents or src.documents[0].value is None:
+        return Config(path=path)
+    doc = src.documents[0]
+    raw = doc.value
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}:1:1: configuration must be a mapping")
+    errors = validate_config(raw)
+    if errors:
+        from rolloutlint.positions import locate
+
+        lines = []
+        for cfg_path, message, is_key in errors:
+            line, col, _, _ = locate(doc.node, cfg_path, key=is_key)
+            lines.append(f"{path}:{line}:{col}: {message}")
+        raise ConfigError("\n".join(lines))
+    return build_config(raw, path)
+
+
+def validate_config(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """Schema errors as (path, message, points-at-key)."""
+    import jsonschema_rs
+
+    schema = _config_schema()
+    out: list[tuple[tuple[Any, ...], str, bool]] = []
+    for err in jsonschema_rs.validator_for(schema).iter_errors(raw):
+        ipath = tuple(err.instance_path)
+        kind = type(err.kind).__name__
+        if kind == "AdditionalProperties":
+            allowed = _allowed_keys(schema, ipath)
+            for key in err.kind.unexpected:
+                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                suffix = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(sorted(allowed))})"
+                where = ".".join(map(str, ipath + (key,)))
+                out.append((ipath + (key,), f"unknown configuration key {where!r}{suffix}", True))
+        else:
+            where = ".".join(map(str, ipath)) or "configuration"
+            out.append((ipath, f"{where}: {err.message}", False))
+    # Severity keys and selectors must name real rules: a typo would silently do nothing.
+    from rolloutlint.registry import resolve_selector
+
+    for key in ("select", "ignore"):
+        for i, sel in enumerate(raw.get(key) or []):
+            if isinstance(sel, str) and not resolve_selector(sel):
+                out.append(((key, i), f"{key}: {sel!r} matches no rule{_rule_hint(sel)}", False))
+    for key in ("severity", "rules"):
+        section = raw.get(key)
+        if isinstance(section, dict):
+            for rid in section:
+                if not resolve_selector(str(rid)):
+                    out.append(((key, rid), f"{key}: {rid!r} matches no rule{_rule_hint(str(rid))}", True))
+    return out
+
+
+def _rule_hint(text: str) -> str:
+    from rolloutlint.registry import all_rules
+
+    names = [r.name for r in all_rules()] + [r.id for r in all_rules()]
+    hint = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def _allowed_keys(schema: dict[str, Any], path: tuple[Any, ...]) -> list[str]:
+    node = schema
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, {})
+    return list(node.get("properties", {}))
+
+
+def build_config(raw: dict[str, Any], path: Path | None = None) -> Config:
+    from rolloutlint.registry import resolve_selector
+
+    severity: dict[str, Severity] = {}
+    for ident, sev in (raw.get("severity") or {}).items():
+        for rid in resolve_selector(str(ident)):
+            severity[rid] = Severity.parse(sev)
+    options: dict[str, dict[str, Any]] = {}
+    for ident, opts in (raw.get("rules") or {}).items():
+        for rid in resolve_selector(str(ident)):
+            options.setdefault(rid, {}).update(opts)
+            if "severity" in opts:
+                severity[rid] = Severity.parse(str(opts["severity"]))
+    istio = raw.get("istio") or {}
+    sky = raw.get("skywalking") or {}
+    return Config(
+        path=path,
+        select=tuple(raw.get("select") or ()),
+        ignore=tuple(raw.get("ignore") or ()),
+        severity=severity,
+        rule_options=options,
+        fail_on=raw.get("fail-on", "error"),
+        exclude=tuple(raw.get("exclude") or ()),
+        namespace=raw.get("namespace"),
+        istio_revision=istio.get("revision"),
+        istio_revision_tags=dict(istio.get("revision-tags") or {}),
+        skywalking_cluster=sky.get("cluster"),
+        skywalking_env=sky.get("env"),
+        external=tuple(ExternalRef(e["kind"], e["name"], e.get("namespace")) for e in raw.get("external") or ()),
+        policies=list(raw.get("policies") or []),
+        baseline=raw.get("baseline"),
+        warn_unused_suppressions=bool(raw.get("warn-unused-suppressions", False)),
+        raw=raw,
+    )

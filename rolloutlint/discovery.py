@@ -1,0 +1,103 @@
+"""Find the files to lint: directories walked in sorted order, noise directories skipped, loops survived."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
+                       ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform", ".idea", ".vscode"})
+# Tool configuration that is YAML but never a manifest: not worth a "not a Kubernetes resource" note.
+NON_MANIFEST_NAMES = frozenset({".rolloutlint.yaml", ".rolloutlint.yml", ".pre-commit-config.yaml",
+                                ".pre-commit-hooks.yaml", "Chart.yaml", "Chart.lock", "values.yaml", "values.yml",
+                                ".yamllint", ".yamllint.yaml", "mkdocs.yml", "codecov.yml", ".goreleaser.yml",
+                                ".goreleaser.yaml", "docker-compose.yml", "docker-compose.yaml", "package.json",
+                                "package-lock.json", "tsconfig.json", "action.yml", "action.yaml", "plugin.yaml",
+                                ".golangci.yml", ".golangci.yaml", "renovate.json", ".markdownlint.yaml"})
+
+
+def find_root(paths: Iterable[Path], cwd: Path) -> Path:
+    """The project root: nearest ancestor of the first path with `.rolloutlint.yaml` or `.git`.
+
+    Without one: the current directory when the path is under it, else the path's own directory (a
+    path outside the working tree must not pull the working tree into its index).
+    """
+    cwd = cwd.resolve()
+    first = next(iter(paths), cwd).resolve()
+    here = first if first.is_dir() else first.parent
+    for cand in (here, *here.parents):
+        if (cand / ".rolloutlint.yaml").is_file() or (cand / ".rolloutlint.yml").is_file() or (cand / ".git").exists():
+            return cand
+    return cwd if here == cwd or cwd in here.parents else here
+
+
+@lru_cache(maxsize=256)
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """gitignore-style globs: `**` spans directories, `*` and `?` stay within one, a leading `/` anchors."""
+    anchored = pattern.startswith("/")
+    pat = pattern.strip("/")
+    out = []
+    i = 0
+    while i < len(pat):
+        c = pat[i]
+        if pat.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pat.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+        i += 1
+    body = "".join(out)
+    prefix = "" if anchored or "/" in pat else "(?:.*/)?"
+    return re.compile(f"^{prefix}{body}(?:/.*)?$")
+
+
+def is_excluded(rel_posix: str, patterns: Iterable[str]) -> bool:
+    return any(glob_to_regex(p).match(rel_posix) for p in patterns)
+
+
+def walk(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Manifest files under `root` (a directory), sorted, skipping noise and excluded paths."""
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen:  # a symlink loop or a second link to the same directory
+            dirnames[:] = []
+            continue
+        seen.add(ident)
+        here = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            if d in SKIP_DIRS or (d.startswith(".") and d not in (".argocd",)):
+                continue
+            if exclude and is_excluded(_rel(here / d, base), exclude):
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not name.lower().endswith(MANIFEST_SUFFIXES):
+                continue
+            p = here / name
+            if exclude and is_excluded(_rel(p, base), exclude):
+                continue
+            if p.is_file():
+                yield p
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()

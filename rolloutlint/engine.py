@@ -1,0 +1,166 @@
+"""Run the rules: loader problems → schema → per-resource → cross-resource, then resolve positions.
+
+Rules yield position-free `Report`s; here they become `Finding`s with file, line and column. A rule that
+crashes becomes an RL999 finding (re-raised with --debug) so one bad rule never hides the others.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolloutlint.config import Config
+from rolloutlint.findings import Finding, Location, Related, RelatedRef, Report, Severity, format_path
+from rolloutlint.index import ResourceIndex
+from rolloutlint.loader import SourceFile
+from rolloutlint.model import Resource
+from rolloutlint.positions import locate
+from rolloutlint.registry import Rule, get_rule, iter_rules, resolve_selector
+
+UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
+
+
+@dataclass
+class Context:
+    index: ResourceIndex
+    config: Config
+    files: list[SourceFile]
+    _options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def options(self, rule: Rule | type[Rule]) -> dict[str, Any]:
+        cached = self._options.get(rule.id)
+        if cached is None:
+            cached = {**rule.options, **self.config.rule_options.get(rule.id, {})}
+            self._options[rule.id] = cached
+        return cached
+
+
+def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> set[str]:
+    """`select` narrows (default: all), `ignore` removes; CLI selections add to config ones."""
+    selectors = [*config.select, *select]
+    chosen: set[str] = set()
+    if selectors:
+        for sel in selectors:
+            chosen |= resolve_selector(sel)
+    else:
+        chosen = resolve_selector("all")
+    for ign in [*config.ignore, *ignore]:
+        chosen -= resolve_selector(ign)
+    chosen.add("RL999")
+    return chosen
+
+
+class Engine:
+    def __init__(self, ctx: Context, rule_ids: set[str], debug: bool = False) -> None:
+        self.ctx = ctx
+        self.debug = debug
+        self.rule_ids = rule_ids
+        self.rules = [cls() for cls in iter_rules(rule_ids)]
+
+    def run(self, report_files: set[Any] | None = None) -> list[Finding]:
+        """All findings for resources (and files) whose file is in `report_files` (None: every file)."""
+        reports: list[Report] = []
+        reports.extend(self._loader_reports(report_files))
+        wanted = (lambda res: True) if report_files is None else (lambda res: res.file.path in report_files)
+        by_kind: dict[str, list[Rule]] = defaultdict(list)
+        repo_rules: list[Rule] = []
+        for rule in sorted(self.rules, key=lambda r: (r.stage, r.id)):
+            if rule.kinds:
+                for kind in rule.kinds:
+                    by_kind[kind].append(rule)
+            else:
+                repo_rules.append(rule)
+        for stage in (0, 1):
+            for res in self.ctx.index.resources:
+                if not wanted(res):
+                    continue
+                for rule in by_kind.get(res.kind, ()):
+                    if rule.stage == stage:
+                        reports.extend(self._guard(rule, lambda: rule.check(res, self.ctx), res))
+                for rule in by_kind.get("*", ()):
+                    if rule.stage == stage:
+                        reports.extend(self._guard(rule, lambda: rule.check(res, self.ctx), res))
+        for rule in repo_rules:
+            for rep in self._guard(rule, lambda: rule.check_repo(self.ctx), None):
+                if rep.resource is None or wanted(rep.resource):
+                    reports.append(rep)
+        return dedupe(self.resolve(rep) for rep in reports)
+
+    def _guard(self, rule: Rule, call: Any, res: Resource | None) -> list[Report]:
+        try:
+            return list(call() or ())
+        except Exception as exc:  # a crashing rule must not hide the others' findings
+            if self.debug:
+                raise
+            where = res.label() if res is not None else "the project"
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            return [Report("RL999", f"rule {rule.id} ({rule.name}) crashed on {where}: {detail}; please report this", res)]
+
+    def _loader_reports(self, report_files: set[Any] | None) -> Iterable[Report]:
+        for src in self.ctx.files:
+            if report_files is not None and src.path not in report_files:
+                continue
+            for p in src.problems:
+                end_line = p.end_line or p.line
+                end_col = p.end_column or p.column
+                yield Report(p.rule_id, p.message, file=src.display, position=(p.line, p.column, end_line, end_col))
+            for doc in src.documents:
+                for dup in doc.duplicates:
+                    line, col, eline, ecol = locate(doc.node, dup.path, key=True)
+                    yield Report("RL003", f"duplicate key {format_path(dup.path)!r}: {dup.key!r} is already set in this "
+                                 f"mapping (first at line {dup.first_line}); Kubernetes' strict decoding rejects the object",
+                                 file=src.display, position=(line, col, eline, ecol))
+
+    def resolve(self, rep: Report) -> Finding | None:
+        rule = get_rule(rep.rule_id)
+        if rule is None or rep.rule_id not in self.rule_ids:
+            return None
+        severity = self.ctx.config.severity.get(rule.id) or rep.severity or rule.severity
+        res = rep.resource
+        if rep.position is not None:
+            line, col, eline, ecol = rep.position
+            file = rep.file or (res.file.display if res else "")
+        elif res is not None:
+            line, col, eline, ecol = locate(res.node, rep.path, key=rep.key)
+            file = res.file.display
+        else:
+            line = col = eline = ecol = 1
+            file = rep.file or ""
+        related = tuple(_resolve_related(r) for r in rep.related)
+        return Finding(rule=rule.id, name=rule.name, severity=severity, message=rep.message,
+                       location=Location(file, line, col, eline, ecol), path=format_path(rep.path),
+                       resource=res.ref if res is not None else None, related=related, fix=rep.fix)
+
+
+def _resolve_related(rel: RelatedRef) -> Related:
+    res = rel.resource
+    if res is None:
+        return Related(None, rel.message)
+    line, col, eline, ecol = locate(res.node, rel.path, key=rel.key)
+    return Related(Location(res.file.display, line, col, eline, ecol), rel.message)
+
+
+def dedupe(findings: Iterable[Finding | None]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        if f is None:
+            continue
+        key = (f.rule, f.location, f.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+def count(findings: Iterable[Finding]) -> dict[str, int]:
+    out = {"errors": 0, "warnings": 0, "infos": 0}
+    for f in findings:
+        if f.suppressed is None:
+            out[{Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.INFO: "infos"}[f.severity]] += 1
+    return out

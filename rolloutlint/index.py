@@ -1,0 +1,171 @@
+"""The resource index: every object in the project, by kind, namespace and name, namespaces resolved.
+
+Built once, before any rule runs, from the whole project, even when only some files are named.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from rolloutlint.loader import Problem, SourceFile
+from rolloutlint.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str, dig
+from rolloutlint.positions import subnode
+
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+
+
+@dataclass(frozen=True)
+class ExternalRef:
+    kind: str
+    name: str  # glob-free exact name, or "*" for any
+    namespace: str | None = None
+
+
+@dataclass
+class ResourceIndex:
+    root: Path
+    resources: list[Resource] = field(default_factory=list)
+    external: tuple[ExternalRef, ...] = ()
+    _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, res: Resource) -> None:
+        self.resources.append(res)
+        self._by_kind[res.kind].append(res)
+
+    def of_kind(self, *kinds: str) -> Iterator[Resource]:
+        for kind in kinds:
+            yield from self._by_kind.get(kind, ())
+
+    def find(self, kind: str, name: str | None, namespace: str | None) -> list[Resource]:
+        """Objects of `kind` named `name` that could live in `namespace`.
+
+        An unknown namespace on either side matches: a check never reports a mismatch it cannot know.
+        Exact-namespace matches come first.
+        """
+        if not name:
+            return []
+        hits = [r for r in self._by_kind.get(kind, ()) if r.name == name]
+        if kind in CLUSTER_SCOPED:
+            return hits
+        exact = [r for r in hits if r.namespace == namespace]
+        loose = [r for r in hits if r.namespace != namespace and (r.namespace is None or namespace is None)]
+        return exact + loose
+
+    def find_one(self, kind: str, name: str | None, namespace: str | None) -> Resource | None:
+        hits = self.find(kind, name, namespace)
+        return hits[0] if hits else None
+
+    def is_external(self, kind: str, name: str | None, namespace: str | None) -> bool:
+        for ext in self.external:
+            if ext.kind == kind and ext.name in ("*", name) and (ext.namespace in (None, namespace) or namespace is None):
+                return True
+        return False
+
+
+def resources_from(src: SourceFile) -> Iterator[Resource]:
+    """Objects in a loaded file; `kind: List` items expanded. Non-objects become loader problems."""
+    noted = False
+    for doc in src.documents:
+        value = doc.value
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            if not noted:
+                src.problems.append(_not_a_resource(doc, f"document is a {type(value).__name__}, not a Kubernetes object; skipped"))
+                noted = True
+            continue
+        api_version, kind = value.get("apiVersion"), value.get("kind")
+        if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
+            if not noted and src.path.name not in KUSTOMIZATION_NAMES:
+                missing = " and ".join(k for k, v in (("apiVersion", api_version), ("kind", kind)) if not isinstance(v, str) or not v)
+                src.problems.append(_not_a_resource(doc, f"document has no {missing}; not a Kubernetes object, skipped"))
+                noted = True
+            continue
+        if kind.endswith("List") and isinstance(value.get("items"), list) and api_version == "v1":
+            for i, item in enumerate(value["items"]):
+                if isinstance(item, dict) and isinstance(item.get("apiVersion"), str) and isinstance(item.get("kind"), str):
+                    yield _make(item, src, doc.index, subnode(doc.node, ("items", i)), ("items", i))
+            continue
+        yield _make(value, src, doc.index, doc.node, ())
+
+
+def _not_a_resource(doc: Any, message: str) -> Problem:
+    mark = doc.node.start_mark if doc.node is not None else None
+    return Problem("RL004", message, (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1)
+
+
+def _make(body: dict[str, Any], src: SourceFile, doc_index: int, node: Any, item_path: tuple[Any, ...]) -> Resource:
+    meta = as_dict(body.get("metadata"))
+    name = as_str(meta.get("name")) or as_str(meta.get("generateName"))
+    res = Resource(api_version=body["apiVersion"], kind=body["kind"], name=name, body=body, file=src,
+                   doc_index=doc_index, node=node, item_path=item_path)
+    ns = as_str(meta.get("namespace"))
+    if res.kind not in CLUSTER_SCOPED and ns:
+        res.namespace, res.namespace_source = ns, "metadata"
+    return res
+
+
+def build_index(files: Iterable[SourceFile], root: Path, default_namespace: str | None = None,
+                external: tuple[ExternalRef, ...] = ()) -> ResourceIndex:
+    index = ResourceIndex(root=root, external=external)
+    file_list = list(files)
+    for src in file_list:
+        for res in resources_from(src):
+            index.add(res)
+    resolve_namespaces(index, file_list, default_namespace)
+    return index
+
+
+def resolve_namespaces(index: ResourceIndex, files: list[SourceFile], default_namespace: str | None) -> None:
+    """Own namespace → kustomization above → covering Argo CD Application → --namespace/config → unknown."""
+    kustomize: dict[Path, str] = {}
+    for src in files:
+        if src.path.name in KUSTOMIZATION_NAMES:
+            for doc in src.documents:
+                ns = as_str(dig(doc.value, "namespace"))
+                if ns:
+                    kustomize[src.path.parent] = ns
+    app_paths: list[tuple[PurePosixPath, str]] = []
+    for app in index.of_kind("Application"):
+        if app.group != "argoproj.io":
+            continue
+        dest_ns = as_str(dig(app.body, "spec", "destination", "namespace"))
+        if not dest_ns:
+            continue
+        sources = [as_dict(dig(app.body, "spec", "source"))] + [as_dict(s) for s in as_list(dig(app.body, "spec", "sources"))]
+        for source in sources:
+            path = as_str(source.get("path"))
+            if path is not None:
+                app_paths.append((PurePosixPath(path.strip("/") or "."), dest_ns))
+    app_paths.sort(key=lambda p: len(p[0].parts), reverse=True)  # the deepest covering path wins
+    for res in index.resources:
+        if res.namespace_source != "unknown" or res.kind in CLUSTER_SCOPED:
+            continue
+        path: Path = res.file.path
+        for parent in path.parents:
+            if parent in kustomize:
+                res.namespace, res.namespace_source = kustomize[parent], "kustomization"
+                break
+            if parent == index.root:
+                break
+        if res.namespace_source != "unknown":
+            continue
+        rel = _relative(path, index.root)
+        if rel is not None:
+            for app_path, ns in app_paths:
+                if app_path == PurePosixPath(".") or rel.is_relative_to(app_path):
+                    res.namespace, res.namespace_source = ns, "application"
+                    break
+        if res.namespace_source == "unknown" and default_namespace:
+            res.namespace, res.namespace_source = default_namespace, "config"
+
+
+def _relative(path: Path, root: Path) -> PurePosixPath | None:
+    try:
+        return PurePosixPath(path.relative_to(root).as_posix())
+    except ValueError:
+        return None

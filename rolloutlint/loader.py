@@ -1,0 +1,272 @@
+"""Read files into documents: libyaml composes nodes (positions kept), we build plain values ourselves.
+
+PyYAML's constructor is slower than walking the composed nodes directly, and walking them ourselves
+lets us bound hostile input (nesting, alias expansion) and report duplicate keys the way Kubernetes'
+strict decoder does instead of silently keeping the last one.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from rolloutlint.findings import Path as DocPath
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # far above etcd's ~1.5 MiB object limit; anything larger is not a manifest
+MAX_DEPTH = 256  # Kubernetes manifests nest a few dozen levels; deeper means generated or hostile input
+MAX_EXPANDED_NODES = 1_000_000  # bounds alias ("billion laughs") expansion per document
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TEMPLATE_RE = re.compile(r"\{\{-?\s*[.$\w(\"'/-]")
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class Problem:
+    """A file- or document-level problem found while loading (turned into RL0xx findings)."""
+
+    rule_id: str
+    message: str
+    line: int = 1
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@dataclass
+class DuplicateKey:
+    path: DocPath  # path of the duplicated key
+    key: str
+    first_line: int
+
+
+@dataclass
+class Document:
+    index: int  # 0-based position in the file's stream
+    node: Node | None
+    value: Any
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+
+
+@dataclass
+class SourceFile:
+    path: Path  # absolute
+    display: str  # as shown in findings
+    text: str | None = None
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    is_template: bool = False
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or UTF-16/32 with BOM, as YAML 1.2 allows."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return data.decode("utf-32")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8")
+
+
+def looks_like_template(text: str) -> bool:
+    return _TEMPLATE_RE.search(text) is not None
+
+
+def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile:
+    src = SourceFile(path=path, display=display)
+    try:
+        if data is None:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                src.problems.append(Problem("RL002", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not linted"))
+                return src
+            data = path.read_bytes()
+    except OSError as exc:
+        src.problems.append(Problem("RL002", f"cannot read file: {exc.strerror or exc}"))
+        return src
+    if len(data) > MAX_FILE_BYTES:
+        src.problems.append(Problem("RL002", f"input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not linted"))
+        return src
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        src.problems.append(Problem("RL002", "file is binary, not YAML or JSON text; not linted"))
+        return src
+    try:
+        text = decode(data)
+    except UnicodeDecodeError as exc:
+        src.problems.append(Problem("RL002", f"file is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8"))
+        return src
+    src.text = text
+    parse_text(src, text)
+    return src
+
+
+def parse_text(src: SourceFile, text: str) -> None:
+    json_value: Any = None
+    if path_is_json(src.path) and "\t" in text:
+        # JSON is YAML, except that PyYAML rejects some tab layouts; keep json's reading as a fallback.
+        try:
+            json_value = json.loads(text)
+        except ValueError:
+            json_value = None
+    _compose(src, text, json_value)
+
+
+def path_is_json(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
+def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
+    # JSON is composed as YAML too, so its findings get positions like any other file.
+    has_anchors = "&" in text
+    try:
+        index = 0
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:
+                continue
+            doc = Document(index=index, node=node, value=None)
+            index += 1
+            try:
+                doc.value = _Builder(doc, has_anchors).build(node)
+            except _TooDeep as deep:
+                mark = deep.node.start_mark
+                src.problems.append(Problem("RL002", f"document nests deeper than {MAX_DEPTH} levels; not linted", mark.line + 1, mark.column + 1))
+                continue
+            except _TooLarge:
+                mark = node.start_mark
+                src.problems.append(Problem("RL002", f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases; not linted", mark.line + 1, mark.column + 1))
+                continue
+            except (ValueError, TypeError, yaml.YAMLError) as exc:
+                mark = node.start_mark
+                src.problems.append(Problem("RL001", f"cannot build document: {exc}", mark.line + 1, mark.column + 1))
+                continue
+            src.documents.append(doc)
+    except yaml.YAMLError as exc:
+        if json_value is not None:
+            src.problems.clear()
+            src.documents = [Document(index=0, node=None, value=json_value)]
+            return
+        _yaml_error(src, text, exc)
+    except RecursionError:
+        src.problems.append(Problem("RL002", "document nests too deeply to parse; not linted"))
+
+
+def _yaml_error(src: SourceFile, text: str, exc: yaml.YAMLError) -> None:
+    if looks_like_template(text):
+        src.is_template = True
+        src.problems.append(Problem("RL005", "file is a Helm/Go template, not plain YAML; render it first (e.g. `helm template . | rolloutlint lint -`)"))
+        return
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    msg = f"{context}: {problem}" if context and problem else str(problem)
+    if isinstance(exc, yaml.reader.ReaderError):
+        msg = f"invalid character in file: {exc.reason}"
+        line, col = _offset_to_line_col(text, exc.position)
+    src.problems.append(Problem("RL001", f"YAML syntax error: {msg}", line, col))
+
+
+def _offset_to_line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+class _Builder:
+    """Turns a composed node tree into plain Python values (YAML 1.1 scalars, like Kubernetes reads them)."""
+
+    _scalar = yaml.constructor.SafeConstructor()
+
+    def __init__(self, doc: Document, has_anchors: bool) -> None:
+        self.doc = doc
+        self.memo: dict[int, Any] | None = {} if has_anchors else None
+        self.expanded = 0
+
+    def build(self, node: Node) -> Any:
+        return self._build(node, (), 0)
+
+    def _build(self, node: Node, path: DocPath, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _TooDeep(node)
+        memo = self.memo
+        if memo is not None:
+            cached = memo.get(id(node))
+            if cached is not None:
+                # An alias: count what it would expand to so a bomb is refused, not materialised.
+                self.expanded += cached[1]
+                if self.expanded > MAX_EXPANDED_NODES:
+                    raise _TooLarge()
+                return cached[0]
+            before = self.expanded
+        self.expanded += 1
+        cls = node.__class__
+        if cls is ScalarNode:
+            value = node.value if node.tag == _STR else self._scalar_value(node)
+        elif cls is MappingNode:
+            value = self._mapping(node, path, depth)
+        elif cls is SequenceNode:
+            value = [self._build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        else:  # pragma: no cover - composer yields only these three
+            raise TypeError(f"unexpected node {cls.__name__}")
+        if memo is not None:
+            memo[id(node)] = (value, self.expanded - before)
+        if self.expanded > MAX_EXPANDED_NODES:
+            raise _TooLarge()
+        return value
+
+    def _scalar_value(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # Kubernetes' JSON conversion keeps timestamps as strings
+        if tag == "tag:yaml.org,2002:binary":
+            return base64.b64encode(self._scalar.construct_yaml_binary(node)).decode("ascii")
+        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
+            return self._scalar.construct_object(node, deep=True)
+        return node.value  # unknown local tags (`!foo`) read as their string
+
+    def _mapping(self, node: MappingNode, path: DocPath, depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        first_line: dict[Any, int] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            if key_node.__class__ is ScalarNode:
+                key: Any = key_node.value if key_node.tag == _STR else self._scalar_value(key_node)
+                if not isinstance(key, str):
+                    key = str(key).lower() if isinstance(key, bool) else str(key)  # JSON object keys are strings
+            else:
+                key = yaml.serialize(key_node, Dumper=yaml.SafeDumper).strip()  # complex keys: keep text, never crash
+            if key in out:
+                self.doc.duplicates.append(DuplicateKey(path + (key,), key, first_line[key]))
+            else:
+                first_line[key] = key_node.start_mark.line + 1
+            out[key] = self._build(value_node, path + (key,), depth + 1)
+        for merge in merges:  # `<<` merge keys: explicit keys win
+            sources = merge.value if merge.__class__ is SequenceNode else [merge]
+            for source in sources:
+                merged = self._build(source, path, depth + 1)
+                if isinstance(merged, dict):
+                    for k, v in merged.items():
+                        out.setdefault(k, v)
+        return out

@@ -1,0 +1,96 @@
+"""Resources: one Kubernetes object each, with where it came from and what namespace it lands in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import Node
+
+from rolloutlint.findings import Path, ResourceRef
+
+# Kinds whose objects are cluster-scoped: they never take a namespace from context.
+CLUSTER_SCOPED = frozenset(
+    {"Namespace", "ClusterAnalysisTemplate", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+     "PersistentVolume", "StorageClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+     "PriorityClass", "IngressClass", "Node"}
+)
+
+
+@dataclass(eq=False)
+class Resource:
+    api_version: str
+    kind: str
+    name: str | None
+    body: dict[str, Any]
+    file: Any  # loader.SourceFile (kept loose to avoid an import cycle)
+    doc_index: int
+    node: Node | None  # the node of this object (a List item's own node), for positions
+    item_path: Path = ()  # path of a List item inside its document
+    namespace: str | None = None  # resolved namespace (None: unknown or cluster-scoped)
+    namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        labels = dig(self.body, "metadata", "labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        ann = dig(self.body, "metadata", "annotations")
+        return ann if isinstance(ann, dict) else {}
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.body.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    def label(self) -> str:
+        return self.ref.label()
+
+    def __repr__(self) -> str:
+        return f"<{self.label()} @ {getattr(self.file, 'display', '?')}>"
+
+
+def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
+    """Safe nested access: any missing key, wrong type or out-of-range index gives `default`.
+
+    Rules read manifests that may be schema-invalid; they must never raise on them.
+    """
+    cur = obj
+    for part in path:
+        if isinstance(part, int):
+            if isinstance(cur, list) and -len(cur) <= part < len(cur):
+                cur = cur[part]
+            else:
+                return default
+        elif isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return default
+    return default if cur is None else cur
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
