@@ -87,7 +87,7 @@ def walk(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path
             keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
-            if not name.lower().endswith(MANIFEST_SUFFIXES):
+            if not name.lower().endswith(MANIFEST_SUFFIXES) or name in NON_MANIFEST_NAMES:
                 continue
             p = here / name
             if exclude and is_excluded(_rel(p, base), exclude):
