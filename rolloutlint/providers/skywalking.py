@@ -1,0 +1,523 @@
+"""Checks for Argo Rollouts' SkyWalking metric provider (research/skywalking.md).
+
+All functions are pure. graphql-core is imported lazily and the shipped schema
+(schemas/skywalking/query-protocol.graphql) is built once per process.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rolloutlint.providers import placeholders as ph
+
+
+@dataclass(frozen=True)
+class ProviderProblem:
+    severity: str  # "error" | "warning" | "info"
+    code: str  # short machine key, e.g. "graphql-invalid"
+    message: str  # no trailing period
+    line: int | None = None  # 1-based, inside the query text
+    column: int | None = None
+
+
+_SCHEMA_REL = "schemas/skywalking/query-protocol.graphql"
+
+# serviceNameMaxLength / SW_SERVICE_NAME_MAX_LENGTH default in the OAP's core
+# application.yml; longer names are silently truncated at ingest, queries are
+# not (research/skywalking.md §2.3).
+SERVICE_NAME_MAX_LENGTH = 70
+
+TSB_FIELDS = ("subset", "service", "namespace", "cluster", "env")
+# Input fields / arguments whose string value is a SkyWalking service name.
+SERVICE_NAME_KEYS = frozenset({"serviceName", "destServiceName", "parentService"})
+# Entity name fields that need the matching `normal` flag (Entity.isValid, §2.1).
+_NORMAL_FOR = {
+    "normal": ("serviceName", "serviceInstanceName", "endpointName", "processName"),
+    "destNormal": ("destServiceName", "destServiceInstanceName", "destEndpointName", "destProcessName"),
+}
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def _schema_text() -> str:
+    from importlib import resources
+
+    try:
+        packaged = resources.files("rolloutlint").joinpath("_data/" + _SCHEMA_REL)
+        if packaged.is_file():
+            return packaged.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        pass
+    # Source checkout: the repo's schemas/ directory beside the package.
+    return (Path(__file__).resolve().parents[2] / _SCHEMA_REL).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def schema():
+    """The SkyWalking query-protocol schema (graphql-core GraphQLSchema), built once."""
+    from graphql import build_schema
+
+    return build_schema(_schema_text())
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _strip_period(message: str) -> str:
+    return message[:-1] if message.endswith(".") else message
+
+
+class _Prepared:
+    """A query after Argo-style substitution, with position mapping back to the original."""
+
+    def __init__(self, query: str, args: dict[str, str] | None) -> None:
+        self.original = query
+        self.text, self.reps = ph.substitute_detailed(query, args)
+
+    def position(self, line: int, column: int) -> tuple[int, int]:
+        """Map a 1-based position in the substituted text to the original text."""
+        offset = ph.original_offset(self.reps, ph.offset_of(self.text, line, column))
+        return ph.line_col(self.original, offset)
+
+    def position_of(self, offset: int) -> tuple[int, int]:
+        return ph.line_col(self.original, ph.original_offset(self.reps, offset))
+
+    def in_guessed_dummy(self, line: int, column: int) -> bool:
+        # A dummy outside a string literal had to guess the value's type, so a
+        # type error there says nothing about the real value.
+        rep = ph.replacement_at(self.reps, ph.offset_of(self.text, line, column))
+        return rep is not None and not rep.resolved and rep.context != "string"
+
+
+def _problem_from_error(prep: _Prepared, error, severity: str, code: str, message: str | None = None) -> ProviderProblem:
+    line = column = None
+    if error.locations:
+        line, column = prep.position(error.locations[0].line, error.locations[0].column)
+    return ProviderProblem(severity, code, message or _strip_period(error.message), line, column)
+
+
+def _parse(prep: _Prepared):
+    from graphql import parse
+
+    return parse(prep.text)
+
+
+def _operations(document) -> list:
+    from graphql.language import OperationDefinitionNode
+
+    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+
+def _deprecation_message(graphql_message: str) -> str:
+    # graphql-core: "The field Query.x is deprecated. <reason>"; our reasons
+    # continue that sentence ("since 9.5.0 ...; use execExpression instead").
+    head, _, reason = graphql_message.partition(" is deprecated. ")
+    if not reason:
+        return _strip_period(graphql_message)
+    return f"{head} is deprecated {_strip_period(reason)}"
+
+
+# --------------------------------------------------------------------------- validate_query
+
+
+def validate_query(query: str, args: dict[str, str] | None = None) -> list[ProviderProblem]:
+    """Validate a provider.skywalking.query as the OAP would see it after Argo's templating."""
+    from graphql import GraphQLError, validate
+    from graphql.validation import NoDeprecatedCustomRule
+
+    problems: list[ProviderProblem] = []
+    if not isinstance(query, str) or not query.strip():
+        return [ProviderProblem("error", "graphql-syntax", "query is empty")]
+    unclosed = ph.unclosed_tag(query)
+    if unclosed is not None:
+        line, col = ph.line_col(query, unclosed)
+        problems.append(ProviderProblem("error", "placeholder-unclosed", "'{{' has no closing '}}'; Argo cannot resolve the template", line, col))
+
+    prep = _Prepared(query, args)
+    try:
+        document = _parse(prep)
+    except GraphQLError as error:
+        problems.append(_problem_from_error(prep, error, "error", "graphql-syntax"))
+        return problems
+
+    sch = schema()
+    invalid = False
+    for error in validate(sch, document):
+        loc = error.locations[0] if error.locations else None
+        if loc and prep.in_guessed_dummy(loc.line, loc.column):
+            continue
+        invalid = True
+        problems.append(_problem_from_error(prep, error, "error", "graphql-invalid"))
+    for error in validate(sch, document, [NoDeprecatedCustomRule]):
+        problems.append(_problem_from_error(prep, error, "warning", "graphql-deprecated", _deprecation_message(error.message)))
+
+    problems.extend(_check_operations(prep, document, invalid, problems))
+    problems.extend(_check_entities(prep, document))
+    return problems
+
+
+def _check_operations(prep: _Prepared, document, invalid: bool, found: list[ProviderProblem]) -> list[ProviderProblem]:
+    from graphql.language import NamedTypeNode, NonNullTypeNode
+
+    out: list[ProviderProblem] = []
+    ops = _operations(document)
+    if len(ops) != 1:
+        # Argo sends no operationName, so the server cannot pick one of several.
+        out.append(ProviderProblem("error", "graphql-operation", f"query document has {len(ops)} operations; Argo sends no operationName, so it needs exactly one"))
+        return out
+    op = ops[0]
+    line, col = prep.position_of(op.loc.start) if op.loc else (None, None)
+    if op.operation.value != "query":
+        out.append(ProviderProblem("error", "graphql-operation", f"operation is a {op.operation.value}; analysis metrics should only read (query)", line, col))
+
+    declared = {v.variable.name.value: v for v in op.variable_definitions or ()}
+    duration = declared.pop("duration", None)
+    if duration is None:
+        out.append(ProviderProblem(
+            "warning", "duration-unused",
+            "query does not declare $duration: Duration!; Argo always supplies it from provider.skywalking.interval, which therefore has no effect",
+            line, col))
+    else:
+        typ = duration.type
+        base = typ.type if isinstance(typ, NonNullTypeNode) else typ
+        named = base.name.value if isinstance(base, NamedTypeNode) else None
+        already = any("'$duration'" in p.message for p in found)
+        if named != "Duration" and not already:
+            dl, dc = prep.position_of(duration.loc.start) if duration.loc else (None, None)
+            out.append(ProviderProblem("error", "duration-type", "$duration must be declared as Duration!; Argo sends {start, end, step: MINUTE}", dl, dc))
+    for name, var in declared.items():
+        # Argo sends only `duration`; a required variable without default is never provided.
+        if isinstance(var.type, NonNullTypeNode) and var.default_value is None:
+            vl, vc = prep.position_of(var.loc.start) if var.loc else (None, None)
+            out.append(ProviderProblem("error", "variable-unsupplied", f"variable ${name} is required but Argo only supplies $duration", vl, vc))
+    return out
+
+
+def _check_entities(prep: _Prepared, document) -> list[ProviderProblem]:
+    """Entities without `normal` are invalid to the OAP and yield silent zeros (§1.5, §2.1)."""
+    from graphql.language import ArgumentNode, ObjectFieldNode, ObjectValueNode, Visitor, visit
+
+    out: list[ProviderProblem] = []
+
+    class _V(Visitor):
+        def _check(self, node) -> None:
+            if node.name.value not in ("entity", "parentEntity") or not isinstance(node.value, ObjectValueNode):
+                return
+            keys = {f.name.value for f in node.value.fields}
+            for flag, names in _NORMAL_FOR.items():
+                present = [n for n in names if n in keys]
+                if present and flag not in keys:
+                    line, col = prep.position_of(node.value.loc.start) if node.value.loc else (None, None)
+                    out.append(ProviderProblem(
+                        "warning", "entity-normal",
+                        f"entity sets {present[0]} but not {flag}; the OAP treats it as invalid and returns zero values without an error (use {flag}: true for mesh services)",
+                        line, col))
+
+        def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+            self._check(node)
+
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            self._check(node)
+
+    visit(document, _V())
+    return out
+
+
+# --------------------------------------------------------------------------- result_shape
+
+_LEAF = {"Int": "float", "Float": "float", "Long": "float", "String": "string", "ID": "string", "Boolean": "bool"}
+
+
+def result_shape(query: str, args: dict[str, str] | None = None) -> dict | None:
+    """Shape of the `result` the condition sees: the GraphQL `data` object.
+
+    Keys are aliases (or field names); leaves are "float" | "string" | "bool" |
+    "any"; lists are one-element lists. Every JSON number is "float" because Argo
+    decodes `data` with Go encoding/json into float64 (§1.4). None if unparseable.
+    """
+    from graphql import GraphQLError
+
+    prep = _Prepared(query, args)
+    try:
+        document = _parse(prep)
+    except GraphQLError:
+        return None
+    ops = _operations(document)
+    if not ops:
+        return None
+    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    root = schema().get_root_type(ops[0].operation)
+    return _shape(ops[0].selection_set, root, fragments)
+
+
+def _unwrap(gtype) -> tuple[int, Any]:
+    from graphql import is_list_type, is_non_null_type
+
+    depth = 0
+    while True:
+        if is_non_null_type(gtype):
+            gtype = gtype.of_type
+        elif is_list_type(gtype):
+            depth += 1
+            gtype = gtype.of_type
+        else:
+            return depth, gtype
+
+
+def _leaf(named) -> str:
+    from graphql import is_enum_type, is_scalar_type
+
+    if is_enum_type(named):
+        return "string"
+    if is_scalar_type(named):
+        return _LEAF.get(named.name, "any")
+    return "any"
+
+
+def _shape(selection_set, parent, fragments: dict) -> dict:
+    from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
+
+    out: dict[str, Any] = {}
+    for sel in selection_set.selections:
+        if isinstance(sel, (InlineFragmentNode, FragmentSpreadNode)):
+            frag = sel if isinstance(sel, InlineFragmentNode) else fragments.get(sel.name.value)
+            if frag is None:
+                continue
+            cond = getattr(frag, "type_condition", None)
+            target = schema().get_type(cond.name.value) if cond else parent
+            _merge(out, _shape(frag.selection_set, target or parent, fragments))
+            continue
+        if not isinstance(sel, FieldNode):
+            continue
+        key = sel.alias.value if sel.alias else sel.name.value
+        if sel.name.value == "__typename":
+            out[key] = "string"
+            continue
+        field = getattr(parent, "fields", {}).get(sel.name.value) if parent is not None else None
+        if field is None:
+            out[key] = "any"
+            continue
+        depth, named = _unwrap(field.type)
+        inner: Any = _shape(sel.selection_set, named, fragments) if sel.selection_set else _leaf(named)
+        for _ in range(depth):
+            inner = [inner]
+        if isinstance(out.get(key), dict) and isinstance(inner, dict):
+            _merge(out[key], inner)
+        else:
+            out[key] = inner
+    return out
+
+
+def _merge(into: dict, other: dict) -> None:
+    for key, value in other.items():
+        if isinstance(into.get(key), dict) and isinstance(value, dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+# --------------------------------------------------------------------------- service names
+
+
+def parse_service_name(name: str) -> dict | None:
+    """Split a TSB/TSE name 'subset|service|namespace|cluster|env'; None if it has not 5 fields."""
+    if not isinstance(name, str):
+        return None
+    parts = name.split("|")
+    if len(parts) != len(TSB_FIELDS):
+        return None
+    return dict(zip(TSB_FIELDS, parts))
+
+
+def check_service_name(
+    name: str,
+    *,
+    canary_subset: str | None,
+    service: str | None,
+    namespace: str | None,
+    cluster: str | None,
+    stable_subset: str | None = None,
+) -> list[ProviderProblem]:
+    """Check a SkyWalking service name meant to select the canary (research/skywalking.md §2.5-2.6)."""
+    out: list[ProviderProblem] = []
+    if not isinstance(name, str) or not name:
+        return [ProviderProblem("error", "service-name-format", "service name is empty")]
+    if re.search(r"\s", name):
+        out.append(ProviderProblem("error", "service-name-format", f"service name {name!r} contains whitespace; SkyWalking keeps it, so the name never matches"))
+    if len(name) > SERVICE_NAME_MAX_LENGTH:
+        out.append(ProviderProblem(
+            "warning", "service-name-length",
+            f"service name is {len(name)} characters; the OAP truncates service names to serviceNameMaxLength "
+            f"(SW_SERVICE_NAME_MAX_LENGTH, default {SERVICE_NAME_MAX_LENGTH}) at ingest, so this query would match nothing"))
+
+    if "|" not in name:
+        form = "name.namespace" if name.count(".") == 1 else "name"
+        out.append(ProviderProblem(
+            "warning", "service-name-blended",
+            f"service name {name!r} has the open-source '{form}' form; stable and canary pods share it, so the analysis measures both together"))
+        return out
+
+    fields = parse_service_name(name)
+    if fields is None:
+        count = name.count("|") + 1
+        out.append(ProviderProblem("error", "service-name-format", f"service name {name!r} has {count} '|'-separated fields; TSB/TSE names need 5: subset|service|namespace|cluster|env"))
+        return out
+    empty = [k for k, v in fields.items() if not v]
+    if empty:
+        out.append(ProviderProblem("error", "service-name-format", f"service name {name!r} has empty field(s) {', '.join(empty)}; use '-' for none"))
+
+    subset = fields["subset"].strip()
+    if not subset:
+        pass
+    elif subset == "*":
+        out.append(ProviderProblem("warning", "service-name-subset", "subset '*' aggregates all subsets, so canary and stable are measured together"))
+    elif canary_subset is not None and subset != canary_subset:
+        extra = " (the stable subset)" if stable_subset is not None and subset == stable_subset else ""
+        out.append(ProviderProblem("error", "service-name-mismatch", f"subset {subset!r}{extra} differs from the canary subset {canary_subset!r}"))
+    elif stable_subset is not None and subset == stable_subset:
+        out.append(ProviderProblem("warning", "service-name-subset", f"subset {subset!r} is the stable subset; the analysis would measure stable traffic"))
+
+    if service is not None and fields["service"].strip():
+        short = service.split(".")[0]  # DestinationRule host may be an FQDN
+        if fields["service"].strip() != short:
+            out.append(ProviderProblem("error", "service-name-mismatch", f"service field {fields['service']!r} differs from the DestinationRule host {short!r}"))
+    for key, expected in (("namespace", namespace), ("cluster", cluster)):
+        # Empty or whitespace-padded fields were reported above; don't repeat them.
+        if expected is not None and fields[key].strip() and fields[key].strip() != expected:
+            out.append(ProviderProblem("error", "service-name-mismatch", f"{key} field {fields[key]!r} differs from the expected {key} {expected!r}"))
+    return out
+
+
+def service_names_in_query(query: str, args: dict | None = None) -> list[tuple[str, int, int]]:
+    """Service names the query asks about, with the (line, column) of their string literal.
+
+    Names built from resolved args are returned resolved; names that still hold an
+    unresolved ``{{...}}`` tag are returned as written (raw template text).
+    """
+    from graphql import GraphQLError
+    from graphql.language import ArgumentNode, ObjectFieldNode, StringValueNode, Visitor, visit
+
+    prep = _Prepared(query, args)
+    try:
+        document = _parse(prep)
+    except GraphQLError:
+        return []
+    found: list[tuple[str, int, int]] = []
+
+    class _V(Visitor):
+        def _take(self, node) -> None:
+            if node.name.value not in SERVICE_NAME_KEYS or not isinstance(node.value, StringValueNode):
+                return
+            loc = node.value.loc
+            if loc is None:
+                return
+            value = node.value.value
+            start, end = ph.original_offset(prep.reps, loc.start), ph.original_offset(prep.reps, loc.end - 1)
+            if any(not r.resolved and loc.start <= r.new_start < loc.end for r in prep.reps):
+                value = prep.original[start + 1 : end]
+            line, col = ph.line_col(prep.original, start)
+            found.append((value, line, col))
+
+        def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+            self._take(node)
+
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            self._take(node)
+
+    visit(document, _V())
+    return found
+
+
+# --------------------------------------------------------------------------- interval / address
+
+_GO_UNITS = {"ns", "us", "\u00b5s", "\u03bcs", "ms", "s", "m", "h"}
+_GO_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_go_duration(text: str) -> float:
+    """Seconds of a Go ``time.ParseDuration`` string; raises ValueError with Go's message."""
+    quoted = ph.go_quote(text)
+    s, neg = text, False
+    if s[:1] in ("+", "-"):
+        neg, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0.0
+    if not s:
+        raise ValueError(f"time: invalid duration {quoted}")
+    total = 0.0
+    while s:
+        if not (s[0] == "." or "0" <= s[0] <= "9"):
+            raise ValueError(f"time: invalid duration {quoted}")
+        m = re.match(r"([0-9]*)(?:\.([0-9]*))?", s)
+        whole, frac = m.group(1), m.group(2)
+        if not whole and not frac:
+            raise ValueError(f"time: invalid duration {quoted}")
+        s = s[m.end():]
+        i = 0
+        while i < len(s) and not (s[i] == "." or "0" <= s[i] <= "9"):
+            i += 1
+        unit, s = s[:i], s[i:]
+        if not unit:
+            raise ValueError(f"time: missing unit in duration {quoted}")
+        if unit not in _GO_UNITS:
+            raise ValueError(f"time: unknown unit {ph.go_quote(unit)} in duration {quoted}")
+        total += float(f"{whole or 0}.{frac or 0}") * _GO_UNIT_SECONDS[unit]
+    return -total if neg else total
+
+
+def validate_interval(value: object) -> list[ProviderProblem]:
+    """provider.skywalking.interval: the $duration lookback window (§1.2-1.3)."""
+    if value is None or value == "":
+        return [ProviderProblem("error", "interval-invalid", 'interval is required; without it Argo fails every measurement with time: invalid duration ""')]
+    if not isinstance(value, str):
+        return [ProviderProblem("error", "interval-invalid", f"interval must be a string Go duration such as \"3m\", got {type(value).__name__} {value!r}")]
+    try:
+        seconds = parse_go_duration(value)
+    except ValueError as exc:
+        hint = "; Go durations have no d or w unit, use hours (e.g. 24h)" if re.search(r"[0-9.][dw]", value) else "; use a Go duration such as 3m or 1h30m"
+        return [ProviderProblem("error", "interval-invalid", f"{exc}{hint}")]
+    if seconds < 0:
+        return [ProviderProblem("error", "interval-invalid", f"interval {value!r} is negative; the $duration window would end before it starts")]
+    if seconds == 0:
+        return [ProviderProblem("warning", "interval-short", "interval is zero; $duration covers only the current, still incomplete minute")]
+    if seconds < 60:
+        return [ProviderProblem("info", "interval-short", f"interval {value!r} is under 1m; $duration has minute precision, so it covers a single, usually incomplete minute")]
+    return []
+
+
+def validate_address(value: object) -> list[ProviderProblem]:
+    """provider.skywalking.address: the OAP HTTP base URL; Argo posts to address + "/graphql" (§1.2)."""
+    if value is None or value == "":
+        return [ProviderProblem("error", "address-invalid", "address is required; Argo posts the query to <address>/graphql")]
+    if not isinstance(value, str):
+        return [ProviderProblem("error", "address-invalid", f"address must be a string URL, got {type(value).__name__}")]
+    text = value
+    if "{{" in text:
+        if "://" not in text.split("{{", 1)[0]:
+            return []  # scheme and host only known at runtime
+        text, _ = ph.substitute(text)
+    if re.search(r"\s", text):
+        return [ProviderProblem("error", "address-invalid", f"address {value!r} contains whitespace")]
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        return [ProviderProblem("error", "address-invalid", f"address {value!r} is not a valid URL: {exc}")]
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [ProviderProblem("error", "address-invalid", f"address {value!r} must be an http(s) URL with a host, e.g. http://oap.istio-system:12800")]
+    out: list[ProviderProblem] = []
+    if parts.query or parts.fragment:
+        out.append(ProviderProblem("error", "address-invalid", f"address {value!r} has a query or fragment; Argo appends /graphql to the raw string"))
+    if parts.path.rstrip("/").endswith("/graphql"):
+        out.append(ProviderProblem("error", "address-invalid", "address ends with /graphql; Argo appends /graphql itself, giving .../graphql/graphql"))
+    elif parts.path.endswith("/"):
+        out.append(ProviderProblem("warning", "address-invalid", "address ends with '/'; Argo appends /graphql, giving ...//graphql"))
+    if port == 11800:
+        out.append(ProviderProblem("warning", "address-port", "port 11800 is the OAP gRPC port; GraphQL is served on the HTTP port (12800 by default)"))
+    return out
