@@ -1,0 +1,161 @@
+"""Text and YAML views of :func:`rolloutlint.simulate.simulate_rollout` results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+_HEADERS = ("step", "action", "canary %", "stable %", "canary pods", "stable pods", "pause", "analyses")
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def describe_step(step: Any) -> str:
+    """One-line description of a canary step (or of a synthetic blueGreen step)."""
+    if not isinstance(step, dict) or not step:
+        return "?"
+    if "setWeight" in step:
+        text = f"setWeight {step['setWeight']}"
+        if isinstance(step.get("setCanaryScale"), dict):
+            text += " + setCanaryScale"
+        return text
+    if "pause" in step:
+        duration = step["pause"].get("duration") if isinstance(step["pause"], dict) else None
+        return "pause (manual promote)" if duration is None else f"pause {duration}"
+    if "setCanaryScale" in step:
+        scs = step["setCanaryScale"] if isinstance(step["setCanaryScale"], dict) else {}
+        for key in ("replicas", "weight"):
+            if key in scs:
+                return f"setCanaryScale {key} {scs[key]}"
+        return "setCanaryScale matchTrafficWeight" if scs.get("matchTrafficWeight") else "setCanaryScale"
+    for key in ("setHeaderRoute", "setMirrorRoute"):
+        if key in step:
+            name = step[key].get("name") if isinstance(step[key], dict) else None
+            match = step[key].get("match") if isinstance(step[key], dict) else None
+            return f"{key} {name}" + ("" if match else " (remove)")
+    if "experiment" in step:
+        templates = step["experiment"].get("templates") if isinstance(step["experiment"], dict) else None
+        names = [t.get("name") for t in templates or [] if isinstance(t, dict)]
+        return "experiment " + ",".join(str(n) for n in names)
+    if "deployPreview" in step:
+        return "deploy preview"
+    if "promote" in step:
+        return "promote (switch active)"
+    return next(iter(step))
+
+
+def _pause_text(pause: Any) -> str:
+    if not isinstance(pause, dict):
+        return "-"
+    if pause.get("duration") is None:
+        return "manual"
+    return str(pause["duration"])
+
+
+def _weights(weight: Any) -> tuple[str, str]:
+    if not isinstance(weight, dict):
+        return "-", "-"
+    canary = _fmt(weight.get("canary"))
+    extra = [f"{a.get('serviceName')}={a.get('weight')}" for a in weight.get("additional") or []
+             if isinstance(a, dict)]
+    if extra:
+        canary += f" (+{', '.join(extra)})"
+    return canary, _fmt(weight.get("stable"))
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADERS))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def _title(result: dict[str, Any]) -> str:
+    res = result.get("resource") if isinstance(result.get("resource"), dict) else {}
+    name = res.get("name") or ""
+    if name and res.get("namespace"):
+        name = f"{res['namespace']}/{name}"
+    name = f" {name}" if name else ""
+    where = f" ({res['file']}:{res.get('line', 1)})" if res.get("file") else ""
+    details = ", ".join(x for x in (result.get("strategy"), result.get("trafficRouting")) if x)
+    replicas = result.get("replicas")
+    return f"Rollout{name}{where}: {details or 'unknown strategy'}, {_fmt(replicas)} replicas"
+
+
+def render_text(results: list[dict[str, Any]]) -> str:
+    """A step table per Rollout, then its promoted and aborted states and what could not be simulated."""
+    blocks = []
+    for result in results:
+        rows: list[tuple[str, ...]] = [_HEADERS]
+        for step in result.get("steps") or []:
+            canary_w, stable_w = _weights(step.get("weight"))
+            replicas = step.get("replicas") or {}
+            rows.append((str(step.get("index")), describe_step(step.get("step")), canary_w, stable_w,
+                         _fmt(replicas.get("canary")), _fmt(replicas.get("stable")), _pause_text(step.get("pause")),
+                         ", ".join(step.get("analysis") or []) or "-"))
+        for label in ("promoted", "aborted"):
+            state = result.get(label)
+            if isinstance(state, dict):
+                canary_w, stable_w = _weights(state.get("weight"))
+                replicas = state.get("replicas") or {}
+                rows.append(("-", label, canary_w, stable_w, _fmt(replicas.get("canary")),
+                             _fmt(replicas.get("stable")), "-", "-"))
+        lines = [_title(result), *_table(rows)]
+        for problem in result.get("problems") or []:
+            lines.append(f"  ! {problem}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def _documents_from_summary(step: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rebuild minimal manifests from the JSON summary (when the full documents were not kept)."""
+    docs: list[dict[str, Any]] = []
+    for vs in step.get("virtualServices") or []:
+        spec: dict[str, list[Any]] = {}
+        for route in vs.get("routes") or []:
+            dests = []
+            for d in route.get("destinations") or []:
+                dest = {"host": d.get("host")}
+                if d.get("subset"):
+                    dest["subset"] = d["subset"]
+                dests.append({"destination": dest, "weight": d.get("weight")})
+            entry: dict[str, Any] = {"name": route["name"]} if route.get("name") else {}
+            entry["route"] = dests
+            spec.setdefault(route.get("kind") or "http", []).append(entry)
+        meta = {"name": vs.get("name")}
+        if vs.get("namespace"):
+            meta["namespace"] = vs["namespace"]
+        docs.append({"apiVersion": "networking.istio.io/v1beta1", "kind": "VirtualService", "metadata": meta,
+                     "spec": spec})
+    dr = step.get("destinationRule")
+    if isinstance(dr, dict):
+        meta = {"name": dr.get("name")}
+        if dr.get("namespace"):
+            meta["namespace"] = dr["namespace"]
+        docs.append({"apiVersion": "networking.istio.io/v1beta1", "kind": "DestinationRule", "metadata": meta,
+                     "spec": {"subsets": dr.get("subsets") or []}})
+    return docs
+
+
+def render_step_yaml(result: dict[str, Any], step: int) -> str:
+    """The VirtualService(s) and DestinationRule as rewritten at step ``step``, as a YAML stream.
+
+    Raises ValueError when the result has no step with that index.
+    """
+    for row in result.get("steps") or []:
+        if isinstance(row, dict) and row.get("index") == step:
+            break
+    else:
+        raise ValueError(f"no step {step}: the Rollout has {len(result.get('steps') or [])} step(s)")
+    docs = getattr(row, "documents", None)
+    if docs is None:
+        docs = _documents_from_summary(row)
+    if not docs:
+        return f"# step {step}: no VirtualService or DestinationRule is rewritten\n"
+    return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
