@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import codecs
+import gc
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +55,7 @@ class DuplicateKey:
 
 @dataclass
 class Document:
-    index: int  # 0-based position in the file's stream
+    index: int  # 0-based position in the file's stream (empty documents count, as ruamel sees them)
     node: Node | None
     value: Any
     duplicates: list[DuplicateKey] = field(default_factory=list)
@@ -135,6 +138,26 @@ def path_is_json(path: Path) -> bool:
 
 
 def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
+    with gc_paused():
+        _compose_all(src, text, json_value)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Loading creates millions of long-lived nodes; generational GC rescanning them costs ~6x the parse.
+
+    Nothing here creates reference cycles, so collection can safely wait until the load is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compose_all(src: SourceFile, text: str, json_value: Any = None) -> None:
     # JSON is composed as YAML too, so its findings get positions like any other file.
     has_anchors = "&" in text
     try:
@@ -158,7 +181,8 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
                 mark = node.start_mark
                 src.problems.append(Problem("RL001", f"cannot build document: {exc}", mark.line + 1, mark.column + 1))
                 continue
-            src.documents.append(doc)
+            if doc.value is not None:  # empty documents (`---` alone, comments only) are skipped
+                src.documents.append(doc)
     except yaml.YAMLError as exc:
         if json_value is not None:
             src.problems.clear()
@@ -192,7 +216,11 @@ def _offset_to_line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 class _Builder:
-    """Turns a composed node tree into plain Python values (YAML 1.1 scalars, like Kubernetes reads them)."""
+    """Turns a composed node tree into plain Python values (YAML 1.1 scalars, like Kubernetes reads them).
+
+    This is the hot loop of the whole lint: no per-node path tuples (duplicate keys, which are rare,
+    find their path afterwards) and no memo unless the text has anchors at all.
+    """
 
     _scalar = yaml.constructor.SafeConstructor()
 
@@ -200,11 +228,16 @@ class _Builder:
         self.doc = doc
         self.memo: dict[int, Any] | None = {} if has_anchors else None
         self.expanded = 0
+        self.dups: list[tuple[MappingNode, Node, int]] = []
 
     def build(self, node: Node) -> Any:
-        return self._build(node, (), 0)
+        value = self._build(node, 0)
+        for mapping, key_node, first_line in self.dups:
+            path = _path_to(node, mapping) or ()
+            self.doc.duplicates.append(DuplicateKey(path + (key_node.value,), key_node.value, first_line))
+        return value
 
-    def _build(self, node: Node, path: DocPath, depth: int) -> Any:
+    def _build(self, node: Node, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise _TooDeep(node)
         memo = self.memo
@@ -217,20 +250,22 @@ class _Builder:
                     raise _TooLarge()
                 return cached[0]
             before = self.expanded
-        self.expanded += 1
+            self.expanded += 1
         cls = node.__class__
         if cls is ScalarNode:
             value = node.value if node.tag == _STR else self._scalar_value(node)
         elif cls is MappingNode:
-            value = self._mapping(node, path, depth)
+            value = self._mapping(node, depth)
         elif cls is SequenceNode:
-            value = [self._build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+            build = self._build
+            depth += 1
+            value = [build(child, depth) for child in node.value]
         else:  # pragma: no cover - composer yields only these three
             raise TypeError(f"unexpected node {cls.__name__}")
         if memo is not None:
             memo[id(node)] = (value, self.expanded - before)
-        if self.expanded > MAX_EXPANDED_NODES:
-            raise _TooLarge()
+            if self.expanded > MAX_EXPANDED_NODES:
+                raise _TooLarge()
         return value
 
     def _scalar_value(self, node: ScalarNode) -> Any:
@@ -243,30 +278,52 @@ class _Builder:
             return self._scalar.construct_object(node, deep=True)
         return node.value  # unknown local tags (`!foo`) read as their string
 
-    def _mapping(self, node: MappingNode, path: DocPath, depth: int) -> dict[Any, Any]:
+    def _mapping(self, node: MappingNode, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
-        first_line: dict[Any, int] = {}
-        merges: list[Node] = []
+        merges: list[Node] | None = None
+        build = self._build
+        depth += 1
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.append(value_node)
-                continue
             if key_node.__class__ is ScalarNode:
-                key: Any = key_node.value if key_node.tag == _STR else self._scalar_value(key_node)
-                if not isinstance(key, str):
-                    key = str(key).lower() if isinstance(key, bool) else str(key)  # JSON object keys are strings
+                tag = key_node.tag
+                if tag == _STR:
+                    key: Any = key_node.value
+                elif tag == _MERGE:
+                    merges = (merges or []) + [value_node]
+                    continue
+                else:
+                    key = self._scalar_value(key_node)
+                    if not isinstance(key, str):
+                        key = str(key).lower() if isinstance(key, bool) else str(key)  # JSON object keys are strings
             else:
                 key = yaml.serialize(key_node, Dumper=yaml.SafeDumper).strip()  # complex keys: keep text, never crash
             if key in out:
-                self.doc.duplicates.append(DuplicateKey(path + (key,), key, first_line[key]))
-            else:
-                first_line[key] = key_node.start_mark.line + 1
-            out[key] = self._build(value_node, path + (key,), depth + 1)
-        for merge in merges:  # `<<` merge keys: explicit keys win
-            sources = merge.value if merge.__class__ is SequenceNode else [merge]
-            for source in sources:
-                merged = self._build(source, path, depth + 1)
-                if isinstance(merged, dict):
-                    for k, v in merged.items():
-                        out.setdefault(k, v)
+                self._duplicate(node, key_node, key)
+            out[key] = build(value_node, depth)
+        if merges:  # `<<` merge keys: explicit keys win
+            for merge in merges:
+                sources = merge.value if merge.__class__ is SequenceNode else [merge]
+                for source in sources:
+                    merged = build(source, depth)
+                    if isinstance(merged, dict):
+                        for k, v in merged.items():
+                            out.setdefault(k, v)
         return out
+
+    def _duplicate(self, node: MappingNode, key_node: Node, key: Any) -> None:
+        first = next(k for k, _ in node.value if k.__class__ is ScalarNode and k.value == key_node.value)
+        self.dups.append((node, key_node, first.start_mark.line + 1))
+
+
+def _path_to(root: Node, target: Node) -> DocPath | None:
+    """Path of `target` under `root` (only for rare duplicate-key reports)."""
+    stack: list[tuple[Node, DocPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if isinstance(node, MappingNode):
+            stack.extend((v, path + (k.value,)) for k, v in node.value if isinstance(k, ScalarNode))
+        elif isinstance(node, SequenceNode):
+            stack.extend((v, path + (i,)) for i, v in enumerate(node.value))
+    return None

@@ -146,6 +146,9 @@ def _str_map(value: Any) -> dict[str, str]:
 
 
 def is_ip(host: str) -> bool:
+    # Cheap pre-check: hostnames are compared in hot loops, and parsing every one as an address is slow.
+    if not host or not (host[0].isdigit() or ":" in host):
+        return False
     try:
         ipaddress.ip_address(host)
     except ValueError:
