@@ -1,0 +1,309 @@
+"""`rolloutlint cmp generate`: an Argo CD Config Management Plugin (sidecar, ConfigManagementPlugin v1).
+
+Lints the application's manifests, then prints them on stdout as a YAML stream for Argo CD to apply.
+When findings reach the failure threshold (enforce mode) it exits 1 with a short summary on stderr and
+prints nothing on stdout, so Argo CD fails manifest generation instead of pruning. Warnings go to stderr.
+
+Settings, highest precedence first: command-line option, plugin parameter (`PARAM_<NAME>`), the
+Application's plugin env (`ARGOCD_ENV_ROLLOUTLINT_<NAME>`), the sidecar's env (`ROLLOUTLINT_<NAME>`), the
+default. Names: MODE (enforce|warn, default enforce), RENDER (auto|none|kustomize, default auto: kustomize
+when the directory has a kustomization), FAIL_ON (error|warning|info|never, default error or the config's
+`fail-on`), NAMESPACE (default `$ARGOCD_APP_NAMESPACE`), CONFIG (path relative to the app directory),
+INDEX (repo|app, default repo: resolve references against the whole repository).
+
+The repository root is the app directory minus `$ARGOCD_APP_SOURCE_PATH` (Argo CD sends the whole
+repository, usually without `.git`); without that variable the usual project root (nearest
+`.rolloutlint.yaml` or `.git`) applies.
+
+stderr never quotes values from files that hold a `kind: Secret`: findings there show only the rule and
+its summary. stdout is the real manifests, Secrets included, because that is what Argo CD applies.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+MODES = ("enforce", "warn")
+RENDERS = ("auto", "none", "kustomize")
+FAIL_ON = ("error", "warning", "info", "never")
+INDEXES = ("repo", "app")
+MAX_SUMMARY_LINES = 20  # Argo CD shows stderr of a failed generate in the UI; keep it short
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# kustomize/CMP configuration that is YAML with apiVersion/kind but must never reach the cluster.
+NOT_APPLIED = frozenset({("kustomize.config.k8s.io", "Kustomization"), ("kustomize.config.k8s.io", "Component"),
+                         ("argoproj.io", "ConfigManagementPlugin")})
+
+
+UNPARSED = frozenset({"RL001", "RL002", "RL005"})  # the file's objects could not all be read
+
+
+class CmpError(Exception):
+    """A problem that fails generation with a message (exit 1)."""
+
+
+def setting(name: str, explicit: str | None, default: str | None, choices: tuple[str, ...] | None = None) -> str | None:
+    """Resolve one setting through the documented precedence chain."""
+    env_name = name.upper().replace("-", "_")
+    value = explicit
+    source = "option"
+    if value is None:
+        for var in (f"PARAM_{env_name}", f"ARGOCD_ENV_ROLLOUTLINT_{env_name}", f"ROLLOUTLINT_{env_name}"):
+            if os.environ.get(var, "").strip():
+                value, source = os.environ[var].strip(), var
+                break
+    if value is None:
+        return default
+    if choices is not None and value not in choices:
+        from rolloutlint.config import ConfigError
+
+        raise ConfigError(f"{name}: {value!r} (from {source}) is not one of {', '.join(choices)}")
+    return value
+
+
+def repo_root_for(app_dir: Path) -> Path | None:
+    """App directory minus ARGOCD_APP_SOURCE_PATH, when the two agree."""
+    source = os.environ.get("ARGOCD_APP_SOURCE_PATH", "").strip().strip("/")
+    if not source or source == ".":
+        return app_dir if "ARGOCD_APP_SOURCE_PATH" in os.environ else None
+    parts = Path(source).parts
+    if len(app_dir.parts) <= len(parts) or tuple(app_dir.parts[-len(parts):]) != parts:
+        return None
+    return app_dir.parents[len(parts) - 1]
+
+
+def _has_kustomization(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in KUSTOMIZATION_FILES)
+
+
+def kustomize_build(app_dir: Path) -> bytes:
+    if shutil.which("kustomize"):
+        cmd = ["kustomize", "build", "."]
+    elif shutil.which("kubectl"):
+        cmd = ["kubectl", "kustomize", "."]
+    else:
+        raise CmpError("render=kustomize needs `kustomize` or `kubectl` on PATH in the plugin sidecar; neither is "
+                       "installed (add one to the image, or set the plugin parameter render=none)")
+    try:
+        proc = subprocess.run(cmd, cwd=app_dir, capture_output=True, timeout=120, check=False)
+    except subprocess.TimeoutExpired:
+        raise CmpError(f"`{' '.join(cmd)}` timed out after 120 s") from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = "; ".join(err[-3:]) if err else f"exit status {proc.returncode}"
+        raise CmpError(f"`{' '.join(cmd)}` failed: {detail}")
+    return proc.stdout
+
+
+def _applied(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    api, kind = value.get("apiVersion"), value.get("kind")
+    if not isinstance(api, str) or not isinstance(kind, str) or not api or not kind:
+        return False
+    return (api.rpartition("/")[0], kind) not in NOT_APPLIED
+
+
+def manifests_stream(files: list[Any]) -> tuple[str, int]:
+    """The Kubernetes objects of the linted files as one `---`-separated YAML stream, and their count."""
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    docs = [doc.value for src in files if not src.is_template for doc in src.documents if _applied(doc.value)]
+    if not docs:
+        return "", 0
+    text = yaml.dump_all(docs, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                         explicit_start=True, width=1 << 30)
+    return text, len(docs)
+
+
+def _count_objects(data: bytes) -> int:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return sum(1 for d in yaml.load_all(data, Loader=loader) if _applied(d))
+    except yaml.YAMLError:
+        return 0
+
+
+_SECRET_RE = re.compile(r"""(?m)(^\s*kind:\s*["']?Secret["']?\s*$|"kind"\s*:\s*"Secret")""")
+
+
+def _secret_files(files: list[Any]) -> set[str]:
+    """Files holding a Secret (parsed, or by text when the file did not parse)."""
+    out = set()
+    for src in files:
+        if any(isinstance(d.value, dict) and d.value.get("kind") == "Secret" for d in src.documents) or \
+                (src.text and _SECRET_RE.search(src.text)):
+            out.add(src.display)
+    return out
+
+
+def _redact(f: Any, secret_files: set[str]) -> bool:
+    """Withhold the message of findings on a Secret, and of file-level findings in a file holding one."""
+    if f.resource is not None:
+        return f.resource.kind == "Secret"
+    return f.location.file in secret_files
+
+
+def _finding_line(f: Any, redact: bool) -> str:
+    from rolloutlint.registry import get_rule
+
+    loc = f.location
+    if redact:
+        rule = get_rule(f.rule)
+        text = f"{rule.summary if rule else f.name} (details withheld: the file holds a Secret)"
+    else:
+        text = f.message
+    res = f" [{f.resource.label()}]" if f.resource is not None else ""
+    return f"{loc.file}:{loc.line}:{loc.column}: {f.severity.label} {f.rule} {f.name}: {text}{res}"
+
+
+def _header() -> str:
+    app = os.environ.get("ARGOCD_APP_NAME") or "application"
+    ns = os.environ.get("ARGOCD_APP_NAMESPACE")
+    rev = os.environ.get("ARGOCD_APP_REVISION_SHORT") or (os.environ.get("ARGOCD_APP_REVISION") or "")[:7]
+    where = app + (f" (namespace {ns})" if ns else "") + (f" at {rev}" if rev else "")
+    return f"rolloutlint: {where}"
+
+
+def _summary(findings: list[Any], secret_files: set[str], failing: bool, threshold: str) -> list[str]:
+    active = [f for f in findings if f.suppressed is None]
+    counts = {s: sum(1 for f in active if f.severity.label == s) for s in ("error", "warning", "info")}
+    head = f"{_header()}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
+    if failing:
+        if threshold == "unparsable files":
+            head += "; failing because some files could not be read (the output would be incomplete)"
+        else:
+            head += (f"; failing because of findings at or above {threshold!r} (fix them, suppress them with a "
+                     "reason, or set the plugin parameter mode=warn)")
+    lines = [head]
+    ordered = sorted(active, key=lambda f: (-int(f.severity), f.sort_key()))
+    for f in ordered[:MAX_SUMMARY_LINES]:
+        lines.append("  " + _finding_line(f, _redact(f, secret_files)))
+    if len(ordered) > MAX_SUMMARY_LINES:
+        lines.append(f"  ... and {len(ordered) - MAX_SUMMARY_LINES} more (run `rolloutlint lint` locally for all)")
+    return lines
+
+
+def generate_run(path: str | None, render: str | None, fail_on: str | None, mode: str | None,
+                 namespace: str | None, config: str | None, index: str | None) -> int:
+    from rolloutlint import api
+    from rolloutlint.cli import EXIT_CLEAN, EXIT_FINDINGS, exit_code
+    from rolloutlint.config import ConfigError
+
+    use_stdin = path == "-"
+    app_dir = Path(path if path and not use_stdin else os.getcwd()).resolve()
+    if not app_dir.is_dir():
+        raise ConfigError(f"application directory does not exist: {path}")
+    mode = setting("mode", mode, "enforce", MODES)
+    render = setting("render", render, "auto", RENDERS)
+    index_scope = setting("index", index, "repo", INDEXES)
+    fail_on = setting("fail-on", fail_on, None, FAIL_ON)
+    namespace = setting("namespace", namespace, os.environ.get("ARGOCD_APP_NAMESPACE") or None)
+    config_rel = setting("config", config, None)
+
+    root = repo_root_for(app_dir)
+    config_path: Path | None = None
+    if config_rel:
+        config_path = (app_dir / config_rel).resolve()
+        if not config_path.is_file():
+            raise ConfigError(f"config file not found: {config_rel} (relative to the application directory)")
+    else:
+        for base in (app_dir, root):
+            if base is None:
+                continue
+            cand = next((base / n for n in (".rolloutlint.yaml", ".rolloutlint.yml") if (base / n).is_file()), None)
+            if cand is not None:
+                config_path = cand
+                break
+    cfg = str(config_path) if config_path else None
+
+    if use_stdin or render == "kustomize" or (render == "auto" and _has_kustomization(app_dir)):
+        data = sys.stdin.buffer.read() if use_stdin else kustomize_build(app_dir)
+        # Rendered output is the whole application: index it alone (the sources would be duplicates).
+        project = api.load_project(["-"], cwd=app_dir, stdin=data, whole_root=False, config_path=cfg,
+                                   namespace=namespace)
+        output, objects = data.decode("utf-8", "replace"), _count_objects(data)
+    else:
+        if index_scope == "repo" and root is not None and root != app_dir:
+            project = api.load_project([str(root)], cwd=app_dir, config_path=cfg, namespace=namespace)
+            project.report_files = {f.path for f in project.files if _under(f.path, app_dir)}
+        else:
+            project = api.load_project([str(app_dir)], cwd=app_dir, config_path=cfg, namespace=namespace,
+                                       whole_root=index_scope == "repo")
+        reported = [f for f in project.files if project.report_files is None or f.path in project.report_files]
+        output, objects = manifests_stream(reported)
+    result = api.lint_project(project)
+    findings = result.findings
+    if project.config.baseline:
+        from rolloutlint.baseline import filter_baseline
+
+        findings = filter_baseline(project.config.baseline, findings, project.root)
+    threshold = fail_on or project.config.fail_on
+    # A file that did not parse would be missing from the output: never return a partial set, even in warn mode.
+    unparsed = any(f.rule in UNPARSED and f.suppressed is None for f in findings)
+    failing = unparsed or (mode == "enforce" and exit_code(findings, threshold) == EXIT_FINDINGS)
+    secret_files = _secret_files(project.files)
+    lines = _summary(findings, secret_files, failing, "unparsable files" if unparsed else threshold)
+    if failing:
+        click.echo("\n".join(lines), err=True)
+        return EXIT_FINDINGS
+    if objects == 0:
+        click.echo(f"{_header()}: no Kubernetes manifests found in {os.environ.get('ARGOCD_APP_SOURCE_PATH') or app_dir.name}; "
+                   "refusing to return an empty set (Argo CD would prune every resource of the application)", err=True)
+        return EXIT_FINDINGS
+    if any(f.suppressed is None for f in findings):
+        click.echo("\n".join(lines), err=True)
+    sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
+    sys.stdout.flush()
+    return EXIT_CLEAN
+
+
+def _under(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+@click.group("cmp")
+def cmp() -> None:
+    """Argo CD Config Management Plugin commands (see docs/argocd-plugin.md)."""
+
+
+@cmp.command("generate")
+@click.argument("path", required=False, type=click.Path(file_okay=False, allow_dash=True))
+@click.option("--render", type=click.Choice(RENDERS), default=None,
+              help="Render before linting (default auto: kustomize when a kustomization exists) [PARAM_RENDER].")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Lowest severity that fails generation (default: config `fail-on`, else error) [PARAM_FAIL_ON].")
+@click.option("--mode", type=click.Choice(MODES), default=None,
+              help="enforce: fail generation on findings; warn: report on stderr only [PARAM_MODE].")
+@click.option("--namespace", "-n", default=None, help="Namespace for objects without one (default $ARGOCD_APP_NAMESPACE).")
+@click.option("--config", "config", default=None, help="Config file relative to the app directory [PARAM_CONFIG].")
+@click.option("--index", type=click.Choice(INDEXES), default=None,
+              help="repo: resolve references across the whole repository; app: only this directory [PARAM_INDEX].")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def generate(path: str | None, render: str | None, fail_on: str | None, mode: str | None, namespace: str | None,
+             config: str | None, index: str | None, debug: bool) -> None:
+    """Lint an application and print its manifests for Argo CD.
+
+    PATH is the application directory (default: the current directory, where Argo CD runs the plugin);
+    `-` reads an already rendered stream from stdin. When findings reach --fail-on, print nothing and
+    exit 1 with a short summary on stderr."""
+    from rolloutlint.cli import run_guarded
+
+    def guarded() -> int:
+        try:
+            return generate_run(path, render, fail_on, mode, namespace, config, index)
+        except CmpError as exc:
+            click.echo(f"{_header()}: {exc}", err=True)
+            return 1
+
+    sys.exit(run_guarded(debug, guarded))
