@@ -16,7 +16,7 @@ from rolloutlint.discovery import find_root, walk
 from rolloutlint.engine import Context, Engine, count, selected_rule_ids
 from rolloutlint.findings import Finding
 from rolloutlint.index import ResourceIndex, build_index
-from rolloutlint.loader import SourceFile, load_file
+from rolloutlint.loader import SourceFile, gc_paused, load_file
 
 STDIN = "-"
 
@@ -70,7 +70,8 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     load_set = set(report)
     if whole_root:
         load_set.update(walk(root, root, config.exclude))
-    files = [load_file(p, display_path(p, cwd)) for p in sorted(load_set)]
+    with gc_paused():
+        files = [load_file(p, display_path(p, cwd)) for p in sorted(load_set)]
     if STDIN in paths:
         data = stdin if stdin is not None else sys.stdin.buffer.read()
         stdin_path = cwd / "<stdin>"

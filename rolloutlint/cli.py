@@ -104,6 +104,9 @@ def lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, .
          color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
          unsafe_fixes: bool, diff: bool, debug: bool) -> None:
     """Lint files, directories (recursively) or `-` (stdin)."""
+    import gc
+
+    gc.disable()  # a short-lived process over acyclic data: collections would only rescan the loaded repo
     code = run_guarded(debug, _lint, paths, formats, outputs, fail_on, namespace, config_path, select, ignore,
                        color, show_suppressed, baseline, write_baseline, fix, unsafe_fixes, diff, debug)
     sys.exit(code)

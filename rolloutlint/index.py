@@ -6,15 +6,16 @@ Built once, before any rule runs, from the whole project, even when only some fi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from rolloutlint.loader import Problem, SourceFile
 from rolloutlint.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str, dig
 from rolloutlint.positions import subnode
 
+T = TypeVar("T")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
@@ -31,10 +32,20 @@ class ResourceIndex:
     resources: list[Resource] = field(default_factory=list)
     external: tuple[ExternalRef, ...] = ()
     _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
+    _by_name: dict[tuple[str, str | None], list[Resource]] = field(default_factory=lambda: defaultdict(list))
+    _memo: dict[Any, Any] = field(default_factory=dict)
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """Compute a derived lookup table once per run (rules run per resource; tables must not be
+        rebuilt per resource, or a project-wide lookup turns the lint quadratic)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def add(self, res: Resource) -> None:
         self.resources.append(res)
         self._by_kind[res.kind].append(res)
+        self._by_name[(res.kind, res.name)].append(res)
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         for kind in kinds:
@@ -48,7 +59,7 @@ class ResourceIndex:
         """
         if not name:
             return []
-        hits = [r for r in self._by_kind.get(kind, ()) if r.name == name]
+        hits = self._by_name.get((kind, name), [])
         if kind in CLUSTER_SCOPED:
             return hits
         exact = [r for r in hits if r.namespace == namespace]
@@ -142,26 +153,33 @@ def resolve_namespaces(index: ResourceIndex, files: list[SourceFile], default_na
             if path is not None:
                 app_paths.append((PurePosixPath(path.strip("/") or "."), dest_ns))
     app_paths.sort(key=lambda p: len(p[0].parts), reverse=True)  # the deepest covering path wins
+    by_dir: dict[Path, tuple[str | None, str]] = {}
     for res in index.resources:
         if res.namespace_source != "unknown" or res.kind in CLUSTER_SCOPED:
             continue
-        path: Path = res.file.path
-        for parent in path.parents:
-            if parent in kustomize:
-                res.namespace, res.namespace_source = kustomize[parent], "kustomization"
-                break
-            if parent == index.root:
-                break
-        if res.namespace_source != "unknown":
-            continue
-        rel = _relative(path, index.root)
-        if rel is not None:
-            for app_path, ns in app_paths:
-                if app_path == PurePosixPath(".") or rel.is_relative_to(app_path):
-                    res.namespace, res.namespace_source = ns, "application"
-                    break
-        if res.namespace_source == "unknown" and default_namespace:
-            res.namespace, res.namespace_source = default_namespace, "config"
+        directory: Path = res.file.path.parent
+        resolved = by_dir.get(directory)
+        if resolved is None:  # resolve once per directory: every file in it resolves the same way
+            resolved = by_dir[directory] = _namespace_for_dir(directory, index.root, kustomize, app_paths, default_namespace)
+        if resolved[0] is not None:
+            res.namespace, res.namespace_source = resolved
+
+
+def _namespace_for_dir(directory: Path, root: Path, kustomize: dict[Path, str],
+                       app_paths: list[tuple[PurePosixPath, str]], default_namespace: str | None) -> tuple[str | None, str]:
+    for parent in (directory, *directory.parents):
+        if parent in kustomize:
+            return kustomize[parent], "kustomization"
+        if parent == root:
+            break
+    rel = _relative(directory, root)
+    if rel is not None:
+        for app_path, ns in app_paths:
+            if app_path == PurePosixPath(".") or rel == app_path or rel.is_relative_to(app_path):
+                return ns, "application"
+    if default_namespace:
+        return default_namespace, "config"
+    return None, "unknown"
 
 
 def _relative(path: Path, root: Path) -> PurePosixPath | None:

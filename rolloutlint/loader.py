@@ -137,15 +137,11 @@ def path_is_json(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
-def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
-    with gc_paused():
-        _compose_all(src, text, json_value)
-
-
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Loading creates millions of long-lived nodes; generational GC rescanning them costs ~6x the parse.
 
+    Callers wrap a whole load in this (not each file: re-enabling per file just moves the collections).
     Nothing here creates reference cycles, so collection can safely wait until the load is done.
     """
     enabled = gc.isenabled()
@@ -157,7 +153,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compose_all(src: SourceFile, text: str, json_value: Any = None) -> None:
+def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
     # JSON is composed as YAML too, so its findings get positions like any other file.
     has_anchors = "&" in text
     try:

@@ -14,7 +14,6 @@ Two ways of treating an unknown namespace (`res.namespace is None`):
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any
 
 from rolloutlint.findings import Path
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.refs import is_ip
 
 DOMAIN_SUFFIX = ".svc.cluster.local"
 MESH = "mesh"
@@ -33,14 +33,6 @@ FQDN_RE = re.compile(r"^(.+)\.(.+)\.svc\.cluster\.local$")
 
 def is_istio(res: Resource) -> bool:
     return res.group == ISTIO_GROUP
-
-
-def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def is_wildcard(host: str) -> bool:
@@ -263,11 +255,8 @@ def label(res: Resource) -> str:
 
 
 def cached(index: Any, key: str, compute: Any) -> Any:
-    """Per-run memo stored on the index object (rules run once per index)."""
-    store = index.__dict__.setdefault("_istio_rule_cache", {})
-    if key not in store:
-        store[key] = compute()
-    return store[key]
+    """Per-run memo stored on the index (rules run once per index)."""
+    return index.memo(("istio", key), compute)
 
 
 def istio_objects(index: Any, kind: str) -> list[Resource]:

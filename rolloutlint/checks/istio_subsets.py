@@ -26,9 +26,11 @@ def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Re
 
     Exact host matches win over wildcard hosts, as in Istio's DestinationRule lookup.
     """
-    drs = ih.istio_objects(ctx.index, "DestinationRule")
+    by_label, wildcards = ih.cached(ctx.index, "dr-by-first-label", lambda: _dr_buckets(ctx))
     exact, wild = [], []
-    for dr in drs:
+    # Two hosts can only name the same service when their first DNS labels agree: look at those and
+    # at wildcard hosts only, so this stays linear in the number of DestinationRules.
+    for dr in by_label.get(host.split(".", 1)[0], []) + wildcards:
         dr_host = as_str(dr.spec.get("host"))
         if not dr_host:
             continue
@@ -38,6 +40,18 @@ def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Re
         elif ih.same_service_host(host, namespace, dr_host, dr.namespace):
             exact.append(dr)
     return exact or wild
+
+
+def _dr_buckets(ctx: "Context") -> tuple[dict[str, list["Resource"]], list["Resource"]]:
+    by_label: dict[str, list["Resource"]] = defaultdict(list)
+    wildcards: list["Resource"] = []
+    for dr in ih.istio_objects(ctx.index, "DestinationRule"):
+        dr_host = as_str(dr.spec.get("host"))
+        if dr_host and ih.is_wildcard(dr_host):
+            wildcards.append(dr)
+        elif dr_host:
+            by_label[dr_host.split(".", 1)[0]].append(dr)
+    return by_label, wildcards
 
 
 @register

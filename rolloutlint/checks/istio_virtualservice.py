@@ -3,6 +3,8 @@ exportTo syntax, host forms and route names (Istio objects on their own)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -231,24 +233,25 @@ class ConflictingMeshVirtualServiceHosts(Rule):
                     for scope in scopes:
                         entries.append((scope, ih.fqdn(h, key), vs, i))
         hits: dict[tuple[int, int], tuple["Resource", int, set[int], str]] = {}
-        for a_i, (sa, ha, va, ia) in enumerate(entries):
-            for sb, hb, vb, ib in entries[a_i + 1:]:
-                if vb is va or not ih.could_coexist(va, vb):
-                    continue
-                if sa == sb:
-                    clash = ha == hb
-                elif "*" in (sa, sb):
-                    clash = ih.host_matches(ha, hb)
-                else:
-                    clash = False
-                if not clash:
-                    continue
-                shown = _display_host(ha if sa == "*" or sa == sb else hb, sa if sa == sb else "*")
-                for me, mi, other in ((va, ia, vb), (vb, ib, va)):
-                    k = (id(me), mi)
-                    if k not in hits:
-                        hits[k] = (me, mi, set(), shown)
-                    hits[k][2].add(id(other))
+        for a_i, b_i in _candidate_pairs(entries):
+            sa, ha, va, ia = entries[a_i]
+            sb, hb, vb, ib = entries[b_i]
+            if vb is va or not ih.could_coexist(va, vb):
+                continue
+            if sa == sb:
+                clash = ha == hb
+            elif "*" in (sa, sb):
+                clash = ih.host_matches(ha, hb)
+            else:
+                clash = False
+            if not clash:
+                continue
+            shown = _display_host(ha if sa == "*" or sa == sb else hb, sa if sa == sb else "*")
+            for me, mi, other in ((va, ia, vb), (vb, ib, va)):
+                k = (id(me), mi)
+                if k not in hits:
+                    hits[k] = (me, mi, set(), shown)
+                hits[k][2].add(id(other))
         by_id = {id(v): v for v in ih.istio_objects(ctx.index, "VirtualService")}
         for me, mi, others, shown in hits.values():
             names = sorted({ih.label(me)} | {ih.label(by_id[o]) for o in others})
@@ -683,3 +686,21 @@ class DuplicateHttpRouteName(Rule):
                                   related=[RelatedRef(vs, ("spec", "http", first[name], "name"), "first route with this name")])
             else:
                 first[name] = i
+
+
+def _candidate_pairs(entries: list[tuple[str, str, "Resource", int]]) -> list[tuple[int, int]]:
+    """Index pairs (a < b) whose hosts could clash: equal hosts, or one of them a wildcard.
+
+    Two literal hosts clash only when equal, so bucketing by host keeps this linear for real repos
+    instead of comparing every pair of VirtualServices.
+    """
+    by_host: dict[str, list[int]] = defaultdict(list)
+    wild: list[int] = []
+    for i, (_, host, _, _) in enumerate(entries):
+        (wild if ih.is_wildcard(host) else by_host[host]).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for group in by_host.values():
+        pairs.update((a, b) for n, a in enumerate(group) for b in group[n + 1:])
+    for w in wild:
+        pairs.update((min(w, j), max(w, j)) for j in range(len(entries)) if j != w)
+    return sorted(pairs)
