@@ -85,10 +85,11 @@ def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequen
                  debug: bool = False) -> LintResult:
     rule_ids = selected_rule_ids(project.config, select, ignore)
     ctx = Context(index=project.index, config=project.config, files=project.files)
-    findings = Engine(ctx, rule_ids, debug=debug).run(project.report_files)
     from rolloutlint.suppress import apply_suppressions
 
-    findings = apply_suppressions(findings, project, rule_ids)
+    with gc_paused():  # the loaded project is large and acyclic: collections would only rescan it
+        findings = Engine(ctx, rule_ids, debug=debug).run(project.report_files)
+        findings = apply_suppressions(findings, project, rule_ids)
     reported = [f for f in project.files if project.report_files is None or f.path in project.report_files]
     docs = sum(len(f.documents) for f in reported)
     resources = sum(1 for r in project.index.resources if project.report_files is None or r.file.path in project.report_files)

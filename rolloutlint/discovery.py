@@ -17,7 +17,8 @@ NON_MANIFEST_NAMES = frozenset({".rolloutlint.yaml", ".rolloutlint.yml", ".pre-c
                                 ".yamllint", ".yamllint.yaml", "mkdocs.yml", "codecov.yml", ".goreleaser.yml",
                                 ".goreleaser.yaml", "docker-compose.yml", "docker-compose.yaml", "package.json",
                                 "package-lock.json", "tsconfig.json", "action.yml", "action.yaml", "plugin.yaml",
-                                ".golangci.yml", ".golangci.yaml", "renovate.json", ".markdownlint.yaml"})
+                                ".golangci.yml", ".golangci.yaml", "renovate.json", ".markdownlint.yaml",
+                                ".rolloutlint-baseline.json"})
 
 
 def find_root(paths: Iterable[Path], cwd: Path) -> Path:

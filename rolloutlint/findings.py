@@ -142,8 +142,8 @@ class Finding:
 
 
 def compute_fingerprint(f: Finding) -> str:
-    # Line numbers are deliberately left out so baselines and code scanning survive edits that move lines.
+    # Line numbers are left out so baselines and code scanning survive edits that move lines: a finding on
+    # a resource is anchored by the resource and the path inside it, a file-level one by its message.
     res = f.resource.label() if f.resource else ""
-    anchor = f.path or f"{f.location.line}:{f.location.column}" if not f.resource else f.path
-    raw = "\x1f".join((f.rule, f.location.file, res, anchor, f.message))
+    raw = "\x1f".join((f.rule, f.location.file, res, f.path, f.message))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]

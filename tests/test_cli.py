@@ -33,7 +33,8 @@ spec:
 
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
-    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+    # Only the schema rules: this file tests the CLI contract, not which rules fire.
+    (tmp_path / ".rolloutlint.yaml").write_text("select: [RL0]\n")
     (tmp_path / "bad.yaml").write_text(BAD)
     (tmp_path / "good.yaml").write_text(GOOD)
     return tmp_path
@@ -112,15 +113,15 @@ def test_config_selector_must_name_a_rule(repo: Path) -> None:
 
 
 def test_config_severity_and_ignore(repo: Path) -> None:
-    (repo / ".rolloutlint.yaml").write_text("severity: {schema-violation: warning}\n")
+    (repo / ".rolloutlint.yaml").write_text("select: [RL0]\nseverity: {schema-violation: warning}\n")
     assert run(["lint", "."], repo)[0] == 0
     assert run(["lint", ".", "--fail-on", "warning"], repo)[0] == 1
-    (repo / ".rolloutlint.yaml").write_text("ignore: [RL01]\n")
+    (repo / ".rolloutlint.yaml").write_text("select: [RL0]\nignore: [RL01]\n")
     assert run(["lint", ".", "--fail-on", "info"], repo)[0] == 0
 
 
 def test_exclude_globs(repo: Path) -> None:
-    (repo / ".rolloutlint.yaml").write_text("exclude: ['bad*.yaml']\n")
+    (repo / ".rolloutlint.yaml").write_text("select: [RL0]\nexclude: ['bad*.yaml']\n")
     assert run(["lint", "."], repo)[0] == 0
 
 

@@ -58,8 +58,16 @@ def _visible_from_vs(scopes: set[str], vs: "Resource") -> bool:
     return bool(wanted & scopes)
 
 
-def _service_candidates(services: list["Resource"], name: str, ns: str | None) -> list["Resource"]:
-    return [s for s in services if s.name == name and (ns is None or s.namespace in (None, ns))]
+def _service_candidates(services: dict[str, list["Resource"]], name: str, ns: str | None) -> list["Resource"]:
+    return [s for s in services.get(name, ()) if ns is None or s.namespace in (None, ns)]
+
+
+def _services_by_name(ctx: "Context") -> dict[str, list["Resource"]]:
+    by_name: dict[str, list["Resource"]] = defaultdict(list)
+    for svc in ctx.index.of_kind("Service"):
+        if svc.group == "" and svc.name:
+            by_name[svc.name].append(svc)
+    return by_name
 
 
 def _exact_host(h: str, se: "Resource", host: str, vs: "Resource") -> bool:
@@ -124,7 +132,7 @@ class VirtualServiceDestinationHostNotFound(Rule):
         if not ih.is_istio(vs):
             return
         known_ns = ih.cached(ctx.index, "known_namespaces", lambda: ih.known_namespaces(ctx.index))
-        services = ih.cached(ctx.index, "services", lambda: [s for s in ctx.index.of_kind("Service") if s.group == ""])
+        services = ih.cached(ctx.index, "services-by-name", lambda: _services_by_name(ctx))
         ses = _service_entries(ctx)
         for d in ih.destinations(vs):
             host = d.host
@@ -156,7 +164,9 @@ class VirtualServiceDestinationHostNotFound(Rule):
                 continue
             candidates = _service_candidates(services, name, ns)
             if not candidates:
-                if ns is None or not any(s.namespace == ns and _same_dir(s, vs) for s in services):
+                service_dirs = ih.cached(ctx.index, "service-ns-dirs", lambda: {
+                    (s.namespace, s.file.path.parent) for group in services.values() for s in group})
+                if ns is None or (ns, vs.file.path.parent) not in service_dirs:
                     continue
                 yield self.report(vs, d.path + ("host",),
                                   f"{what} {host!r}: no Service {name!r} in namespace {ns!r} (this directory holds "
