@@ -67,11 +67,18 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
             report.update(walk(p, root, config.exclude))
         else:
             report.add(p)  # an explicitly named file is linted even when excluded or oddly named
-    load_set = set(report)
-    if whole_root:
-        load_set.update(walk(root, root, config.exclude))
     with gc_paused():
-        files = [load_file(p, display_path(p, cwd)) for p in sorted(load_set)]
+        files = [load_file(p, display_path(p, cwd)) for p in sorted(report)]
+        if whole_root:
+            others = [p for p in walk(root, root, config.exclude) if p not in report]
+            if others and report:
+                # Only some files named: load what their checks can look up, not the whole repository.
+                from rolloutlint.relevance import select_files
+
+                files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd), data=data))
+            elif others:
+                files += [load_file(p, display_path(p, cwd)) for p in others]
+        files.sort(key=lambda f: f.path)
     if STDIN in paths:
         data = stdin if stdin is not None else sys.stdin.buffer.read()
         stdin_path = cwd / "<stdin>"
