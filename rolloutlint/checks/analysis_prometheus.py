@@ -1,0 +1,232 @@
+"""RL44x: Argo Rollouts' Prometheus metric provider (query syntax, address, canary selection)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from rolloutlint.checks import analysis_util as au
+from rolloutlint.findings import RelatedRef, Report, Severity
+from rolloutlint.model import Resource, as_dict
+from rolloutlint.registry import Rule, register
+
+if TYPE_CHECKING:
+    from rolloutlint.engine import Context
+
+_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+def prometheus_metrics(tmpl: Resource):
+    for i, m in au.metrics(tmpl):
+        pq = as_dict(m.get("provider")).get("prometheus")
+        if isinstance(pq, dict):
+            yield i, m, pq
+
+
+@register
+class PrometheusQueryInvalid(Rule):
+    """The Prometheus query does not parse as PromQL.
+
+    ## What it checks
+    `provider.prometheus.query` is parsed as PromQL after Argo-style `{{args.*}}` substitution (argument
+    defaults; neutral dummies for values only known at run time). Unclosed quotes, brackets and
+    parentheses, unknown functions, wrong argument types (`rate(x)` without a range) and bad durations are
+    reported with the parser's message and the line of the query (and the file line for block scalars). An
+    invalid label regex is a warning: the parser checks it with Rust's regex engine, Prometheus with Go's
+    RE2.
+
+    ## Why it matters
+    Prometheus answers `bad_data` (HTTP 400); every measurement errors and the analysis fails after
+    `consecutiveErrorLimit` errors, aborting the rollout although the canary may be fine.
+
+    ## How to fix
+    Fix the query at the reported position; run it in the Prometheus UI with the arguments filled in.
+
+    ## Upstream
+    Mirrors the Prometheus query parser (`parse error: ...`) as surfaced by Argo Rollouts' Prometheus
+    provider.
+    """
+
+    id = "RL440"
+    name = "prometheus-query-invalid"
+    severity = Severity.ERROR
+    summary = "Prometheus query does not parse"
+    kinds = au.TEMPLATE_KINDS
+    mirrors = "Prometheus API `bad_data`: `parse error: ...`"
+
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
+        from rolloutlint.providers import prometheus
+
+        known = {k: v for k, v in au.default_args(tmpl).items() if v is not None}
+        for i, _, pq in prometheus_metrics(tmpl):
+            query = pq.get("query")
+            path = ("spec", "metrics", i, "provider", "prometheus", "query")
+            if not isinstance(query, str) or au.only_placeholders(query, au.default_args(tmpl)):
+                continue  # missing or mistyped (the schema rules report it), or only known at run time
+            for p in prometheus.validate_query(query, known):
+                if p.code == "placeholder-unclosed":
+                    continue  # reported by analysis-placeholder-unresolved
+                where = ""
+                if p.line is not None:
+                    file_line = au.yaml_line(tmpl, path, p.line)
+                    where = f" (query line {p.line}, column {p.column}" + (f"; file line {file_line})" if file_line else ")")
+                sev = _SEVERITY[p.severity]
+                yield self.report(tmpl, path, p.message + where, severity=sev if sev != self.severity else None)
+
+
+@register
+class PrometheusAddressInvalid(Rule):
+    """The Prometheus provider's `address` is not a usable base URL.
+
+    ## What it checks
+    `provider.prometheus.address` must be an http(s) URL with a host (checked after argument substitution
+    when the scheme is literal). An empty address is a warning (Argo falls back to the controller's
+    `ARGO_ROLLOUTS_PROMETHEUS_ADDRESS`); an address ending in an API path such as `/api/v1/query` is a
+    warning, since the client appends it.
+
+    ## Why it matters
+    Argo fails the measurement with `prometheus address is not is url format` (sic) or a 404, and the
+    analysis fails after `consecutiveErrorLimit` errors.
+
+    ## How to fix
+    Use the server's base URL, e.g. `http://prometheus.istio-system:9090`.
+
+    ## Upstream
+    Mirrors Argo Rollouts `NewPrometheusAPI`: `prometheus address is not is url format`.
+    """
+
+    id = "RL441"
+    name = "prometheus-address-invalid"
+    severity = Severity.ERROR
+    summary = "Prometheus address is not a usable base URL"
+    kinds = au.TEMPLATE_KINDS
+    mirrors = "Argo Rollouts NewPrometheusAPI: `prometheus address is not is url format`"
+
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
+        from rolloutlint.checks.analysis_metrics import resolve
+        from rolloutlint.providers import prometheus
+
+        for i, _, pq in prometheus_metrics(tmpl):
+            value = pq.get("address")
+            if isinstance(value, str) and "{{" in value:
+                value, unresolved = resolve(value, au.default_args(tmpl))
+                if unresolved and "://" not in value.split("{{", 1)[0]:
+                    continue
+            for p in prometheus.validate_address(value):
+                sev = _SEVERITY[p.severity]
+                yield self.report(tmpl, ("spec", "metrics", i, "provider", "prometheus", "address"), p.message,
+                                  severity=sev if sev != self.severity else None)
+
+
+_SERVICE_LABELS = ("destination_service_name", "destination_service")
+_VERSION_LABELS = ("destination_version", "destination_canonical_revision")
+_REGEX_META = re.compile(r"[\\.^$|?*+()\[\]{}]")
+
+
+def _istio_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
+    """Equality-like matchers of every `istio_*` selector: label -> value (values still holding an
+    unresolved placeholder are dropped)."""
+    import promql_parser as pp
+
+    from rolloutlint.providers import placeholders as ph
+
+    text, reps = ph.substitute_detailed(query, args)
+    if any(not r.resolved and r.context != "string" for r in reps):
+        return []
+    try:
+        expr = pp.parse(text)
+    except ValueError:
+        return []
+    out: list[dict[str, str]] = []
+
+    def visit(node):  # noqa: ANN001, ANN202 - promql_parser node
+        if isinstance(node, pp.VectorSelector) and (node.name or "").startswith("istio_"):
+            labels: dict[str, str] = {}
+            for m in node.matchers.matchers:
+                value = m.value
+                if ph.DUMMY_STRING in value and any(not r.resolved for r in reps):
+                    continue
+                if m.op == pp.MatchOp.Equal or (m.op == pp.MatchOp.Re and not _REGEX_META.search(value)):
+                    labels[m.name] = value
+                elif m.op == pp.MatchOp.Re:
+                    labels.setdefault(m.name, "\0regex")
+            out.append(labels)
+        return None
+
+    pp.walk(expr, pre_visit=visit)
+    return out
+
+
+@register
+class PrometheusQueryNotCanary(Rule):
+    """A Prometheus query over Istio metrics does not isolate the canary of the Rollout that runs it.
+
+    ## What it checks
+    For each canary Rollout that uses the template (with the arguments it passes), every `istio_*`
+    selector of the query that filters on `destination_service_name` or `destination_service`:
+    with host-level traffic splitting (`canaryService`/`stableService`), the service must not be the stable
+    Service; with subset-level splitting (a `destinationRule`), canary and stable pods share the Service,
+    so the selector also needs `destination_version` or `destination_canonical_revision`, and that value
+    must not be the stable version (`stableMetadata.labels.version`).
+
+    ## Why it matters
+    The analysis then measures stable traffic, or stable and canary together: at 10% canary weight a
+    failing canary barely moves a blended success rate, and the rollout is promoted.
+
+    ## How to fix
+    Filter on the canary: `destination_service_name="<canaryService>"` for host-level splitting, or add
+    `destination_version="<canary version label>"` (set through `canaryMetadata.labels.version`) for
+    subset-level splitting.
+
+    ## Upstream
+    Derived from Istio's standard metric labels and Argo Rollouts' Istio traffic splitting modes.
+    """
+
+    id = "RL442"
+    name = "prometheus-query-not-canary"
+    severity = Severity.WARNING
+    summary = "Prometheus query over Istio metrics does not isolate the canary"
+    kinds = au.TEMPLATE_KINDS
+
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
+        from rolloutlint import refs
+
+        seen: set[tuple] = set()
+        for usage, _ in au.usages_of_template(ctx, tmpl):
+            ro = usage.owner
+            if ro.kind != "Rollout" or usage.kind not in ("background", "step"):
+                continue
+            can = refs.canary(ro)
+            canary_svc, stable_svc = can.get("canaryService"), can.get("stableService")
+            dr = refs.destination_rule_ref(ro)
+            stable_label = as_dict(as_dict(can.get("stableMetadata")).get("labels")).get("version")
+            args = {k: v for k, v in au.effective_args(tmpl, usage).items() if v is not None}
+            related = [RelatedRef(ro, usage.path, f"{usage.label()} of Rollout {ro.name}")]
+            for i, _, pq in prometheus_metrics(tmpl):
+                query = pq.get("query")
+                if not isinstance(query, str) or au.only_placeholders(query, args):
+                    continue
+                for labels in _istio_selectors(query, args):
+                    service = next((labels[k] for k in _SERVICE_LABELS if k in labels), None)
+                    if service is None or service == "\0regex":
+                        continue
+                    short = service.split(".")[0]
+                    msg = None
+                    if dr is None and isinstance(stable_svc, str) and isinstance(canary_svc, str):
+                        if short == stable_svc and short != canary_svc:
+                            msg = (f"selects destination service '{service}', the stable Service of Rollout {ro.name}; "
+                                   f"canary traffic goes to '{canary_svc}'")
+                    elif dr is not None:
+                        version = next((labels[k] for k in _VERSION_LABELS if k in labels), None)
+                        if version is None:
+                            msg = (f"selects destination service '{service}' without destination_version or "
+                                   f"destination_canonical_revision; Rollout {ro.name} splits by DestinationRule subsets, "
+                                   "so stable and canary traffic are measured together")
+                        elif version != "\0regex" and isinstance(stable_label, str) and version == stable_label:
+                            msg = (f"selects version '{version}', the stable pods' version label of Rollout {ro.name} "
+                                   "(stableMetadata); the analysis measures stable traffic")
+                    if msg and (i, msg) not in seen:
+                        seen.add((i, msg))
+                        yield self.report(tmpl, ("spec", "metrics", i, "provider", "prometheus", "query"), msg,
+                                          related=related)
