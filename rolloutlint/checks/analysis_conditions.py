@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import expr
 from rolloutlint.checks import analysis_util as au
 from rolloutlint.findings import Report, Severity
 from rolloutlint.model import Resource, as_dict, as_str
@@ -77,6 +76,8 @@ def provider_shape(metric: dict[str, Any], args: dict[str, str | None]) -> tuple
 
 def compile_metric(tmpl: Resource, metric: dict[str, Any], index: int | None = None) -> list[Compiled]:
     """Parse and check both conditions of a metric (cached on the metric's dict id)."""
+    from rolloutlint import expr  # only projects with analysis pay for the condition engine's import
+
     cache = tmpl.extra.setdefault("analysis_conditions", {})
     key = id(metric)
     if key in cache:

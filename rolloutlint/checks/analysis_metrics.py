@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from rolloutlint.checks import analysis_util as au
 from rolloutlint.findings import RelatedRef, Report, Severity
 from rolloutlint.model import Resource, as_dict, as_list, as_str
-from rolloutlint.providers.skywalking import parse_go_duration
 from rolloutlint.registry import Rule, register
 
 if TYPE_CHECKING:
@@ -155,6 +154,8 @@ class AnalysisDurationInvalid(Rule):
                 if unresolved or not isinstance(text, str):
                     continue
                 try:
+                    from rolloutlint.providers.skywalking import parse_go_duration
+
                     parse_go_duration(text)
                 except ValueError as exc:
                     hint = " (Go durations have no d unit: use 24h)" if re.search(r"[0-9]d", text) else ""

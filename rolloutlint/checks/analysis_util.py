@@ -252,16 +252,21 @@ def effective_args(tmpl: Resource, usage: Usage | None) -> dict[str, str | None]
 
 
 def usages_of_template(ctx: "Context", tmpl: Resource) -> list[tuple[Usage, Flattened]]:
-    """Every Rollout/Experiment usage whose flattened templates include `tmpl`."""
-    out = []
+    """Every Rollout/Experiment usage whose flattened templates include `tmpl` (one table per run, so
+    template rules stay linear in the number of Rollouts)."""
+    return ctx.index.memo(("analysis", "usages-by-template"), lambda: _usages_by_template(ctx)).get(id(tmpl), [])
+
+
+def _usages_by_template(ctx: "Context") -> dict[int, list[tuple[Usage, Flattened]]]:
+    table: dict[int, list[tuple[Usage, Flattened]]] = {}
     for owner in ctx.index.of_kind("Rollout", "Experiment"):
         if owner.group not in ("argoproj.io", ""):
             continue
         for u in usages(owner):
             flat = cached_flatten(ctx, u)
-            if any(t is tmpl for t in flat.templates):
-                out.append((u, flat))
-    return out
+            for t in {id(t): t for t in flat.templates}.values():
+                table.setdefault(id(t), []).append((u, flat))
+    return table
 
 
 def cached_flatten(ctx: "Context", usage: Usage) -> Flattened:
