@@ -49,3 +49,10 @@ def test_check_mode_reports_drift(tmp_path: Path) -> None:
     assert mod.main(["--check", "--out", str(stale)]) == 1
     assert mod.main(["--out", str(stale)]) == 0
     assert mod.main(["--check", "--out", str(stale)]) == 0
+
+
+def test_readme_gitops_section_is_generated() -> None:
+    mod = _script()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert mod.README_START in readme, "README lacks the generated GitOps section markers"
+    assert mod.updated_readme(readme) == readme, "README GitOps section is out of date: run `python scripts/gen_gitops_doc.py`"
