@@ -23,12 +23,18 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rolloutlint.findings import Path as DocPath
 
+TEMPLATE_MESSAGE = ("file is a Helm/Go template, not plain YAML; render it first "
+                    "(e.g. `helm template . | rolloutlint lint -`)")
 MAX_FILE_BYTES = 10 * 1024 * 1024  # far above etcd's ~1.5 MiB object limit; anything larger is not a manifest
 MAX_DEPTH = 256  # Kubernetes manifests nest a few dozen levels; deeper means generated or hostile input
 MAX_EXPANDED_NODES = 1_000_000  # bounds alias ("billion laughs") expansion per document
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TEMPLATE_RE = re.compile(r"\{\{-?\s*[.$\w(\"'/-]")
+# Go-template actions only Helm (or another chart renderer) would write; Argo's own `{{args.x}}`,
+# `{{templates.x}}` placeholders inside manifests do not match.
+_HELM_RE = re.compile(r"\{\{-|-\}\}|\{\{\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\$\.|"
+                      r"(?:include|template|toYaml|tpl|if|else|end|range|with|define|block)\b)")
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -51,6 +57,7 @@ class DuplicateKey:
     path: DocPath  # path of the duplicated key
     key: str
     first_line: int
+    same_value: bool = False  # the repeated key sets the same value as before (safe to drop)
 
 
 @dataclass
@@ -95,6 +102,12 @@ def looks_like_template(text: str) -> bool:
     return _TEMPLATE_RE.search(text) is not None
 
 
+def is_helm_template(text: str) -> bool:
+    """Chart templates can parse as YAML by accident (`{{ .Values.x }}` reads as a flow mapping); they are
+    never linted raw."""
+    return "{{" in text and _HELM_RE.search(text) is not None
+
+
 def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile:
     src = SourceFile(path=path, display=display)
     try:
@@ -118,6 +131,10 @@ def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile
         src.problems.append(Problem("RL002", f"file is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8"))
         return src
     src.text = text
+    if is_helm_template(text):
+        src.is_template = True
+        src.problems.append(Problem("RL005", TEMPLATE_MESSAGE))
+        return src
     parse_text(src, text)
     return src
 
@@ -192,7 +209,7 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
 def _yaml_error(src: SourceFile, text: str, exc: yaml.YAMLError) -> None:
     if looks_like_template(text):
         src.is_template = True
-        src.problems.append(Problem("RL005", "file is a Helm/Go template, not plain YAML; render it first (e.g. `helm template . | rolloutlint lint -`)"))
+        src.problems.append(Problem("RL005", TEMPLATE_MESSAGE))
         return
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -224,13 +241,13 @@ class _Builder:
         self.doc = doc
         self.memo: dict[int, Any] | None = {} if has_anchors else None
         self.expanded = 0
-        self.dups: list[tuple[MappingNode, Node, int]] = []
+        self.dups: list[tuple[MappingNode, Node, int, bool]] = []
 
     def build(self, node: Node) -> Any:
         value = self._build(node, 0)
-        for mapping, key_node, first_line in self.dups:
+        for mapping, key_node, first_line, same in self.dups:
             path = _path_to(node, mapping) or ()
-            self.doc.duplicates.append(DuplicateKey(path + (key_node.value,), key_node.value, first_line))
+            self.doc.duplicates.append(DuplicateKey(path + (key_node.value,), key_node.value, first_line, same))
         return value
 
     def _build(self, node: Node, depth: int) -> Any:
@@ -294,7 +311,10 @@ class _Builder:
             else:
                 key = yaml.serialize(key_node, Dumper=yaml.SafeDumper).strip()  # complex keys: keep text, never crash
             if key in out:
-                self._duplicate(node, key_node, key)
+                value = build(value_node, depth)
+                self._duplicate(node, key_node, key, _same(out[key], value))
+                out[key] = value
+                continue
             out[key] = build(value_node, depth)
         if merges:  # `<<` merge keys: explicit keys win
             for merge in merges:
@@ -306,9 +326,20 @@ class _Builder:
                             out.setdefault(k, v)
         return out
 
-    def _duplicate(self, node: MappingNode, key_node: Node, key: Any) -> None:
+    def _duplicate(self, node: MappingNode, key_node: Node, key: Any, same: bool) -> None:
         first = next(k for k, _ in node.value if k.__class__ is ScalarNode and k.value == key_node.value)
-        self.dups.append((node, key_node, first.start_mark.line + 1))
+        self.dups.append((node, key_node, first.start_mark.line + 1, same))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as YAML values, types included (`1`, `1.0` and `true` are different values)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return bool(a == b)
 
 
 def _path_to(root: Node, target: Node) -> DocPath | None:
