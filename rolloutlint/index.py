@@ -66,15 +66,37 @@ class ResourceIndex:
         loose = [r for r in hits if r.namespace != namespace and (r.namespace is None or namespace is None)]
         return exact + loose
 
-    def find_one(self, kind: str, name: str | None, namespace: str | None) -> Resource | None:
-        hits = self.find(kind, name, namespace)
-        return hits[0] if hits else None
+    def find_one(self, kind: str, name: str | None, namespace: str | None, near: Resource | None = None) -> Resource | None:
+        """The object a reference means; with `near` (the referring object), ambiguity resolves like `closest`."""
+        return closest(self.find(kind, name, namespace), near, namespace)
 
     def is_external(self, kind: str, name: str | None, namespace: str | None) -> bool:
         for ext in self.external:
             if ext.kind == kind and ext.name in ("*", name) and (ext.namespace in (None, namespace) or namespace is None):
                 return True
         return False
+
+
+def closest(candidates: list[Resource], near: Resource | None, namespace: str | None) -> Resource | None:
+    """The candidate an ambiguous lookup most likely means: exact namespace first, then the same file, then
+    the deepest shared directory. Repositories often hold several self-contained examples that reuse names
+    without namespaces; a reference resolves to the one next to the referring object."""
+    if not candidates:
+        return None
+    if near is None or len(candidates) == 1:
+        return candidates[0]
+    here = near.file.path
+
+    def rank(res: Resource) -> tuple[int, int, int]:
+        there = res.file.path
+        shared = 0
+        for a, b in zip(here.parent.parts, there.parent.parts):
+            if a != b:
+                break
+            shared += 1
+        return (0 if res.namespace == namespace else 1, 0 if there == here else 1, -shared)
+
+    return min(candidates, key=rank)
 
 
 def resources_from(src: SourceFile) -> Iterator[Resource]:

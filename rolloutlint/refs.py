@@ -120,12 +120,14 @@ def pod_template(ro: Resource, index: ResourceIndex) -> PodTemplate:
     ref = as_dict(dig(ro.body, "spec", "workloadRef"))
     if ref:
         name = as_str(ref.get("name"))
-        kind = as_str(ref.get("kind")) or "Deployment"
-        target = index.find_one(kind, name, ro.namespace) if name else None
+        kind = as_str(ref.get("kind"))
+        target = index.find_one(kind, name, ro.namespace, near=ro) if name and kind else None
         if target is not None:
-            tmpl = as_dict(dig(target.body, "spec", "template"))
+            # A PodTemplate holds its template at `template`; Deployments and ReplicaSets at `spec.template`.
+            path: Path = ("template",) if target.kind == "PodTemplate" else ("spec", "template")
+            tmpl = as_dict(dig(target.body, *path))
             return PodTemplate(_str_map(dig(tmpl, "metadata", "labels")), _str_map(dig(tmpl, "metadata", "annotations")),
-                               target, ("spec", "template"), via_workload_ref=True)
+                               target, path, via_workload_ref=True)
         return PodTemplate({}, {}, ro, ("spec", "workloadRef"), via_workload_ref=True, missing_workload=True)
     tmpl = as_dict(dig(ro.body, "spec", "template"))
     return PodTemplate(_str_map(dig(tmpl, "metadata", "labels")), _str_map(dig(tmpl, "metadata", "annotations")),

@@ -47,7 +47,10 @@ def test_named_file_indexes_whole_root(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.yaml").write_text(_svc("one"))
     (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "two.yaml").write_text(_svc("two"))
+    # A Rollout elsewhere that uses the named Service must be known when only one.yaml is linted.
+    (tmp_path / "b" / "two.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: two}\n"
+        "spec: {strategy: {canary: {canaryService: one, stableService: stable}}}\n")
     project = load_project([str(tmp_path / "a" / "one.yaml")], cwd=tmp_path / "a")
     assert {r.name for r in project.index.resources} == {"one", "two"}
     assert project.report_files == {tmp_path / "a" / "one.yaml"}

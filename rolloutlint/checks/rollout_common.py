@@ -12,7 +12,7 @@ from typing import Any
 
 from rolloutlint import refs
 from rolloutlint.findings import Path
-from rolloutlint.index import ResourceIndex
+from rolloutlint.index import ResourceIndex, closest
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
 
 STRATEGY: Path = ("spec", "strategy")
@@ -72,25 +72,6 @@ def steps(ro: Resource) -> list[tuple[int, dict[str, Any]]]:
 
 
 # ----------------------------------------------------------------------------------------- workloadRef
-
-def closest(candidates: list[Resource], near: Resource, namespace: str | None) -> Resource | None:
-    """The candidate a name most likely means: exact namespace first, then the same file, then the deepest shared
-    directory (a repository may hold several self-contained examples reusing names without namespaces)."""
-    if not candidates:
-        return None
-    here = near.file.path
-
-    def rank(res: Resource) -> tuple[int, int, int]:
-        there = res.file.path
-        shared = 0
-        for a, b in zip(here.parent.parts, there.parent.parts):
-            if a != b:
-                break
-            shared += 1
-        return (0 if res.namespace == namespace else 1, 0 if there == here else 1, -shared)
-
-    return min(candidates, key=rank)
-
 
 def workload_target(ro: Resource, index: ResourceIndex) -> Resource | None:
     """The object `spec.workloadRef` names, chosen like `closest` among same-named candidates."""
