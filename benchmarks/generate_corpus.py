@@ -120,9 +120,9 @@ spec:
         prometheus:
           address: http://prometheus.monitoring:9090
           query: |
-            sum(rate(istio_requests_total{{destination_service_name="{{{{args.service-name}}}}",response_code!~"5.*"}}[2m]))
+            sum(rate(istio_requests_total{{destination_service_name="{{{{args.service-name}}}}",destination_version="canary",response_code!~"5.*"}}[2m]))
             /
-            sum(rate(istio_requests_total{{destination_service_name="{{{{args.service-name}}}}"}}[2m]))
+            sum(rate(istio_requests_total{{destination_service_name="{{{{args.service-name}}}}",destination_version="canary"}}[2m]))
 """
 
 

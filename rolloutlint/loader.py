@@ -29,7 +29,30 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # far above etcd's ~1.5 MiB object limit; any
 MAX_DEPTH = 256  # Kubernetes manifests nest a few dozen levels; deeper means generated or hostile input
 MAX_EXPANDED_NODES = 1_000_000  # bounds alias ("billion laughs") expansion per document
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALAR_STR = "tag:yaml.org,2002:str"
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """libyaml's composer calls back into Python to resolve every scalar's tag and to track path
+    resolvers (which the safe loader never has). The tag table is keyed by first character, so a plain
+    scalar whose first character starts no implicit pattern (most names, images, labels) is a string;
+    answer that without the table walk, and hand everything else to PyYAML's own resolver unchanged."""
+
+    _first_chars = frozenset(k for k in _BaseLoader.yaml_implicit_resolvers if k)
+    _exact = None not in _BaseLoader.yaml_implicit_resolvers and not _BaseLoader.yaml_path_resolvers
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if self._exact and kind is ScalarNode and implicit[0] and value and value[0] not in self._first_chars:
+            return _SCALAR_STR
+        return _BaseLoader.resolve(self, kind, value, implicit)
+
+    if not _BaseLoader.yaml_path_resolvers:
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
 _TEMPLATE_RE = re.compile(r"\{\{-?\s*[.$\w(\"'/-]")
 # Go-template actions only Helm (or another chart renderer) would write; Argo's own `{{args.x}}`,
 # `{{templates.x}}` placeholders inside manifests do not match.

@@ -6,9 +6,11 @@ field and put the referenced object in `related`. Nothing here raises on malform
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from rolloutlint.findings import Path
 from rolloutlint.index import ResourceIndex
@@ -21,22 +23,46 @@ DOMAIN = "cluster.local"
 POD_TEMPLATE_HASH = "rollouts-pod-template-hash"
 
 
+F = TypeVar("F", bound=Callable[[Resource], Any])
+
+
+def per_resource(fn: F) -> F:
+    """Cache a derived view on the resource: a hundred rules ask the same Rollout for its canary block,
+    its VirtualService references and so on. Manifests are not modified during a lint, and callers treat
+    the returned values as read-only."""
+    key = fn.__qualname__
+
+    @functools.wraps(fn)
+    def wrapper(res: Resource) -> Any:
+        cache = res.extra.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = fn(res)
+        return cache[key]
+
+    return wrapper  # type: ignore[return-value]
+
+
+@per_resource
 def canary(ro: Resource) -> dict[str, Any]:
     return as_dict(dig(ro.body, *CANARY))
 
 
+@per_resource
 def blue_green(ro: Resource) -> dict[str, Any]:
     return as_dict(dig(ro.body, *BLUE_GREEN))
 
 
+@per_resource
 def steps(ro: Resource) -> list[Any]:
     return as_list(canary(ro).get("steps"))
 
 
+@per_resource
 def traffic_routing(ro: Resource) -> dict[str, Any]:
     return as_dict(canary(ro).get("trafficRouting"))
 
 
+@per_resource
 def istio(ro: Resource) -> dict[str, Any]:
     return as_dict(traffic_routing(ro).get("istio"))
 
@@ -63,6 +89,7 @@ def split_vs_name(raw: str, default_ns: str | None) -> tuple[str, str | None]:
     return parts[0], parts[1] or default_ns
 
 
+@per_resource
 def virtual_service_refs(ro: Resource) -> list[VirtualServiceRef]:
     ist = istio(ro)
     entries: list[tuple[Any, Path]] = []
@@ -94,6 +121,7 @@ class DestinationRuleRef:
     path: Path
 
 
+@per_resource
 def destination_rule_ref(ro: Resource) -> DestinationRuleRef | None:
     dr = as_dict(istio(ro).get("destinationRule"))
     name = as_str(dr.get("name"))
@@ -216,6 +244,7 @@ def route_destinations(route: Any) -> list[dict[str, Any]]:
     return [as_dict(as_dict(d).get("destination")) for d in as_list(as_dict(route).get("route"))]
 
 
+@per_resource
 def managed_route_names(ro: Resource) -> set[str]:
     return {n for n in (as_str(as_dict(m).get("name")) for m in as_list(traffic_routing(ro).get("managedRoutes"))) if n}
 

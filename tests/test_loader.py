@@ -125,3 +125,17 @@ def test_non_mapping_and_kindless_documents_reported_once(tmp_path: Path) -> Non
     src = _load(tmp_path, "- a\n- b\n---\nfoo: bar\n---\nbaz: 1\n")
     list(resources_from(src))
     assert [p.rule_id for p in src.problems] == ["RL004"]
+
+
+def test_fast_resolver_agrees_with_pyyaml() -> None:
+    import yaml
+
+    from rolloutlint.loader import _Loader
+
+    values = ["yes", "No", "on", "OFF", "y", "n", "true", "False", "~", "null", "", "1.0", "1e3", ".5", "-1", "+2",
+              "0x1F", "0o17", "017", "1_000", "12:30:00", "2024-01-01", "2024-01-01T10:00:00Z", ".inf", "-.Inf",
+              ".nan", "<<", "=", "reviews", "app-00001", "canary", "Yes please", "nginx:1.25", "10%", "25%", "1h"]
+    text = "\n".join(f"k{i}: {v}" for i, v in enumerate(values)) + "\nlist: [" + ", ".join(v or "''" for v in values) + "]\n"
+    ours = yaml.serialize(yaml.compose(text, Loader=_Loader))
+    theirs = yaml.serialize(yaml.compose(text, Loader=yaml.CSafeLoader))
+    assert ours == theirs

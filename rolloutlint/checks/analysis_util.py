@@ -82,6 +82,7 @@ def _block_usage(owner: Resource, kind: str, block: Any, path: Path) -> Usage | 
                  as_list(block.get("dryRun")), as_list(block.get("measurementRetention")))
 
 
+@refs.per_resource
 def rollout_usages(ro: Resource) -> list[Usage]:
     out: list[Usage] = []
     can = refs.canary(ro)
