@@ -13,6 +13,11 @@ number elsewhere. That keeps the query parseable without inventing errors.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from urllib.parse import SplitResult
+
 import re
 from dataclasses import dataclass
 
@@ -209,3 +214,23 @@ def offset_of(text: str, line: int, column: int) -> int:
             return len(text)
         pos = nl + 1
     return min(pos + column - 1, len(text))
+
+
+def split_url(value: str) -> tuple["SplitResult | None", str | None]:
+    """A provider address as (parts, None), or (None, problem message); (None, None) when placeholders hide
+    the scheme and host, which are then only known at runtime. Shared by the metric providers."""
+    from urllib.parse import urlsplit
+
+    text = value
+    if "{{" in text:
+        if "://" not in text.split("{{", 1)[0]:
+            return None, None
+        text, _ = substitute(text)
+    if any(c.isspace() for c in text):
+        return None, f"address {value!r} contains whitespace"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        return None, f"address {value!r} is not a valid URL: {exc}"
+    return parts, None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from rolloutlint.providers import placeholders as ph
 from rolloutlint.providers.skywalking import ProviderProblem
@@ -192,18 +191,9 @@ def validate_address(value: object) -> list[ProviderProblem]:
             "and fails with 'prometheus address is not configured' when that is unset")]
     if not isinstance(value, str):
         return [ProviderProblem("error", "address-invalid", f"address must be a string URL, got {type(value).__name__}")]
-    text = value
-    if "{{" in text:
-        if "://" not in text.split("{{", 1)[0]:
-            return []  # scheme and host only known at runtime
-        text, _ = ph.substitute(text)
-    if re.search(r"\s", text):
-        return [ProviderProblem("error", "address-invalid", f"address {value!r} contains whitespace")]
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        return [ProviderProblem("error", "address-invalid", f"address {value!r} is not a valid URL: {exc}")]
+    parts, problem = ph.split_url(value)
+    if parts is None:
+        return [ProviderProblem("error", "address-invalid", problem)] if problem else []
     if not parts.scheme or not parts.netloc:
         # Argo's own message for this case: "prometheus address is not is url format".
         return [ProviderProblem("error", "address-invalid", f"address {value!r} is not a URL with scheme and host, e.g. http://prometheus.monitoring:9090")]

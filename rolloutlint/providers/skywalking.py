@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from rolloutlint.providers import placeholders as ph
 
@@ -497,18 +496,10 @@ def validate_address(value: object) -> list[ProviderProblem]:
         return [ProviderProblem("error", "address-invalid", "address is required; Argo posts the query to <address>/graphql")]
     if not isinstance(value, str):
         return [ProviderProblem("error", "address-invalid", f"address must be a string URL, got {type(value).__name__}")]
-    text = value
-    if "{{" in text:
-        if "://" not in text.split("{{", 1)[0]:
-            return []  # scheme and host only known at runtime
-        text, _ = ph.substitute(text)
-    if re.search(r"\s", text):
-        return [ProviderProblem("error", "address-invalid", f"address {value!r} contains whitespace")]
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        return [ProviderProblem("error", "address-invalid", f"address {value!r} is not a valid URL: {exc}")]
+    parts, problem = ph.split_url(value)
+    if parts is None:
+        return [ProviderProblem("error", "address-invalid", problem)] if problem else []
+    port = parts.port
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [ProviderProblem("error", "address-invalid", f"address {value!r} must be an http(s) URL with a host, e.g. http://oap.istio-system:12800")]
     out: list[ProviderProblem] = []
