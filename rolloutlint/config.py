@@ -38,7 +38,9 @@ class Config:
     skywalking_cluster: str | None = None
     skywalking_env: str | None = None
     external: tuple[ExternalRef, ...] = ()
-    policies: list[Any] = field(default_factory=list)
+    policies: list[Any] = field(default_factory=list)  # raw entries, as written
+    policy_rules: tuple[Any, ...] = ()  # compiled policies: `Rule` subclasses, active for runs with this config
+    policy_files: frozenset[Path] = frozenset()  # policy packs read (tool configuration, not manifests)
     baseline: str | None = None
     warn_unused_suppressions: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
@@ -77,26 +79,46 @@ def load_config(path: Path | None) -> Config:
     raw = doc.value
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1:1: configuration must be a mapping")
-    errors = validate_config(raw)
-    if errors:
-        from rolloutlint.positions import locate
+    from rolloutlint.registry import active
 
-        lines = []
-        for cfg_path, message, is_key in errors:
-            line, col, _, _ = locate(doc.node, cfg_path, key=is_key)
-            lines.append(f"{path}:{line}:{col}: {message}")
-        raise ConfigError("\n".join(lines))
-    return build_config(raw, path)
+    rules, policy_errors, packs = _policy_rules(raw, doc.node, path)
+    with active(rules):  # selectors and severity keys may name the project's policies
+        # Selectors naming a policy that failed to compile would only repeat its error: check them later.
+        errors = validate_config(raw, check_rule_names=not policy_errors)
+        if errors or policy_errors:
+            from rolloutlint.positions import locate
+
+            lines = []
+            for cfg_path, message, is_key in errors:
+                line, col, _, _ = locate(doc.node, cfg_path, key=is_key)
+                lines.append(f"{path}:{line}:{col}: {message}")
+            raise ConfigError("\n".join(lines + policy_errors))
+        config = build_config(raw, path, policy_rules=rules)
+    config.policy_files = frozenset(packs)
+    return config
 
 
-def validate_config(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, bool]]:
-    """Schema errors as (path, message, points-at-key)."""
+def _policy_rules(raw: dict[str, Any], node: Any, path: Path | None) -> tuple[tuple[Any, ...], list[str], list[Path]]:
+    entries = raw.get("policies")
+    if not isinstance(entries, list) or not entries:
+        return (), [], []
+    from rolloutlint.policies import compile_policies, rule_class
+
+    packs: list[Path] = []
+    policies, errors = compile_policies(entries, node, path, packs)
+    return tuple(rule_class(p) for p in policies), errors, packs
+
+
+def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """Schema errors as (path, message, points-at-key). Policy entries are checked by `rolloutlint.policies`."""
     import jsonschema_rs
 
     schema = _config_schema()
     out: list[tuple[tuple[Any, ...], str, bool]] = []
     for err in jsonschema_rs.validator_for(schema).iter_errors(raw):
         ipath = tuple(err.instance_path)
+        if len(ipath) >= 2 and ipath[0] == "policies":
+            continue  # one policy's problems, reported with a precise message by policies.compile_policies
         kind = type(err.kind).__name__
         if kind == "AdditionalProperties":
             allowed = _allowed_keys(schema, ipath)
@@ -109,6 +131,8 @@ def validate_config(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, boo
             where = ".".join(map(str, ipath)) or "configuration"
             out.append((ipath, f"{where}: {err.message}", False))
     # Severity keys and selectors must name real rules: a typo would silently do nothing.
+    if not check_rule_names:
+        return out
     from rolloutlint.registry import resolve_selector
 
     for key in ("select", "ignore"):
@@ -142,7 +166,18 @@ def _allowed_keys(schema: dict[str, Any], path: tuple[Any, ...]) -> list[str]:
     return list(node.get("properties", {}))
 
 
-def build_config(raw: dict[str, Any], path: Path | None = None) -> Config:
+def build_config(raw: dict[str, Any], path: Path | None = None, policy_rules: tuple[Any, ...] | None = None) -> Config:
+    from rolloutlint.registry import active
+
+    if policy_rules is None:  # not from load_config: compile here (errors then carry no positions)
+        policy_rules, errors, _ = _policy_rules(raw, None, path)
+        if errors:
+            raise ConfigError("\n".join(errors))
+    with active(policy_rules):  # severity and options keys may name the project's policies
+        return _build_config(raw, path, policy_rules)
+
+
+def _build_config(raw: dict[str, Any], path: Path | None, policy_rules: tuple[Any, ...]) -> Config:
     from rolloutlint.registry import resolve_selector
 
     severity: dict[str, Severity] = {}
@@ -172,6 +207,7 @@ def build_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         skywalking_env=sky.get("env"),
         external=tuple(ExternalRef(e["kind"], e["name"], e.get("namespace")) for e in raw.get("external") or ()),
         policies=list(raw.get("policies") or []),
+        policy_rules=tuple(policy_rules),
         baseline=raw.get("baseline"),
         warn_unused_suppressions=bool(raw.get("warn-unused-suppressions", False)),
         raw=raw,

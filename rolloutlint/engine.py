@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolloutlint.config import Config
-from rolloutlint.findings import Finding, Location, Related, RelatedRef, Report, Severity, format_path
+from rolloutlint.findings import Edit, Finding, Fix, Location, Related, RelatedRef, Report, Severity, format_path
 from rolloutlint.index import ResourceIndex
 from rolloutlint.loader import SourceFile
 from rolloutlint.model import Resource
 from rolloutlint.positions import locate
-from rolloutlint.registry import Rule, get_rule, iter_rules, resolve_selector
+from rolloutlint.registry import Rule, activate, active, get_rule, iter_rules, resolve_selector
 
 UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
 
@@ -42,13 +42,14 @@ def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterab
     """`select` narrows (default: all), `ignore` removes; CLI selections add to config ones."""
     selectors = [*config.select, *select]
     chosen: set[str] = set()
-    if selectors:
-        for sel in selectors:
-            chosen |= resolve_selector(sel)
-    else:
-        chosen = resolve_selector("all")
-    for ign in [*config.ignore, *ignore]:
-        chosen -= resolve_selector(ign)
+    with active(config.policy_rules):  # the project's policies are selectable like built-in rules
+        if selectors:
+            for sel in selectors:
+                chosen |= resolve_selector(sel)
+        else:
+            chosen = resolve_selector("all")
+        for ign in [*config.ignore, *ignore]:
+            chosen -= resolve_selector(ign)
     chosen.add("RL999")
     return chosen
 
@@ -58,6 +59,9 @@ class Engine:
         self.ctx = ctx
         self.debug = debug
         self.rule_ids = rule_ids
+        # The project's policies stay active for the rest of this run: suppressions, reporters (SARIF rule
+        # metadata) and the Argo CD plugin look rules up by id after the engine is done.
+        activate(ctx.config.policy_rules)
         self.rules = [cls() for cls in iter_rules(rule_ids)]
 
     def run(self, report_files: set[Any] | None = None) -> list[Finding]:
@@ -100,9 +104,12 @@ class Engine:
             return [Report("RL999", f"rule {rule.id} ({rule.name}) crashed on {where}: {detail}; please report this", res)]
 
     def _loader_reports(self, report_files: set[Any] | None) -> Iterable[Report]:
+        packs = self.ctx.config.policy_files
         for src in self.ctx.files:
             if report_files is not None and src.path not in report_files:
                 continue
+            if packs and src.path in packs:
+                continue  # a policy pack is tool configuration (already validated), not a manifest
             for p in src.problems:
                 end_line = p.end_line or p.line
                 end_col = p.end_column or p.column
@@ -110,9 +117,11 @@ class Engine:
             for doc in src.documents:
                 for dup in doc.duplicates:
                     line, col, eline, ecol = locate(doc.node, dup.path, key=True)
+                    fix = Fix(f"delete the repeated {dup.key!r} (same value as line {dup.first_line})",
+                              (Edit("delete", dup.path),)) if dup.same_value else None
                     yield Report("RL003", f"duplicate key {format_path(dup.path)!r}: {dup.key!r} is already set in this "
                                  f"mapping (first at line {dup.first_line}); Kubernetes' strict decoding rejects the object",
-                                 file=src.display, position=(line, col, eline, ecol))
+                                 file=src.display, position=(line, col, eline, ecol), fix=fix)
 
     def resolve(self, rep: Report) -> Finding | None:
         rule = get_rule(rep.rule_id)

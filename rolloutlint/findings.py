@@ -71,6 +71,9 @@ class Edit:
     op: str
     path: Path
     value: Any = None
+    # The resource to edit when it is not the one the finding is reported on (a Rollout finding that fixes
+    # its VirtualService). None: the finding's own resource (or, for file-level findings, its document).
+    target: "Resource | None" = None
 
 
 @dataclass(frozen=True)

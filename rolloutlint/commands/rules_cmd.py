@@ -1,0 +1,88 @@
+"""`rolloutlint rules` (the rule catalog) and `rolloutlint explain ID|NAME` (one rule's documentation).
+
+Both include the project's policies when a configuration is found (`--config`, else `.rolloutlint.yaml` at
+the project root of the current directory); an invalid configuration is a usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _activate_project_rules(config_path: str | None, use_config: bool) -> None:
+    """Make the project's policies visible to the registry (all_rules/get_rule) for this command."""
+    from rolloutlint.config import find_config, load_config
+    from rolloutlint.discovery import find_root
+    from rolloutlint.registry import activate
+
+    if not use_config:
+        activate(())
+        return
+    cwd = Path.cwd()
+    path = Path(config_path).resolve() if config_path else find_config(find_root([cwd], cwd))
+    activate(load_config(path).policy_rules if path is not None else ())
+
+
+_config_option = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+                              help="Configuration whose policies to include (default: .rolloutlint.yaml at the project root).")
+_no_config_option = click.option("--no-config", is_flag=True, help="Built-in rules only; ignore the project's policies.")
+
+
+@click.command("rules")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: a table; json: every rule with its docs and examples; markdown: docs/rules.md.")
+@_config_option
+@_no_config_option
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def rules(fmt: str, config_path: str | None, no_config: bool, debug: bool) -> None:
+    """List every rule: id, name, severity, fixable, summary (and project policies)."""
+    from rolloutlint.cli import run_guarded
+
+    def run() -> int:
+        from rolloutlint import ruledocs
+        from rolloutlint.registry import all_rules
+
+        _activate_project_rules(config_path, not no_config)
+        rules_ = all_rules()
+        render = {"text": ruledocs.render_list_text, "json": ruledocs.render_list_json,
+                  "markdown": ruledocs.render_list_markdown}[fmt]
+        click.echo(render(rules_), nl=False)
+        return 0
+
+    sys.exit(run_guarded(debug, run))
+
+
+@click.command("explain")
+@click.argument("rule")
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "markdown")), default="text", show_default=True)
+@_config_option
+@_no_config_option
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def explain(rule: str, fmt: str, config_path: str | None, no_config: bool, debug: bool) -> None:
+    """Show a rule's documentation and its failing and passing examples (RULE: id or name)."""
+    from rolloutlint.cli import EXIT_USAGE, run_guarded
+
+    def run() -> int:
+        import difflib
+
+        from rolloutlint import ruledocs
+        from rolloutlint.registry import all_rules, get_rule
+
+        _activate_project_rules(config_path, not no_config)
+        found = get_rule(rule)
+        if found is None:
+            names = [r.id for r in all_rules()] + [r.name for r in all_rules()]
+            hint = difflib.get_close_matches(rule, names, n=1, cutoff=0.6)
+            click.echo(f"rolloutlint: error: no rule {rule!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                       + "; `rolloutlint rules` lists them", err=True)
+            return EXIT_USAGE
+        render = ruledocs.render_explain_text if fmt == "text" else ruledocs.render_explain_markdown
+        click.echo(render(found), nl=False)
+        return 0
+
+    sys.exit(run_guarded(debug, run))
