@@ -25,6 +25,10 @@ class InvalidSuppression(Rule):
     ## How to fix
     Correct the id (the message suggests the closest rule) or the action, move `disable-file` to the top
     of the file, or remove the directive. Use `rolloutlint rules` to list ids and names.
+
+    ## Upstream
+    No upstream check: suppressions are rolloutlint's own. The behaviour follows sqlfluff's and ruff's
+    handling of unknown ids in `noqa`-style directives (reported, never silently ignored).
     """
 
     id = "RL006"
@@ -49,6 +53,10 @@ class UnusedSuppression(Rule):
 
     ## How to fix
     Remove the directive, or the ids in it that the message names.
+
+    ## Upstream
+    No upstream check: the equivalent of ruff's `RUF100 unused-noqa` and ESLint's
+    `--report-unused-disable-directives`.
     """
 
     id = "RL007"

@@ -58,23 +58,30 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
     what = _section(doc, "What it checks")
     if what:
         full = f"{full} {what}"
-    markdown = f"**{rule.id} {rule.name}**: {rule.summary}\n\n{doc}\n\n[Rule documentation]({help_uri(rule.id)})"
+    from rolloutlint.registry import is_builtin
+
+    builtin = is_builtin(rule.id)  # a project policy has no page in docs/rules.md: its docs are the config
+    link = f"\n\n[Rule documentation]({help_uri(rule.id)})" if builtin else ""
+    markdown = f"**{rule.id} {rule.name}**: {rule.summary}\n\n{doc}{link}"
     text_help = re.sub(r"^#+\s*", "", doc, flags=re.M) or rule.summary
     tags = ["argo-rollouts", "kubernetes"]
     group = {"RL0": "input", "RL1": "rollout", "RL2": "istio", "RL3": "references", "RL4": "analysis",
              "RL5": "revisions", "RL6": "argocd"}.get(rule.id[:3])
     if group:
         tags.append(group)
-    return {
+    out = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": _clip(rule.summary)},
         "fullDescription": {"text": _clip(full)},
         "help": {"text": text_help, "markdown": markdown},
-        "helpUri": help_uri(rule.id),
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-        "properties": {"tags": tags, "precision": "very-high", "problem.severity": _PROBLEM_SEVERITY[rule.severity]},
+        "properties": {"tags": tags if builtin else ["policy"], "precision": "very-high",
+                       "problem.severity": _PROBLEM_SEVERITY[rule.severity]},
     }
+    if builtin:
+        out["helpUri"] = help_uri(rule.id)
+    return out
 
 
 def source_root() -> Path:
