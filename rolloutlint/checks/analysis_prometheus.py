@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -124,7 +126,53 @@ _VERSION_LABELS = ("destination_version", "destination_canonical_revision")
 _REGEX_META = re.compile(r"[\\.^$|?*+()\[\]{}]")
 
 
+_SIMPLE_VALUE = re.compile(r"^[\w:/-]*$")  # no regex metacharacters: `=~` matchers classify alike
+
+
 def _istio_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
+    """`_parse_selectors` for one Rollout's args, parsing each template query once.
+
+    Every Rollout using a template passes its own args (its service name), so the query is parsed once
+    with sentinel values and the real values are put into the extracted label values afterwards. When an
+    arg is used outside a label value, or a value could change how the query parses, parse directly.
+    """
+    names = tuple(sorted(k for k in args if "{{" in query))
+    if all(_SIMPLE_VALUE.match(v) for v in args.values()):
+        sentinels = {k: f"rlarg{i}x" for i, k in enumerate(names)}
+        template = _selectors_with(query, tuple(sentinels.items()))
+        if template is not None:
+            out = []
+            for labels in template:
+                resolved = {}
+                for key, value in labels.items():
+                    for k, sentinel in sentinels.items():
+                        if sentinel in value:
+                            value = value.replace(sentinel, args[k])
+                    resolved[key] = value
+                out.append(resolved)
+            return out
+    return _parse_selectors(query, args)
+
+
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+
+
+@lru_cache(maxsize=1024)
+def _selectors_with(query: str, sentinel_items: tuple[tuple[str, str], ...]) -> list[dict[str, str]] | None:
+    """Selectors with sentinel arg values, or None unless every sentinel sits inside a string literal
+    (a label value), where putting the real value back cannot change how the query parses."""
+    from rolloutlint.providers import placeholders as ph
+
+    if any(sentinel in query for _, sentinel in sentinel_items):
+        return None
+    text, _ = ph.substitute(query, dict(sentinel_items))
+    literals = "".join(m.group(0) for m in _STRING_LITERAL.finditer(text))
+    if any(text.count(sentinel) != literals.count(sentinel) for _, sentinel in sentinel_items):
+        return None
+    return _parse_selectors(query, dict(sentinel_items))
+
+
+def _parse_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
     """Equality-like matchers of every `istio_*` selector: label -> value (values still holding an
     unresolved placeholder are dropped)."""
     import promql_parser as pp
