@@ -17,7 +17,7 @@ from rolloutlint.findings import Edit, Finding, Fix, Location, Related, RelatedR
 from rolloutlint.index import ResourceIndex
 from rolloutlint.loader import SourceFile
 from rolloutlint.model import Resource
-from rolloutlint.positions import locate
+from rolloutlint.positions import locate, locate_inner
 from rolloutlint.registry import Rule, activate, active, get_rule, iter_rules, resolve_selector
 
 UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
@@ -138,7 +138,8 @@ class Engine:
             line, col, eline, ecol = rep.position
             file = rep.file or (res.file.display if res else "")
         elif res is not None:
-            line, col, eline, ecol = locate(res.node, rep.path, key=rep.key)
+            span = locate_inner(res.node, rep.path, rep.inner, res.file.text) if rep.inner else None
+            line, col, eline, ecol = span or locate(res.node, rep.path, key=rep.key)
             file = res.file.display
         else:
             line = col = eline = ecol = 1

@@ -92,6 +92,7 @@ class Report:
     resource: "Resource | None" = None
     path: Path = ()
     key: bool = False  # point at the mapping key rather than its value
+    inner: tuple[int, int] | None = None  # (line, column) inside the string value at `path`, 1-based
     related: tuple[RelatedRef, ...] = ()
     fix: Fix | None = None
     severity: Severity | None = None  # overrides the rule's default (used by schema/loader rules)

@@ -62,3 +62,39 @@ def subnode(root: Node | None, path: Path) -> Node | None:
             return None
         node, _ = _child(node, part)
     return node
+
+
+def locate_inner(root: Node | None, path: Path, inner: tuple[int, int], text: str | None) -> Span | None:
+    """Position of (line, column) inside the string value at `path` (both 1-based, as in the string).
+
+    Exact for literal block scalars (`|`, line for line) and for single-line plain or quoted scalars
+    (escapes before the column aside); None where YAML folding makes the mapping uncertain, in which
+    case the caller points at the value itself.
+    """
+    node = subnode(root, path)
+    if not isinstance(node, ScalarNode):
+        return None
+    line, col = inner
+    start = node.start_mark
+    if node.style == "|":
+        file_line = start.line + 1 + line  # content starts on the line after the `|` indicator
+        indent = _content_indent(text, start.line + 1)
+        if indent is None:
+            return None
+        return file_line, indent + col, file_line, indent + col + 1
+    if node.style in (None, "'", '"') and node.end_mark.line == start.line and line == 1:
+        offset = 0 if node.style is None else 1  # the opening quote
+        c = start.column + 1 + offset + col - 1
+        return start.line + 1, c, start.line + 1, c + 1
+    return None
+
+
+def _content_indent(text: str | None, first_line: int) -> int | None:
+    """Indentation (0-based columns) of a block scalar's content, from its first non-blank line."""
+    if text is None:
+        return None
+    lines = text.splitlines()
+    for raw in lines[first_line:first_line + 50]:
+        if raw.strip():
+            return len(raw) - len(raw.lstrip(" "))
+    return None

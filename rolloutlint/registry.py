@@ -42,9 +42,11 @@ class Rule:
 
     def report(self, resource: "Resource | None", path: Path, message: str, *, key: bool = False,
                related: Iterable[RelatedRef] = (), fix: Fix | None = None,
-               severity: Severity | None = None) -> Report:
+               severity: Severity | None = None, inner: tuple[int, int] | None = None) -> Report:
+        """A finding at `path` in `resource`; `inner` = (line, column) inside that string value (a
+        condition's or query's own error position), which the engine maps to the file."""
         return Report(rule_id=self.id, message=message, resource=resource, path=tuple(path), key=key,
-                      related=tuple(related), fix=fix, severity=severity)
+                      related=tuple(related), fix=fix, severity=severity, inner=inner)
 
     @classmethod
     def docs(cls) -> str:

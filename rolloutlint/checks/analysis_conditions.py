@@ -33,13 +33,17 @@ class Compiled:
     path: tuple = ()
 
 
-def where(c: Compiled, pos: int) -> str:
+def inner_of(c: Compiled, pos: int) -> tuple[int, int]:
+    """(line, column) in the condition as written, for an offset in the substituted text."""
     off = ph.original_offset(c.reps, max(0, min(pos, len(c.text))))
-    line, col = ph.line_col(c.source, off)
+    return ph.line_col(c.source, off)
+
+
+def where(c: Compiled, pos: int) -> str:
+    line, col = inner_of(c, pos)
     if "\n" not in c.source.strip():
         return f"at column {col} of the condition"
-    file_line = au.yaml_line(c.owner, c.path, line) if c.owner is not None else None
-    return f"at line {line}, column {col} of the condition" + (f" (file line {file_line})" if file_line else "")
+    return f"at line {line}, column {col} of the condition"
 
 
 def provider_shape(metric: dict[str, Any], args: dict[str, str | None]) -> tuple[Any, str]:
@@ -150,7 +154,7 @@ class AnalysisConditionSyntaxError(Rule):
             for c in compile_metric(tmpl, m, i):
                 if c.syntax is not None:
                     yield self.report(tmpl, ("spec", "metrics", i, c.field),
-                                      f"{c.field} does not parse: {c.syntax.message} {where(c, c.syntax.pos)}")
+                                      f"{c.field} does not parse: {c.syntax.message} {where(c, c.syntax.pos)}", inner=inner_of(c, c.syntax.pos))
 
 
 @register
@@ -188,7 +192,7 @@ class AnalysisConditionInvalid(Rule):
                 for e in c.plain:
                     if getattr(e, "severity", "error") != "error" or _in_dummy(c, e.pos):
                         continue
-                    yield self.report(tmpl, ("spec", "metrics", i, c.field), f"{c.field}: {e.message} {where(c, e.pos)}")
+                    yield self.report(tmpl, ("spec", "metrics", i, c.field), f"{c.field}: {e.message} {where(c, e.pos)}", inner=inner_of(c, e.pos))
 
 
 @register
@@ -233,7 +237,7 @@ class AnalysisConditionResultMismatch(Rule):
                     if getattr(e, "severity", "error") != "error" or _in_dummy(c, e.pos):
                         continue
                     yield self.report(tmpl, ("spec", "metrics", i, c.field),
-                                      f"{c.field}: {e.message} {where(c, e.pos)}; {c.shape_note}")
+                                      f"{c.field}: {e.message} {where(c, e.pos)}; {c.shape_note}", inner=inner_of(c, e.pos))
 
 
 @register
@@ -270,4 +274,4 @@ class AnalysisConditionSuspicious(Rule):
                 for e in c.plain + c.shaped:
                     if getattr(e, "severity", "error") == "error":
                         continue
-                    yield self.report(tmpl, ("spec", "metrics", i, c.field), f"{c.field}: {e.message} {where(c, e.pos)}")
+                    yield self.report(tmpl, ("spec", "metrics", i, c.field), f"{c.field}: {e.message} {where(c, e.pos)}", inner=inner_of(c, e.pos))

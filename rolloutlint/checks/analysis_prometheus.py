@@ -69,12 +69,10 @@ class PrometheusQueryInvalid(Rule):
             for p in prometheus.validate_query(query, known):
                 if p.code == "placeholder-unclosed":
                     continue  # reported by analysis-placeholder-unresolved
-                where = ""
-                if p.line is not None:
-                    file_line = au.yaml_line(tmpl, path, p.line)
-                    where = f" (query line {p.line}, column {p.column}" + (f"; file line {file_line})" if file_line else ")")
+                where = f" (query line {p.line}, column {p.column})" if p.line is not None else ""
+                inner = (p.line, p.column) if p.line is not None and p.column is not None else None
                 sev = _SEVERITY[p.severity]
-                yield self.report(tmpl, path, p.message + where, severity=sev if sev != self.severity else None)
+                yield self.report(tmpl, path, p.message + where, inner=inner, severity=sev if sev != self.severity else None)
 
 
 @register

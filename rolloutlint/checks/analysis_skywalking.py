@@ -44,12 +44,12 @@ def query_problems(tmpl: Resource) -> list[tuple[int, list[Any]]]:
     return cache
 
 
-def query_position(tmpl: Resource, i: int, line: int | None, column: int | None) -> str:
-    if line is None:
-        return ""
-    file_line = au.yaml_line(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"), line)
-    where = f" (query line {line}, column {column}"
-    return where + (f"; file line {file_line})" if file_line else ")")
+def query_position(line: int | None, column: int | None) -> str:
+    return "" if line is None else f" (query line {line}, column {column})"
+
+
+def query_inner(line: int | None, column: int | None) -> tuple[int, int] | None:
+    return None if line is None or column is None else (line, column)
 
 
 def _query_reports(rule: Rule, tmpl: Resource, codes: set[str] | None, exclude: set[str]) -> Iterator[Report]:
@@ -59,7 +59,7 @@ def _query_reports(rule: Rule, tmpl: Resource, codes: set[str] | None, exclude: 
                 continue
             sev = _SEVERITY.get(p.severity) if codes is None else None
             yield rule.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
-                              p.message + query_position(tmpl, i, p.line, p.column),
+                              p.message + query_position(p.line, p.column), inner=query_inner(p.line, p.column),
                               severity=sev if sev and sev != rule.severity else None)
 
 
@@ -269,7 +269,7 @@ class SkyWalkingDurationUnused(Rule):
         yield from _query_reports(self, tmpl, {"duration-unused"}, set())
 
 
-def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef]]]:
+def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef], Any]]:
     """(metric index, origin label, problem, related) for every service name in every SkyWalking query."""
     cached = tmpl.extra.get("skywalking_service_names")
     if cached is not None:
@@ -313,9 +313,9 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
                     if key in seen:
                         continue
                     seen.add(key)
-                    pos = query_position(tmpl, i, line, col)
+                    pos = query_position(line, col)
                     head = p.message if repr(name) in p.message else f"service name {name!r}: {p.message}"
-                    out.append((i, head + pos + (f" {origin}" if origin else ""), p, related))
+                    out.append((i, head + pos + (f" {origin}" if origin else ""), p, related, query_inner(line, col)))
     tmpl.extra["skywalking_service_names"] = out
     return out
 
@@ -354,10 +354,10 @@ class SkyWalkingServiceNameMismatch(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        for i, where, p, related in _service_name_problems(tmpl, ctx):
+        for i, where, p, related, inner in _service_name_problems(tmpl, ctx):
             if p.severity == "error":
                 yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
-                                  where, related=related)
+                                  where, related=related, inner=inner)
 
 
 @register
@@ -389,11 +389,11 @@ class SkyWalkingServiceNameNotCanary(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        for i, where, p, related in _service_name_problems(tmpl, ctx):
+        for i, where, p, related, inner in _service_name_problems(tmpl, ctx):
             if p.severity != "error":
                 sev = _SEVERITY.get(p.severity, Severity.WARNING)
                 yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
-                                  where, related=related,
+                                  where, related=related, inner=inner,
                                   severity=sev if sev != self.severity else None)
 
 

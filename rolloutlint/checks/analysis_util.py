@@ -337,22 +337,6 @@ def destination_rule_host(ctx: "Context", ro: Resource) -> str | None:
     return as_str(dig(res.body, "spec", "host")) if res is not None else None
 
 
-def yaml_line(res: Resource, path: Path, inner_line: int) -> int | None:
-    """File line of line `inner_line` (1-based) of a multi-line string value, for messages."""
-    from rolloutlint.positions import subnode
-
-    node = subnode(res.node, path)
-    if node is None:
-        return None
-    style = getattr(node, "style", None)
-    start = node.start_mark.line + 1
-    if style == "|":
-        return start + inner_line  # literal block: content starts on the line after the indicator
-    if style == ">":
-        return start + 1 if inner_line == 1 else None
-    return start if inner_line == 1 else None  # flow scalars fold lines: only the first is certain
-
-
 def only_placeholders(text: Any, args: dict[str, str | None] | None = None) -> bool:
     """True when a query is nothing but unresolved `{{...}}` tags (e.g. `query: "{{args.query}}"`): its
     content is only known at run time, so neither its syntax nor its result shape can be checked."""
