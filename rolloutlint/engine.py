@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,16 +82,28 @@ class Engine:
                     table[(rule.stage, kind)].append(rule)
             else:
                 repo_rules.append(rule)
+        stages = sorted({stage for stage, _ in table})
+
+        def per_resource(chunk: Sequence[Resource]) -> list[Report]:
+            out: list[Report] = []
+            for stage in stages:
+                any_kind = table.get((stage, "*"), [])
+                for res in chunk:
+                    for rules in (table.get((stage, res.kind)), any_kind):
+                        for rule in rules or ():
+                            try:
+                                out.extend(rule.check(res, ctx) or ())
+                            except Exception as exc:  # a crashing rule must not hide the others' findings
+                                out.append(self._crashed(rule, exc, res))
+            return out
+
         resources = [r for r in ctx.index.resources if report_files is None or r.file.path in report_files]
-        for stage in sorted({stage for stage, _ in table}):
-            any_kind = table.get((stage, "*"), [])
-            for res in resources:
-                for rules in (table.get((stage, res.kind)), any_kind):
-                    for rule in rules or ():
-                        try:
-                            reports.extend(rule.check(res, ctx) or ())
-                        except Exception as exc:  # a crashing rule must not hide the others' findings
-                            reports.append(self._crashed(rule, exc, res))
+        if self.debug:
+            reports.extend(per_resource(resources))  # tracebacks must come from this process
+        else:
+            from rolloutlint.parallel import run_split
+
+            reports.extend(run_split(resources, ctx.index.resources, per_resource))
         for rule in repo_rules:
             try:
                 found = list(rule.check_repo(ctx) or ())

@@ -270,7 +270,12 @@ class ConflictingMeshVirtualServiceHosts(Rule):
                               f"host {shown}; sidecars use only one of them. Merge them into a single resource or "
                               f"separate them with exportTo",
                               related=[RelatedRef(by_id[o], ("spec", "hosts"), f"VirtualService {ih.label(by_id[o])}")
-                                       for o in sorted(others, key=lambda x: ih.label(by_id[x]))])
+                                       for o in sorted(others, key=lambda x: _stable_key(by_id[x]))])
+
+
+def _stable_key(res: "Resource") -> tuple[str, str, int, tuple[Any, ...]]:
+    # Labels repeat across files (kustomize overlays): order by place too, never by object identity.
+    return (ih.label(res), str(res.file.path), res.doc_index, tuple(map(str, res.item_path)))
 
 
 def _display_host(host: str, scope: str) -> str:
