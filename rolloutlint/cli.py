@@ -180,7 +180,18 @@ def _write_atomic(path: str, text: str) -> None:
 
 
 def main() -> None:
+    """Console entry point. Exits without interpreter teardown: freeing a large repository's parsed
+    objects one by one takes longer than the lint's own output step, and nothing is left to clean up
+    (outputs are written atomically and closed, streams are flushed here)."""
     try:
         cli(prog_name="rolloutlint")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
     except KeyboardInterrupt:
-        sys.exit(130)
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
