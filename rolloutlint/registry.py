@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 ID_RE = re.compile(r"^RL\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-DOC_SECTIONS = ("## What it checks", "## Why it matters", "## How to fix")
+DOC_SECTIONS = ("## What it checks", "## Why it matters", "## How to fix", "## Upstream")
 
 
 class Rule:

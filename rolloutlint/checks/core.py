@@ -55,12 +55,17 @@ class UnreadableFile(Rule):
 
     ## How to fix
     Remove or rename the file, add it to `exclude` in `.rolloutlint.yaml`, or fix the encoding.
+
+    ## Upstream
+    No single upstream check: etcd's request size limit (about 1.5 MiB per object) and PyYAML/libyaml's own
+    refusal of control characters are the nearest equivalents; the nesting and alias limits are ours.
     """
 
     id = "RL002"
     name = "unreadable-file"
     severity = Severity.ERROR
     summary = "File is binary, badly encoded, too large or too deeply nested to lint"
+    mirrors = "etcd's object size limit; libyaml's control-character error (limits on nesting and aliases are ours)"
 
 
 @register
@@ -75,7 +80,8 @@ class DuplicateKey(Rule):
     keeps the last value, so what you reviewed is not what runs.
 
     ## How to fix
-    Delete one of the two keys; keep the value you meant.
+    Delete one of the two keys; keep the value you meant. When both set the same value, `--fix` deletes the
+    repeated one.
 
     ## Upstream
     Mirrors sigs.k8s.io/yaml strict decoding: `yaml: unmarshal errors: line N: key "x" already set in map`.
@@ -85,6 +91,7 @@ class DuplicateKey(Rule):
     name = "duplicate-key"
     severity = Severity.ERROR
     summary = "Mapping key is set twice"
+    fixable = True  # only when both values are equal: the repeated key is then deleted
     mirrors = "sigs.k8s.io/yaml strict decoding: `key \"x\" already set in map`"
 
 
@@ -102,6 +109,9 @@ class NotAKubernetesObject(Rule):
 
     ## How to fix
     Add `apiVersion` and `kind`, move the file out of the manifests tree, or add it to `exclude`.
+
+    ## Upstream
+    Mirrors kubectl's decoding error `Object 'Kind' is missing in '...'`.
     """
 
     id = "RL004"
@@ -125,12 +135,17 @@ class TemplateNotRendered(Rule):
     ## How to fix
     Render first and lint the output: `helm template . | rolloutlint lint -`, or lint the rendered
     directory. Exclude chart `templates/` directories in `.rolloutlint.yaml` to silence this note.
+
+    ## Upstream
+    No upstream check: `helm template` / `helm lint` render charts; kubectl fails on the raw template with
+    `error converting YAML to JSON`.
     """
 
     id = "RL005"
     name = "template-not-rendered"
     severity = Severity.INFO
     summary = "File is a Helm/Go template; render it before linting"
+    mirrors = "kubectl on an unrendered template: `error converting YAML to JSON`"
 
 
 @register
@@ -221,6 +236,9 @@ class InternalError(Rule):
 
     ## How to fix
     Report the message to the rolloutlint maintainers; run with `--debug` for the traceback.
+
+    ## Upstream
+    None: this is rolloutlint's own failure, never a property of the manifests.
     """
 
     id = "RL999"
