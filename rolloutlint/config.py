@@ -136,7 +136,8 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
     from rolloutlint.registry import resolve_selector
 
     for key in ("select", "ignore"):
-        for i, sel in enumerate(raw.get(key) or []):
+        selectors = raw.get(key)
+        for i, sel in enumerate(selectors if isinstance(selectors, list) else []):  # wrong types: schema error above
             if isinstance(sel, str) and not resolve_selector(sel):
                 out.append(((key, i), f"{key}: {sel!r} matches no rule{_rule_hint(sel)}", False))
     for key in ("severity", "rules"):

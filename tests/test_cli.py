@@ -139,3 +139,10 @@ def test_internal_error_exit_3_without_traceback(repo: Path, monkeypatch: pytest
 def test_python_dash_m_and_version(repo: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "rolloutlint", "--version"], capture_output=True, text=True, cwd=repo)
     assert proc.returncode == 0 and "rolloutlint" in proc.stdout
+
+
+def test_wrong_type_selector_is_one_error(repo: Path) -> None:
+    (repo / ".rolloutlint.yaml").write_text("select: RL1\n")
+    code, _, err = run(["lint", "."], repo)
+    assert code == 2
+    assert err.count(".rolloutlint.yaml:") == 1 and "array" in err
