@@ -167,7 +167,7 @@ class VirtualServiceHostNotInGateway(Rule):
         hosts = ih.vs_hosts(vs)
         if not hosts:
             return
-        for i, raw in enumerate(vs.spec.get("gateways") or []):
+        for i, raw in enumerate(as_list(vs.spec.get("gateways"))):
             if not isinstance(raw, str) or raw == ih.MESH:
                 continue
             name, ns = ih.gateway_ref(raw, vs.namespace)

@@ -238,7 +238,7 @@ class ConflictingMeshVirtualServiceHosts(Rule):
                 continue
             key = ih.ns_key(vs)
             scopes = ih.export_scopes(vs, key)
-            for i, h in enumerate(vs.spec.get("hosts") or []):
+            for i, h in enumerate(as_list(vs.spec.get("hosts"))):
                 if isinstance(h, str) and h:
                     for scope in scopes:
                         entries.append((scope, ih.fqdn(h, key), vs, i))
@@ -645,7 +645,7 @@ class RepeatedRouteDestination(Rule):
                     host = as_str(d.get("host"))
                     if not host:
                         continue
-                    key = (ih.fqdn(host, vs.namespace), d.get("subset"), json.dumps(d.get("port"), sort_keys=True, default=str))
+                    key = (ih.fqdn(host, vs.namespace), repr(d.get("subset")), json.dumps(d.get("port"), sort_keys=True, default=str))
                     if key in seen:
                         sub = f" subset {d.get('subset')!r}" if d.get("subset") else ""
                         yield self.report(vs, ("spec", proto, i, "route", j, "destination"),
