@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.checks import istio_hosts as ih
-from rolloutlint.findings import RelatedRef, Report, Severity
+from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.model import as_dict, as_list, as_str
 from rolloutlint.registry import Rule, register
 
@@ -140,7 +140,8 @@ class DestinationRuleDuplicateSubset(Rule):
     with validation disabled only the first definition is used and the labels of the second are ignored.
 
     ## How to fix
-    Rename or delete one of the two subsets.
+    Rename or delete one of the two subsets. When the two definitions are identical, `--fix` deletes the
+    later one.
 
     ## Upstream
     Mirrors Istio admission validation (`ValidateDestinationRule`): `duplicate subset names: %s` (reported by
@@ -152,17 +153,22 @@ class DestinationRuleDuplicateSubset(Rule):
     severity = Severity.ERROR
     summary = "DestinationRule defines the same subset name twice"
     kinds = ("DestinationRule",)
+    fixable = True
     mirrors = "Istio admission validation: `duplicate subset names: %s` (istioctl IST0106)"
 
     def check(self, dr: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(dr):
             return
         first: dict[str, int] = {}
+        subsets = as_list(dr.spec.get("subsets"))
         for i, name in subset_names(dr):
             if name in first:
+                # Only an exact repeat is unambiguous: otherwise which labels you meant is your call.
+                fix = Fix(f"delete the repeated subset {name!r} (identical to spec.subsets[{first[name]}])",
+                          (Edit("delete", ("spec", "subsets", i)),)) if subsets[i] == subsets[first[name]] else None
                 yield self.report(dr, ("spec", "subsets", i, "name"),
                                   f"duplicate subset names: {name!r} is already defined at spec.subsets[{first[name]}]; "
-                                  f"Istio rejects the DestinationRule",
+                                  f"Istio rejects the DestinationRule", fix=fix,
                                   related=[RelatedRef(dr, ("spec", "subsets", first[name], "name"), "first definition")])
             else:
                 first[name] = i

@@ -321,3 +321,29 @@ def pod_selector_matches(selector: dict[str, Any], labels: dict[str, str]) -> li
         if labels.get(str(k)) != str(v):
             bad.append(str(k))
     return bad
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fix suggestions for misspelled references
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions counted as one edit."""
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+def unique_near(name: str, candidates: list[str], max_distance: int = 2) -> str | None:
+    """The one candidate a misspelled name most plausibly means: the only one within a small edit distance
+    (at most `max_distance`, and at most a third of the name's length). None when none or several are."""
+    limit = min(max_distance, max(1, len(name) // 3))
+    near = {c for c in candidates if c != name and edit_distance(name, c) <= limit}
+    return near.pop() if len(near) == 1 else None

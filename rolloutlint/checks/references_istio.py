@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from rolloutlint import refs
 from rolloutlint.checks.references_common import (
     find_istio, find_service, ns_label, referenced_virtual_services, roles, select_routes, uses_istio,
-    destination_role, vs_field, weight_of, ManagedRoute,
+    destination_role, vs_field, weight_of, ManagedRoute, unique_near,
 )
-from rolloutlint.findings import RelatedRef, Report, Severity
+from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.registry import Rule, register
 
@@ -204,7 +204,9 @@ class VirtualServiceRouteNotFound(Rule):
 
     ## How to fix
     Name the route in the VirtualService (`http[].name`) exactly as the Rollout lists it, or fix the port /
-    SNI hosts of the `tlsRoutes` / `tcpRoutes` entry.
+    SNI hosts of the `tlsRoutes` / `tcpRoutes` entry. When exactly one unlisted HTTP route has a close name,
+    `--fix --unsafe-fixes` writes that name in the Rollout (unsafe: the VirtualService may be the side to
+    change).
 
     ## Upstream
     Mirrors Argo Rollouts `getHttpRouteIndexesToPatch` / `getTlsRouteIndexesToPatch` /
@@ -218,6 +220,7 @@ class VirtualServiceRouteNotFound(Rule):
     severity = Severity.ERROR
     summary = "Route listed by the Rollout is not in the VirtualService"
     kinds = ("Rollout",)
+    fixable = True
     mirrors = "Argo Rollouts: `HTTP Route 'x' is not found in the defined Virtual Service.`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -226,8 +229,22 @@ class VirtualServiceRouteNotFound(Rule):
         for ref, vs in referenced_virtual_services(ro, ctx.index):
             for issue in select_routes(ro, ref, vs).issues:
                 if issue.kind == "not-found":
-                    yield self.report(ro, issue.ro_path, issue.message,
+                    yield self.report(ro, issue.ro_path, issue.message, fix=_route_fix(ro, ref, vs, issue.ro_path),
                                       related=[RelatedRef(vs, issue.vs_path, issue.vs_message)])
+
+
+def _route_fix(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource, path: tuple[Any, ...]) -> Fix | None:
+    """A misspelled HTTP route name with exactly one close, not yet listed VirtualService route (unsafe:
+    the Rollout may mean a route that is missing from the VirtualService)."""
+    name = as_str(dig(ro.body, *path))
+    if name is None or len(path) < 2 or path[-2] != "routes":
+        return None
+    listed = set(ref.routes)
+    names = [n for n in (as_str(as_dict(r).get("name")) for r in as_list(vs.spec.get("http"))) if n and n not in listed]
+    hint = unique_near(name, names)
+    if hint is None:
+        return None
+    return Fix(f"use route {hint!r} of {_vs_label(vs)}", (Edit("set", path, hint),), safe=False)
 
 
 @register
@@ -457,9 +474,10 @@ class ManagedRouteInitialWeights(Rule):
     OutOfSync forever — and with self-heal, Argo CD and the Rollouts controller fight over the weights.
 
     ## How to fix
-    Write `weight: 100` on the stable destination and `weight: 0` on the canary one. With Argo CD, also add
-    an `ignoreDifferences` entry for the route weights (`/spec/http/0/route`), which the controller changes
-    during updates.
+    Write `weight: 100` on the stable destination and `weight: 0` on the canary one (`--fix` does this in the
+    VirtualService when the route has just those two destinations and the Rollout does not use ping-pong).
+    With Argo CD, also add an `ignoreDifferences` entry for the route weights (`/spec/http/0/route`), which
+    the controller changes during updates.
 
     ## Upstream
     Derived from Argo Rollouts' Istio docs ("Istio requires that all weights add to 100") and `processRoutes`;
@@ -471,6 +489,7 @@ class ManagedRouteInitialWeights(Rule):
     severity = Severity.WARNING
     summary = "Weighted route should start at stable 100 and canary 0 in Git"
     kinds = ("Rollout",)
+    fixable = True
     mirrors = "Argo Rollouts Istio docs: weights must add to 100 (derived, no upstream message)"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -507,7 +526,16 @@ class ManagedRouteInitialWeights(Rule):
                 msg = (f"{route.label()} of {_vs_label(vs)} starts at stable {sw} / canary {cw} (total {total}); "
                        f"write stable 100 / canary 0 in Git: the controller sets those weights whenever no update is in "
                        f"progress, so anything else shifts traffic early or keeps Argo CD out of sync")
-            yield self.report(ro, ref.path + ("name",), msg,
+            fix = None
+            if not r.ping_pong and len(route.destinations()) == 2:  # ping-pong: which side is 100 is a choice
+                edits = []
+                if sw != 100:
+                    edits.append(Edit("set", _dest_path(route, si) + ("weight",), 100, target=vs))
+                if cw != 0:
+                    edits.append(Edit("set", _dest_path(route, ci) + ("weight",), 0, target=vs))
+                fix = Fix(f"set the weights of {route.label()} of {_vs_label(vs)} to stable 100 / canary 0",
+                          tuple(edits), safe=True)
+            yield self.report(ro, ref.path + ("name",), msg, fix=fix,
                               related=[RelatedRef(vs, where + ("weight",), "weight set in Git")])
 
 
@@ -568,7 +596,9 @@ class DestinationRuleSubsetNotFound(Rule):
 
     ## How to fix
     Add `subsets: [{name: stable}, {name: canary}]` (with the names the Rollout uses) to the
-    DestinationRule; the controller fills in the `rollouts-pod-template-hash` labels.
+    DestinationRule; the controller fills in the `rollouts-pod-template-hash` labels. When exactly one unused
+    subset has a close name, `--fix --unsafe-fixes` writes it in the Rollout (unsafe: the DestinationRule
+    may be the side that is misspelled).
 
     ## Upstream
     Derived from Argo Rollouts `UpdateHash` (unlabelled subsets); Istio IST0101; Kiali KIA1107.
@@ -579,6 +609,7 @@ class DestinationRuleSubsetNotFound(Rule):
     severity = Severity.ERROR
     summary = "Canary or stable subset is not defined in the DestinationRule"
     kinds = ("Rollout",)
+    fixable = True
     mirrors = "Istio IST0101 `Referenced host+subset in destinationrule not found`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -589,10 +620,16 @@ class DestinationRuleSubsetNotFound(Rule):
             return
         names = [as_str(s.get("name")) for _, s in _subsets(dr)]
         have = ", ".join(repr(n) for n in names if n) or "none"
+        used = {ref.canary_subset, ref.stable_subset}
+        free = [n for n in names if n and n not in used]
         for field, want in (("canarySubsetName", ref.canary_subset), ("stableSubsetName", ref.stable_subset)):
             if want and want not in names:
+                hint = unique_near(want, free)
+                # Unsafe: the DestinationRule, not the Rollout, may be the side that is misspelled.
+                fix = Fix(f"use subset {hint!r} of {_dr_label(dr)}", (Edit("set", ref.path + (field,), hint),),
+                          safe=False) if hint else None
                 yield self.report(ro, ref.path + (field,),
-                                  f"{field} '{want}' is not a subset of {_dr_label(dr)} (subsets: {have})",
+                                  f"{field} '{want}' is not a subset of {_dr_label(dr)} (subsets: {have})", fix=fix,
                                   related=[RelatedRef(dr, ("spec", "subsets"), f"{_dr_label(dr)} defines its subsets here")])
 
 
