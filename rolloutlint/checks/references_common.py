@@ -13,7 +13,7 @@ from typing import Any
 
 from rolloutlint import refs
 from rolloutlint.findings import Path
-from rolloutlint.index import ResourceIndex
+from rolloutlint.index import ResourceIndex, closest
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
 
 ISTIO_GROUP = "networking.istio.io"
@@ -22,28 +22,6 @@ MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 def uses_istio(ro: Resource) -> bool:
     return isinstance(refs.traffic_routing(ro).get("istio"), dict)
-
-
-def closest(candidates: list[Resource], near: Resource | None, namespace: str | None) -> Resource | None:
-    """The candidate an ambiguous lookup most likely means: exact namespace first, then the same file, then
-    the deepest shared directory. Repositories often keep several self-contained examples that reuse names
-    without namespaces; a reference resolves to the one next to the referring object."""
-    if not candidates:
-        return None
-    if near is None or len(candidates) == 1:
-        return candidates[0]
-    here = near.file.path
-
-    def rank(res: Resource) -> tuple[int, int, int]:
-        there = res.file.path
-        shared = 0
-        for a, b in zip(here.parent.parts, there.parent.parts):
-            if a != b:
-                break
-            shared += 1
-        return (0 if res.namespace == namespace else 1, 0 if there == here else 1, -shared)
-
-    return min(candidates, key=rank)
 
 
 def find_istio(index: ResourceIndex, kind: str, name: str | None, namespace: str | None,
