@@ -31,8 +31,20 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
     """`work(resources)`, with the second half done by a forked worker when that pays off."""
     if len(resources) < MIN_RESOURCES or not can_fork():
         return work(resources)
-    half = len(resources) // 2
-    first, second = resources[:half], resources[half:]
+    # Warm up before forking: the first resource of each kind makes the rules build their project-wide
+    # lookup tables, compile schemas and import what they import lazily, so the worker inherits all of
+    # that instead of paying for it a second time (it was a third of the rule phase).
+    warm: list[Resource] = []
+    seen_kinds: set[str] = set()
+    for res in resources:
+        if res.kind not in seen_kinds:
+            seen_kinds.add(res.kind)
+            warm.append(res)
+    warmed = work(warm)
+    warm_ids = {id(r) for r in warm}
+    rest = [r for r in resources if id(r) not in warm_ids]
+    half = len(rest) // 2
+    first, second = rest[:half], rest[half:]
     index_of = {id(r): i for i, r in enumerate(all_resources)}
     read_fd, write_fd = os.pipe()
     try:
@@ -40,7 +52,7 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
     except OSError:
         os.close(read_fd)
         os.close(write_fd)
-        return work(resources)
+        return warmed + work(rest)
     if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
         os.close(read_fd)
         status = 1
@@ -52,7 +64,7 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
         finally:
             os._exit(status)
     os.close(write_fd)
-    mine = work(first)
+    mine = warmed + work(first)
     with os.fdopen(read_fd, "rb") as inp:
         payload = inp.read()
     _, status = os.waitpid(pid, 0)
