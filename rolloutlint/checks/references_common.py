@@ -50,6 +50,7 @@ class ServiceRef:
     path: Path
 
 
+@refs.per_resource
 def service_refs(ro: Resource) -> list[ServiceRef]:
     """Every Service the controller looks up for this Rollout (RO401), with the field that names it."""
     out: list[ServiceRef] = []

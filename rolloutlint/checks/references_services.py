@@ -159,7 +159,8 @@ class ServiceManagedByAnotherRollout(Rule):
                                   f"'{owner}', not {ro.name}",
                                   related=[RelatedRef(svc, ("metadata", "annotations", MANAGED_BY), "managed-by annotation")])
                 continue
-            for other in ctx.index.of_kind("Rollout"):
+            users = ctx.index.memo(("references", "rollouts-by-service"), lambda: _rollouts_by_service(ctx))
+            for other in users.get(ref.name, ()):  # index order, as a scan of every Rollout would visit them
                 if other is ro or other.name == ro.name and other.namespace == ro.namespace:
                     continue
                 # Unknown namespaces only count within one file: repositories often keep unrelated examples
@@ -177,6 +178,15 @@ class ServiceManagedByAnotherRollout(Rule):
                                       related=[RelatedRef(other, hits[0].path, f"Rollout {other.name} uses the same Service"),
                                                RelatedRef(svc, ("metadata", "name"), _svc_label(svc))])
                     break
+
+
+def _rollouts_by_service(ctx: "Context") -> dict[str, list[Resource]]:
+    """Service name -> the Rollouts naming it, built once per run instead of a scan per reference."""
+    table: dict[str, list[Resource]] = {}
+    for other in ctx.index.of_kind("Rollout"):
+        for name in dict.fromkeys(r.name for r in service_refs(other)):
+            table.setdefault(name, []).append(other)
+    return table
 
 
 def _has_template(ro: Resource) -> bool:
