@@ -7,7 +7,6 @@ Services it points at. Nothing here raises on malformed input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +127,17 @@ def _port_of(value: Any) -> int:
 
 
 def select_routes(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource) -> RouteSelection:
-    """The routes of `vs` that SetWeight patches for this reference, and why a selection fails."""
+    """The routes of `vs` that SetWeight patches for this reference, and why a selection fails.
+
+    Seven rules ask for the same selection; it is computed once per Rollout and reference (read-only)."""
+    cache = ro.extra.setdefault("_route_selections", {})
+    key = (ref.path, id(vs))
+    if key not in cache:
+        cache[key] = _select_routes(ro, ref, vs)
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def _select_routes(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource) -> RouteSelection:
     sel = RouteSelection()
     spec = vs.spec
     vs_label = f"VirtualService {ns_label(vs.namespace)}{vs.name}"
@@ -232,11 +241,15 @@ def _route_index(ro: Resource, ref: refs.VirtualServiceRef, i: int) -> int:
     return i
 
 
-def referenced_virtual_services(ro: Resource, index: ResourceIndex) -> Iterator[tuple[refs.VirtualServiceRef, Resource]]:
-    for ref in refs.virtual_service_refs(ro):
-        vs = find_istio(index, "VirtualService", ref.name, ref.namespace, near=ro)
-        if vs is not None:
-            yield ref, vs
+def referenced_virtual_services(ro: Resource, index: ResourceIndex) -> list[tuple[refs.VirtualServiceRef, Resource]]:
+    """The Rollout's VirtualService references that resolve, looked up once per run (every reference
+    rule walks them; the index is the same for the whole run)."""
+    found = ro.extra.get("_referenced_virtual_services")
+    if found is None:
+        found = ro.extra["_referenced_virtual_services"] = [
+            (ref, vs) for ref in refs.virtual_service_refs(ro)
+            if (vs := find_istio(index, "VirtualService", ref.name, ref.namespace, near=ro)) is not None]
+    return found  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------------------------------------
