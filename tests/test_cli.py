@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from rolloutlint.cli import cli
 from rolloutlint.resources import data_dir
+from tests.cli_run import run
 
 BAD = """apiVersion: argoproj.io/v1alpha1
 kind: Rollout
@@ -38,16 +36,6 @@ def repo(tmp_path: Path) -> Path:
     (tmp_path / "bad.yaml").write_text(BAD)
     (tmp_path / "good.yaml").write_text(GOOD)
     return tmp_path
-
-
-def run(args: list[str], cwd: Path, input: str | None = None) -> tuple[int, str, str]:
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        res = CliRunner().invoke(cli, args, input=input, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return res.exit_code, res.stdout, res.stderr
 
 
 def test_exit_codes(repo: Path) -> None:

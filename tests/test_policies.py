@@ -10,11 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from rolloutlint.api import lint_paths
-from rolloutlint.cli import cli
 from rolloutlint.registry import activate, get_rule
+from tests.cli_run import run
 
 @pytest.fixture(autouse=True)
 def _no_active_policies():  # type: ignore[no-untyped-def]
@@ -66,16 +65,6 @@ def project(tmp: Path, files: dict[str, str]) -> Path:
 def lint(root: Path, **kwargs: object) -> list:  # type: ignore[type-arg]
     result = lint_paths([str(root)], cwd=root, **kwargs)
     return [f for f in result.findings if f.suppressed is None]
-
-
-def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        res = CliRunner().invoke(cli, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return res.exit_code, res.stdout, res.stderr
 
 
 def ids(findings: list) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]

@@ -8,15 +8,13 @@ catalog is checked.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from rolloutlint.cli import cli
 from rolloutlint.registry import activate, all_rules
 from rolloutlint.ruledocs import EXPECT_RE, missing_sections
+from tests.cli_run import run
 
 @pytest.fixture(autouse=True)
 def _no_active_policies():  # type: ignore[no-untyped-def]
@@ -29,16 +27,6 @@ REQUIRED = ("What it checks", "Why it matters", "How to fix")
 NO_EXAMPLES = {"RL999"}  # internal-error cannot be triggered by a manifest
 RULE_KEYS = {"id", "name", "severity", "summary", "fixable", "upstream", "kinds", "options", "source", "url",
              "docs", "examples", "fix"}
-
-
-def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        res = CliRunner().invoke(cli, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return res.exit_code, res.stdout, res.stderr
 
 
 @pytest.fixture(scope="module")
