@@ -120,6 +120,23 @@ def _in_dummy(c: Compiled, pos: int) -> bool:
     return rep is not None and not rep.resolved
 
 
+def condition_problems(tmpl: Resource, lists: tuple[str, ...], *, errors: bool) -> Iterator[tuple[int, Compiled, Any]]:
+    """(metric index, compiled condition, problem) from the conditions' `plain`/`shaped` problem lists:
+    with `errors`, the errors outside placeholder stand-ins (a dummy value is not the user's mistake);
+    otherwise the non-error notes."""
+    for i, m in au.metrics(tmpl):
+        for c in compile_metric(tmpl, m, i):
+            for e in [e for name in lists for e in getattr(c, name)]:
+                is_error = getattr(e, "severity", "error") == "error"
+                if (is_error and not _in_dummy(c, e.pos)) if errors else not is_error:
+                    yield i, c, e
+
+
+def report_problem(rule: Rule, tmpl: Resource, i: int, c: Compiled, e: Any, suffix: str = "") -> Report:
+    return rule.report(tmpl, ("spec", "metrics", i, c.field), f"{c.field}: {e.message} {where(c, e.pos)}{suffix}",
+                       inner=inner_of(c, e.pos))
+
+
 @register
 class AnalysisConditionSyntaxError(Rule):
     """A successCondition or failureCondition is not a valid expr-lang expression.
@@ -187,12 +204,8 @@ class AnalysisConditionInvalid(Rule):
     mirrors = "expr-lang compile errors as reported by Argo Rollouts: `unknown name x`"
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        for i, m in au.metrics(tmpl):
-            for c in compile_metric(tmpl, m, i):
-                for e in c.plain:
-                    if getattr(e, "severity", "error") != "error" or _in_dummy(c, e.pos):
-                        continue
-                    yield self.report(tmpl, ("spec", "metrics", i, c.field), f"{c.field}: {e.message} {where(c, e.pos)}", inner=inner_of(c, e.pos))
+        for i, c, e in condition_problems(tmpl, ("plain",), errors=True):
+            yield report_problem(self, tmpl, i, c, e)
 
 
 @register
@@ -231,13 +244,8 @@ class AnalysisConditionResultMismatch(Rule):
     mirrors = "expr-lang via Argo Rollouts EvalCondition: `type float64[int] is undefined`"
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        for i, m in au.metrics(tmpl):
-            for c in compile_metric(tmpl, m, i):
-                for e in c.shaped:
-                    if getattr(e, "severity", "error") != "error" or _in_dummy(c, e.pos):
-                        continue
-                    yield self.report(tmpl, ("spec", "metrics", i, c.field),
-                                      f"{c.field}: {e.message} {where(c, e.pos)}; {c.shape_note}", inner=inner_of(c, e.pos))
+        for i, c, e in condition_problems(tmpl, ("shaped",), errors=True):
+            yield report_problem(self, tmpl, i, c, e, suffix=f"; {c.shape_note}")
 
 
 @register
@@ -269,9 +277,5 @@ class AnalysisConditionSuspicious(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        for i, m in au.metrics(tmpl):
-            for c in compile_metric(tmpl, m, i):
-                for e in c.plain + c.shaped:
-                    if getattr(e, "severity", "error") == "error":
-                        continue
-                    yield self.report(tmpl, ("spec", "metrics", i, c.field), f"{c.field}: {e.message} {where(c, e.pos)}", inner=inner_of(c, e.pos))
+        for i, c, e in condition_problems(tmpl, ("plain", "shaped"), errors=False):
+            yield report_problem(self, tmpl, i, c, e)
