@@ -16,6 +16,7 @@ from rolloutlint.discovery import find_root, walk
 from rolloutlint.engine import Context, Engine, count, selected_rule_ids
 from rolloutlint.findings import Finding
 from rolloutlint.index import ResourceIndex, build_index
+from rolloutlint.fastparse import quiet_stderr
 from rolloutlint.loader import SourceFile, gc_paused, load_file
 
 STDIN = "-"
@@ -67,7 +68,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
             report.update(walk(p, root, config.exclude))
         else:
             report.add(p)  # an explicitly named file is linted even when excluded or oddly named
-    with gc_paused():
+    with gc_paused(), quiet_stderr():
         files = [load_file(p, display_path(p, cwd)) for p in sorted(report)]
         if whole_root:
             others = [p for p in walk(root, root, config.exclude) if p not in report]

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from rolloutlint.loader import Problem, SourceFile
+from rolloutlint.loader import Document, Problem, SourceFile
 from rolloutlint.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str, dig
-from rolloutlint.positions import subnode
 
 T = TypeVar("T")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -121,9 +120,9 @@ def resources_from(src: SourceFile) -> Iterator[Resource]:
         if kind.endswith("List") and isinstance(value.get("items"), list) and api_version == "v1":
             for i, item in enumerate(value["items"]):
                 if isinstance(item, dict) and isinstance(item.get("apiVersion"), str) and isinstance(item.get("kind"), str):
-                    yield _make(item, src, doc.index, subnode(doc.node, ("items", i)), ("items", i))
+                    yield _make(item, src, doc, ("items", i))
             continue
-        yield _make(value, src, doc.index, doc.node, ())
+        yield _make(value, src, doc, ())
 
 
 def _not_a_resource(doc: Any, message: str) -> Problem:
@@ -131,11 +130,11 @@ def _not_a_resource(doc: Any, message: str) -> Problem:
     return Problem("RL004", message, (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1)
 
 
-def _make(body: dict[str, Any], src: SourceFile, doc_index: int, node: Any, item_path: tuple[Any, ...]) -> Resource:
+def _make(body: dict[str, Any], src: SourceFile, doc: Document, item_path: tuple[Any, ...]) -> Resource:
     meta = as_dict(body.get("metadata"))
     name = as_str(meta.get("name")) or as_str(meta.get("generateName"))
     res = Resource(api_version=body["apiVersion"], kind=body["kind"], name=name, body=body, file=src,
-                   doc_index=doc_index, node=node, item_path=item_path)
+                   doc_index=doc.index, doc=doc, item_path=item_path)
     ns = as_str(meta.get("namespace"))
     if res.kind not in CLUSTER_SCOPED and ns:
         res.namespace, res.namespace_source = ns, "metadata"

@@ -11,6 +11,7 @@ import base64
 import codecs
 import gc
 import json
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,9 +87,17 @@ class DuplicateKey:
 @dataclass
 class Document:
     index: int  # 0-based position in the file's stream (empty documents count, as ruamel sees them)
-    node: Node | None
     value: Any
     duplicates: list[DuplicateKey] = field(default_factory=list)
+    composed: Node | None = field(default=None, repr=False)
+    source: SourceFile | None = field(default=None, repr=False, compare=False)  # set while nodes are pending
+
+    @property
+    def node(self) -> Node | None:
+        """The composed node (positions). Fast-parsed files compose theirs on first use."""
+        if self.composed is None and self.source is not None:
+            self.source.compose_nodes()
+        return self.composed
 
 
 @dataclass
@@ -100,6 +109,26 @@ class SourceFile:
     problems: list[Problem] = field(default_factory=list)
     is_template: bool = False
 
+    def compose_nodes(self) -> None:
+        """Positions for a file whose values came from the fast path: compose it with libyaml now.
+
+        The fast path only accepts text libyaml parses and whose values both paths agree on, so the
+        stream indexes line up; a document whose node cannot be found keeps positions at line 1.
+        """
+        pending = [doc for doc in self.documents if doc.source is not None]
+        for doc in pending:
+            doc.source = None
+        if not pending or self.text is None:
+            return
+        try:
+            with gc_paused():
+                nodes = list(yaml.compose_all(self.text, Loader=_Loader))
+        except (yaml.YAMLError, RecursionError):
+            return
+        for doc in pending:
+            if doc.index < len(nodes):
+                doc.composed = nodes[doc.index]
+
 
 class _TooDeep(Exception):
     def __init__(self, node: Node) -> None:
@@ -108,6 +137,9 @@ class _TooDeep(Exception):
 
 class _TooLarge(Exception):
     pass
+
+
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF-32 LE starts like UTF-16 LE
 
 
 def decode(data: bytes) -> str:
@@ -158,11 +190,19 @@ def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile
         src.is_template = True
         src.problems.append(Problem("RL005", TEMPLATE_MESSAGE))
         return src
-    parse_text(src, text)
+    parse_text(src, text, None if data.startswith(_BOMS) else data)
     return src
 
 
-def parse_text(src: SourceFile, text: str) -> None:
+def parse_text(src: SourceFile, text: str, utf8: bytes | None = None) -> None:
+    """`utf8`: the text's bytes when the file was plain UTF-8 (saves encoding it again)."""
+    if _fast_path_on():
+        from rolloutlint import fastparse
+
+        values = fastparse.documents(text, utf8 if utf8 is not None else text.encode("utf-8"), MAX_DEPTH)
+        if values is not None:
+            src.documents = [Document(index=i, value=v, source=src) for i, v in values if v is not None]
+            return
     json_value: Any = None
     if path_is_json(src.path) and "\t" in text:
         # JSON is YAML, except that PyYAML rejects some tab layouts; keep json's reading as a fallback.
@@ -175,6 +215,11 @@ def parse_text(src: SourceFile, text: str) -> None:
 
 def path_is_json(path: Path) -> bool:
     return path.suffix.lower() == ".json"
+
+
+def _fast_path_on() -> bool:
+    """The fast path is on unless ROLLOUTLINT_FAST_PARSE=0 (kept for comparing the two paths)."""
+    return os.environ.get("ROLLOUTLINT_FAST_PARSE", "1") != "0"
 
 
 @contextmanager
@@ -201,7 +246,7 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None:
                 continue
-            doc = Document(index=index, node=node, value=None)
+            doc = Document(index=index, value=None, composed=node)
             index += 1
             try:
                 doc.value = _Builder(doc, has_anchors).build(node)
@@ -222,7 +267,7 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
     except yaml.YAMLError as exc:
         if json_value is not None:
             src.problems.clear()
-            src.documents = [Document(index=0, node=None, value=json_value)]
+            src.documents = [Document(index=0, value=json_value)]
             return
         _yaml_error(src, text, exc)
     except RecursionError:
@@ -320,19 +365,13 @@ class _Builder:
         build = self._build
         depth += 1
         for key_node, value_node in node.value:
-            if key_node.__class__ is ScalarNode:
-                tag = key_node.tag
-                if tag == _STR:
-                    key: Any = key_node.value
-                elif tag == _MERGE:
-                    merges = (merges or []) + [value_node]
-                    continue
-                else:
-                    key = self._scalar_value(key_node)
-                    if not isinstance(key, str):
-                        key = str(key).lower() if isinstance(key, bool) else str(key)  # JSON object keys are strings
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                key: Any = key_node.value
+            elif key_node.__class__ is ScalarNode and key_node.tag == _MERGE:
+                merges = (merges or []) + [value_node]
+                continue
             else:
-                key = yaml.serialize(key_node, Dumper=yaml.SafeDumper).strip()  # complex keys: keep text, never crash
+                key = self._key(key_node)
             if key in out:
                 value = build(value_node, depth)
                 self._duplicate(node, key_node, key, _same(out[key], value))
@@ -349,8 +388,20 @@ class _Builder:
                             out.setdefault(k, v)
         return out
 
+    def _key(self, key_node: Node) -> str:
+        if key_node.__class__ is not ScalarNode:
+            return yaml.serialize(key_node, Dumper=yaml.SafeDumper).strip()  # complex keys: keep text, never crash
+        if key_node.tag == _STR:
+            return str(key_node.value)
+        key = self._scalar_value(key_node)
+        if not isinstance(key, str):
+            key = str(key).lower() if isinstance(key, bool) else str(key)  # JSON object keys are strings
+        return key
+
     def _duplicate(self, node: MappingNode, key_node: Node, key: Any, same: bool) -> None:
-        first = next(k for k, _ in node.value if k.__class__ is ScalarNode and k.value == key_node.value)
+        # The first key with the same meaning, not the same spelling: `true` and `True` collide too.
+        first = next((k for k, _ in node.value if not (k.__class__ is ScalarNode and k.tag == _MERGE)
+                      and self._key(k) == key), key_node)
         self.dups.append((node, key_node, first.start_mark.line + 1, same))
 
 

@@ -25,11 +25,22 @@ class Resource:
     body: dict[str, Any]
     file: Any  # loader.SourceFile (kept loose to avoid an import cycle)
     doc_index: int
-    node: Node | None  # the node of this object (a List item's own node), for positions
+    doc: Any  # loader.Document this object came from (its node is composed on demand)
     item_path: Path = ()  # path of a List item inside its document
     namespace: str | None = None  # resolved namespace (None: unknown or cluster-scoped)
     namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def node(self) -> Node | None:
+        """This object's node (a List item's own node), for positions; composing it is deferred until a
+        finding needs it."""
+        node = self.doc.node if self.doc is not None else None
+        if node is not None and self.item_path:
+            from rolloutlint.positions import subnode
+
+            node = subnode(node, self.item_path)
+        return node
 
     @property
     def group(self) -> str:

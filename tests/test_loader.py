@@ -54,6 +54,13 @@ def test_duplicate_keys_recorded(tmp_path: Path) -> None:
     assert src.documents[0].value["b"]["c"] == 2
 
 
+def test_keys_spelled_differently_with_one_meaning_are_duplicates(tmp_path: Path) -> None:
+    # `true` and `True` are both the key "true"; the first one is found by meaning, not by spelling.
+    src = _load(tmp_path, "a: 0\ntrue: 1\nTrue: 2\n")
+    assert [(d.key, d.first_line) for d in src.documents[0].duplicates] == [("True", 2)]
+    assert src.documents[0].value == {"a": 0, "true": 2}
+
+
 def test_boms_and_utf16(tmp_path: Path) -> None:
     for data in (codecs.BOM_UTF8 + ROLLOUT.encode(), codecs.BOM_UTF16_LE + ROLLOUT.encode("utf-16-le"),
                  codecs.BOM_UTF16_BE + ROLLOUT.encode("utf-16-be")):
