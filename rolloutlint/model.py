@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from yaml.nodes import Node
@@ -30,6 +31,7 @@ class Resource:
     namespace: str | None = None  # resolved namespace (None: unknown or cluster-scoped)
     namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
     extra: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # refs.per_resource's cache
 
     @property
     def node(self) -> Node | None:
@@ -42,11 +44,11 @@ class Resource:
             node = subnode(node, self.item_path)
         return node
 
-    @property
+    @cached_property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
 
-    @property
+    @cached_property
     def version(self) -> str:
         return self.api_version.rpartition("/")[2]
 
@@ -54,17 +56,17 @@ class Resource:
     def ref(self) -> ResourceRef:
         return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
 
-    @property
+    @cached_property
     def labels(self) -> dict[str, Any]:
         labels = dig(self.body, "metadata", "labels")
         return labels if isinstance(labels, dict) else {}
 
-    @property
+    @cached_property
     def annotations(self) -> dict[str, Any]:
         ann = dig(self.body, "metadata", "annotations")
         return ann if isinstance(ann, dict) else {}
 
-    @property
+    @cached_property
     def spec(self) -> dict[str, Any]:
         spec = self.body.get("spec")
         return spec if isinstance(spec, dict) else {}
@@ -83,7 +85,11 @@ def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
     """
     cur = obj
     for part in path:
-        if isinstance(part, int):
+        if cur.__class__ is dict and part.__class__ is str:  # the common case, checked cheaply first
+            cur = cur.get(part)
+            if cur is None:
+                return default
+        elif isinstance(part, int):
             if isinstance(cur, list) and -len(cur) <= part < len(cur):
                 cur = cur[part]
             else:

@@ -30,14 +30,16 @@ def per_resource(fn: F) -> F:
     """Cache a derived view on the resource: a hundred rules ask the same Rollout for its canary block,
     its VirtualService references and so on. Manifests are not modified during a lint, and callers treat
     the returned values as read-only."""
-    key = fn.__qualname__
+    key = f"{fn.__module__}.{fn.__qualname__}"  # two modules may both name a view `steps`
 
     @functools.wraps(fn)
     def wrapper(res: Resource) -> Any:
-        cache = res.extra.setdefault("_derived", {})
-        if key not in cache:
-            cache[key] = fn(res)
-        return cache[key]
+        cache = res.derived
+        try:
+            return cache[key]
+        except KeyError:
+            value = cache[key] = fn(res)
+            return value
 
     return wrapper  # type: ignore[return-value]
 

@@ -30,23 +30,28 @@ def as_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+@refs.per_resource
 def has_canary(ro: Resource) -> bool:
     return isinstance(dig(ro.body, *refs.CANARY), dict)
 
 
+@refs.per_resource
 def has_blue_green(ro: Resource) -> bool:
     return isinstance(dig(ro.body, *refs.BLUE_GREEN), dict)
 
 
+@refs.per_resource
 def only_canary(ro: Resource) -> bool:
     """The controller validates the canary block only when it is the one strategy."""
     return has_canary(ro) and not has_blue_green(ro)
 
 
+@refs.per_resource
 def only_blue_green(ro: Resource) -> bool:
     return has_blue_green(ro) and not has_canary(ro)
 
 
+@refs.per_resource
 def traffic_routing(ro: Resource) -> dict[str, Any] | None:
     """`canary.trafficRouting` when set (an empty mapping is set, like a non-nil Go pointer)."""
     tr = refs.canary(ro).get("trafficRouting")
@@ -67,6 +72,7 @@ def router_text(names: set[str]) -> str:
     return ", ".join(sorted(names)) if names else "no router"
 
 
+@refs.per_resource
 def steps(ro: Resource) -> list[tuple[int, dict[str, Any]]]:
     return [(i, s) for i, s in enumerate(as_list(refs.canary(ro).get("steps"))) if isinstance(s, dict)]
 
