@@ -1,29 +1,85 @@
-"""Run the per-resource rules on two cores: a forked worker takes half of the resources.
+"""Use the second core: a forked worker loads half of the files, and later runs the per-resource rules on
+half of the resources.
 
-The rule phase of a large repository is a long tail of cheap rules over thousands of resources, so the
-only large speed-up left is the second core. `fork` gives the worker the loaded project for free (copy
-on write); only its reports travel back, as plain data with resources replaced by their index. Anything
-unexpected (no fork on this platform, a worker that dies) falls back to running serially, so the result
-never depends on whether the split happened.
+Loading and the rule phase of a large repository are long runs of independent, cheap steps, so the only
+large speed-up left is the second core. `fork` gives the worker everything already in memory (copy on
+write); only plain data travels back: documents' values and problems (their positions are composed on
+demand in this process, like any fast-parsed file's), and reports with resources replaced by their
+index. Anything unexpected (no fork on this platform, a worker that dies) falls back to doing the work
+here, so the result never depends on whether the split happened.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report
+from rolloutlint.loader import Document, DuplicateKey, Problem, SourceFile
 from rolloutlint.model import Resource
 
 MIN_RESOURCES = 1500  # below this, forking costs more than it saves
+MIN_FILES = 400  # likewise for loading (a file is a few documents)
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32" and (os.cpu_count() or 1) > 1
+
+
+def _in_worker(write_fd: int, produce: Callable[[], bytes]) -> None:
+    """The worker's whole life: compute, send, and leave without running the parent's exit handlers."""
+    status = 1
+    try:
+        payload = produce()
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(payload)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile]) -> list[SourceFile]:
+    """`[load(p) for p in paths]`, with the second half loaded by a forked worker when that pays off."""
+    if len(paths) < MIN_FILES or not can_fork():
+        return [load(p) for p in paths]
+    half = len(paths) // 2
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return [load(p) for p in paths]
+    if pid == 0:
+        os.close(read_fd)
+        _in_worker(write_fd, lambda: marshal.dumps([_pack(load(p)) for p in paths[half:]]))
+    os.close(write_fd)
+    mine = [load(p) for p in paths[:half]]
+    with os.fdopen(read_fd, "rb") as inp:
+        payload = inp.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not payload:
+        return mine + [load(p) for p in paths[half:]]  # the worker failed: load its half here
+    return mine + [_unpack(item) for item in marshal.loads(payload)]
+
+
+def _pack(src: SourceFile) -> tuple[Any, ...]:
+    problems = [(p.rule_id, p.message, p.line, p.column, p.end_line, p.end_column) for p in src.problems]
+    docs = [(d.index, d.value, [(k.path, k.key, k.first_line, k.same_value) for k in d.duplicates]) for d in src.documents]
+    return str(src.path), src.display, src.text, src.is_template, problems, docs
+
+
+def _unpack(item: tuple[Any, ...]) -> SourceFile:
+    path, display, text, is_template, problems, docs = item
+    src = SourceFile(Path(path), display, text, is_template=is_template, problems=[Problem(*p) for p in problems])
+    src.documents = [Document(index, value, [DuplicateKey(*k) for k in dups], source=src) for index, value, dups in docs]
+    return src
 
 
 def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
@@ -53,16 +109,10 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
         os.close(read_fd)
         os.close(write_fd)
         return warmed + work(rest)
-    if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
+    if pid == 0:
         os.close(read_fd)
-        status = 1
-        try:
-            payload = pickle.dumps([_encode(rep, index_of) for rep in work(second)], protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(payload)
-            status = 0
-        finally:
-            os._exit(status)
+        _in_worker(write_fd, lambda: pickle.dumps([_encode(rep, index_of) for rep in work(second)],
+                                                  protocol=pickle.HIGHEST_PROTOCOL))
     os.close(write_fd)
     mine = warmed + work(first)
     with os.fdopen(read_fd, "rb") as inp:

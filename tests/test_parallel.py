@@ -1,4 +1,5 @@
-"""The forked split of the rule phase gives exactly the serial result (findings, related, fixes)."""
+"""The forked splits of loading and of the rule phase give exactly the serial result (files, findings,
+related, fixes, positions)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 import rolloutlint.parallel as parallel
 from rolloutlint.api import lint_paths
+from rolloutlint.loader import SourceFile, load_file
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 
@@ -24,8 +26,46 @@ def test_parallel_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for case in sorted(RULES.glob("RL*/fail*.yaml")):
         shutil.copy(case, tmp_path / f"{case.parent.name}-{case.name}")
     monkeypatch.setattr(parallel, "MIN_RESOURCES", 10**9)
+    monkeypatch.setattr(parallel, "MIN_FILES", 10**9)
     serial = _snapshot(tmp_path)
     monkeypatch.setattr(parallel, "MIN_RESOURCES", 1)
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
     split = _snapshot(tmp_path)
     assert len(serial) > 200
+    assert split == serial
+
+
+def _files_snapshot(files: list[SourceFile]) -> list[tuple[object, ...]]:
+    out = []
+    for f in files:
+        docs = [(d.index, d.value, d.duplicates, d.node.start_mark.line if d.node is not None else None) for d in f.documents]
+        out.append((f.path, f.display, f.text, f.is_template, f.problems, docs))
+    return out
+
+
+HARD_FILES = {
+    "dup.yaml": "a: 1\nb:\n  c: 1\n  c: 2\n",
+    "anchors.yaml": "x: &a {k: v}\ny: *a\n---\nz: 1\n",
+    "syntax.yaml": "a: [1, 2\n",
+    "helm.yaml": "kind: {{ .Values.kind }}\n",
+    "binary.yaml": "\x00\x01",
+    "list.yaml": "apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Service, metadata: {name: a}}\n",
+}
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
+@pytest.mark.parametrize("worker_fails", [False, True])
+def test_load_split_equals_serial_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_fails: bool) -> None:
+    paths = []
+    for case in sorted(RULES.glob("RL*/*.yaml"))[:60]:
+        paths.append(tmp_path / f"{case.parent.name}-{case.name}")
+        shutil.copy(case, paths[-1])
+    for name, text in HARD_FILES.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_text(text, encoding="utf-8")
+    serial = _files_snapshot([load_file(p, p.name) for p in paths])
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    if worker_fails:  # the worker dies before sending anything: this process loads its half
+        monkeypatch.setattr(parallel, "_pack", lambda src: 1 / 0)
+    split = _files_snapshot(parallel.load_split(paths, lambda p: load_file(p, p.name)))
     assert split == serial

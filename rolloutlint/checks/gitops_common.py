@@ -202,6 +202,9 @@ def apps_deploying(res: Resource, ctx: "Context") -> list[App]:
 
 
 def _build_apps(ctx: "Context") -> Iterator[App]:
+    found = [res for res in ctx.index.of_kind("Application", "ApplicationSet") if res.group == "argoproj.io"]
+    if not found:
+        return  # most repositories have no Application: skip relativising every file path
     root = Path(ctx.index.root)
     rel_files: list[tuple[PurePosixPath, Path]] = []
     for src in ctx.files:
@@ -209,9 +212,7 @@ def _build_apps(ctx: "Context") -> Iterator[App]:
             rel_files.append((PurePosixPath(src.path.relative_to(root).as_posix()), src.path))
         except ValueError:
             continue
-    for res in ctx.index.of_kind("Application", "ApplicationSet"):
-        if res.group != "argoproj.io":
-            continue
+    for res in found:
         spec_path: FPath = ("spec",) if res.kind == "Application" else ("spec", "template", "spec")
         app = App(res, spec_path)
         if res.kind == "ApplicationSet" and not app.spec:
