@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report
 from rolloutlint.loader import Document, DuplicateKey, Problem, SourceFile
@@ -26,22 +26,39 @@ from rolloutlint.model import Resource
 
 MIN_RESOURCES = 1500  # below this, forking costs more than it saves
 MIN_FILES = 400  # likewise for loading (a file is a few documents)
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32" and (os.cpu_count() or 1) > 1
 
 
-def _in_worker(write_fd: int, produce: Callable[[], bytes]) -> None:
-    """The worker's whole life: compute, send, and leave without running the parent's exit handlers."""
-    status = 1
+def _with_worker(theirs: Callable[[], bytes], mine: Callable[[], T]) -> tuple[T, bytes | None]:
+    """Run `theirs` in a forked worker while this process runs `mine`; the worker's bytes, or None when
+    there was no worker or it failed (the caller then does that share itself)."""
+    read_fd, write_fd = os.pipe()
     try:
-        payload = produce()
-        with os.fdopen(write_fd, "wb") as out:
-            out.write(payload)
-        status = 0
-    finally:
-        os._exit(status)
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return mine(), None
+    if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
+        os.close(read_fd)
+        status = 1
+        try:
+            payload = theirs()
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    result = mine()
+    with os.fdopen(read_fd, "rb") as inp:
+        payload = inp.read()
+    _, status = os.waitpid(pid, 0)
+    return result, (payload if status == 0 and payload else None)
 
 
 def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile]) -> list[SourceFile]:
@@ -49,23 +66,10 @@ def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile]) -> lis
     if len(paths) < MIN_FILES or not can_fork():
         return [load(p) for p in paths]
     half = len(paths) // 2
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return [load(p) for p in paths]
-    if pid == 0:
-        os.close(read_fd)
-        _in_worker(write_fd, lambda: marshal.dumps([_pack(load(p)) for p in paths[half:]]))
-    os.close(write_fd)
-    mine = [load(p) for p in paths[:half]]
-    with os.fdopen(read_fd, "rb") as inp:
-        payload = inp.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not payload:
-        return mine + [load(p) for p in paths[half:]]  # the worker failed: load its half here
+    mine, payload = _with_worker(lambda: marshal.dumps([_pack(load(p)) for p in paths[half:]]),
+                                 lambda: [load(p) for p in paths[:half]])
+    if payload is None:
+        return mine + [load(p) for p in paths[half:]]
     return mine + [_unpack(item) for item in marshal.loads(payload)]
 
 
@@ -102,26 +106,12 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
     half = len(rest) // 2
     first, second = rest[:half], rest[half:]
     index_of = {id(r): i for i, r in enumerate(all_resources)}
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return warmed + work(rest)
-    if pid == 0:
-        os.close(read_fd)
-        _in_worker(write_fd, lambda: pickle.dumps([_encode(rep, index_of) for rep in work(second)],
-                                                  protocol=pickle.HIGHEST_PROTOCOL))
-    os.close(write_fd)
-    mine = warmed + work(first)
-    with os.fdopen(read_fd, "rb") as inp:
-        payload = inp.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not payload:
-        return mine + work(second)  # the worker failed: do its half here
-    theirs = [_decode(item, all_resources) for item in pickle.loads(payload)]
-    return mine + theirs
+    mine, payload = _with_worker(
+        lambda: pickle.dumps([_encode(rep, index_of) for rep in work(second)], protocol=pickle.HIGHEST_PROTOCOL),
+        lambda: warmed + work(first))
+    if payload is None:
+        return mine + work(second)
+    return mine + [_decode(item, all_resources) for item in pickle.loads(payload)]
 
 
 def _ref(res: Resource | None, index_of: dict[int, int]) -> int | None:
