@@ -33,11 +33,12 @@ except ImportError:  # no rapidyaml wheel or no libyaml: every file takes the li
     CParser = None
 
 # libyaml's parser judges the syntax; these are valid constructs that need the loader's own handling or
-# that the two parsers could read differently: node properties (`&a`, `*a`, `!tag`) and complex keys
-# (`? `) at the start of a token, checked only when a character that can start one is present. Matches
-# inside quoted strings only cost speed (the file takes the libyaml path).
+# that the two parsers could read differently: node properties (`&a`, `*a`, `!tag`, even `!=tag`) and
+# complex keys (`? `) at the start of a token, checked only when a character that can start one is
+# present. Expression operators (` * 100`, ` && `, ` != `) do not match; other matches inside quoted
+# strings only cost speed (the file takes the libyaml path).
 _PROPERTY_CHARS = "&*!?"
-_PROPERTY = re.compile(r"(?:^|[\s\[{,:])(?:[&*!][^\s=&*]|\?(?:\s|$))", re.M)
+_PROPERTY = re.compile(r"(?:^|[\s\[{,:])(?:&[^\s&]|\*\S|![^\s=]|!=\S|\?(?:\s|$))", re.M)
 _SIGNED_DOT = re.compile(r"(?:^|[\s\[{,:])[-+]\.[0-9]", re.M)
 _BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$", re.M)
 

@@ -77,6 +77,7 @@ STRUCTURES = [
     "'': 1\n", 'k: "\\t"\n', "k:\ttab\n", "k: x\n  # comment\n  y\n", "k: |\n  # not a comment\n", "k: |1\n  a\n",
     "k: 1\nk: 1\n", "k: 1\nk: 2\n", "true: 1\nTrue: 2\n", "1: a\n'1': b\n", "a:\n  b: 1\n  b: 2\n", "k: @x\n",
     "k: " + "[" * 70 + "]" * 70 + "\n", "%YAML 1.1\n---\nk: v\n", "k: `x\n", "k: 'unclosed\n",
+    "k: !=odd 12\n", "a: &&x 1\nb: *&x\n", "k: !<tag:yaml.org,2002:str> 12\n", "- *a\n", "q: rate(x) != 1 && y\n",
 ]
 
 
@@ -99,7 +100,7 @@ def test_structures_read_the_same(text: str, monkeypatch: pytest.MonkeyPatch) ->
 @needs_ryml
 @pytest.mark.parametrize("text", [
     "k: 1.5\nj: [1, -2, 0.25]\n", "k: 'true'\nj: \"80\"\n", "k: |\n  block\n", "apiVersion: v1\nkind: Service\n",
-    "a: 1\n---\nb: 2\n", "k: rate(x[5m]) * 100\n", "k: http://x/y?a=1&b=2\n", "k: true\nj: null\nl:\n",
+    "a: 1\n---\nb: 2\n", "k: rate(x[5m]) * 100 != 1 && y\n", "k: http://x/y?a=1&b=2\n", "k: true\nj: null\nl:\n",
 ])
 def test_ordinary_documents_take_the_fast_path(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast, slow = load_both(text, monkeypatch)
@@ -109,7 +110,7 @@ def test_ordinary_documents_take_the_fast_path(text: str, monkeypatch: pytest.Mo
 
 @needs_ryml
 @pytest.mark.parametrize("text", ["k: yes\n", "k: 0777\n", "k: ~\n", "k: 1e3\n", "k: -.5\n", "0.50: x\n", "k: 1\nk: 2\n",
-                                  "k: &a 1\n", "k: !!str 1\n", "k: |\n  x", "k: " + "[" * 70 + "]" * 70 + "\n"])
+                                  "k: &a 1\n", "k: !!str 1\n", "k: !=odd 12\n", "k: **a\n", "k: |\n  x", "k: " + "[" * 70 + "]" * 70 + "\n"])
 def test_uncertain_documents_take_the_libyaml_path(text: str) -> None:
     assert fastparse.documents(text, text.encode(), loader.MAX_DEPTH) is None
 
