@@ -18,6 +18,7 @@ from rolloutlint.findings import Finding
 from rolloutlint.index import ResourceIndex, build_index
 from rolloutlint.fastparse import quiet_stderr
 from rolloutlint.loader import SourceFile, gc_paused, load_file
+from rolloutlint.registry import load_builtin_rules
 
 STDIN = "-"
 
@@ -76,7 +77,9 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     from rolloutlint.parallel import load_split
 
     with gc_paused(), quiet_stderr():
-        files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)))
+        # While a worker loads, this process first imports the rule modules it will need next.
+        files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)),
+                           meanwhile=load_builtin_rules)
         if whole_root:
             others = [p for p in walk(root, root, config.exclude) if p not in report]
             if others and report:

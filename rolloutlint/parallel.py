@@ -12,8 +12,10 @@ here, so the result never depends on whether the split happened.
 from __future__ import annotations
 
 import marshal
+import mmap
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -54,23 +56,60 @@ def _with_worker(theirs: Callable[[], bytes], mine: Callable[[], T]) -> tuple[T,
         finally:
             os._exit(status)
     os.close(write_fd)
-    result = mine()
+    try:
+        result = mine()
+    except BaseException:
+        os.close(read_fd)
+        os.kill(pid, signal.SIGKILL)  # its share is of no use now; leave no process behind
+        os.waitpid(pid, 0)
+        raise
     with os.fdopen(read_fd, "rb") as inp:
         payload = inp.read()
     _, status = os.waitpid(pid, 0)
     return result, (payload if status == 0 and payload else None)
 
 
-def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile]) -> list[SourceFile]:
-    """`[load(p) for p in paths]`, with the second half loaded by a forked worker when that pays off."""
+def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile],
+               meanwhile: Callable[[], object] | None = None) -> list[SourceFile]:
+    """`[load(p) for p in paths]` (after running `meanwhile`, if given). On a large repository a forked
+    worker loads from the end of the list while this process runs `meanwhile` and then loads from the
+    front, until the two meet, so the split balances itself whatever `meanwhile` and the files cost."""
     if len(paths) < MIN_FILES or not can_fork():
+        if meanwhile is not None:
+            meanwhile()
         return [load(p) for p in paths]
-    half = len(paths) // 2
-    mine, payload = _with_worker(lambda: marshal.dumps([_pack(load(p)) for p in paths[half:]]),
-                                 lambda: [load(p) for p in paths[:half]])
-    if payload is None:
-        return mine + [load(p) for p in paths[half:]]
-    return mine + [_unpack(item) for item in marshal.loads(payload)]
+    n = len(paths)
+    # One byte per file in memory shared with the worker: whoever finds it 0 takes the file. Each side
+    # stops at the first file the other has taken; a file both take in the same instant is loaded twice
+    # and this process keeps its own copy, so no file is ever skipped.
+    taken = mmap.mmap(-1, n)
+
+    def theirs() -> bytes:
+        out = []
+        for i in range(n - 1, -1, -1):
+            if taken[i]:
+                break
+            taken[i] = 2
+            out.append((i, _pack(load(paths[i]))))
+        return marshal.dumps(out)
+
+    def mine() -> dict[int, SourceFile]:
+        if meanwhile is not None:
+            meanwhile()
+        got: dict[int, SourceFile] = {}
+        for i in range(n):
+            if taken[i]:
+                break
+            taken[i] = 1
+            got[i] = load(paths[i])
+        return got
+
+    got, payload = _with_worker(theirs, mine)
+    if payload is not None:
+        for i, item in marshal.loads(payload):
+            if i not in got:
+                got[i] = _unpack(item)
+    return [got[i] if i in got else load(paths[i]) for i in range(n)]  # a failed worker's share: load here
 
 
 def _pack(src: SourceFile) -> tuple[Any, ...]:

@@ -75,7 +75,7 @@ def register(cls: type[Rule]) -> type[Rule]:
     return cls
 
 
-def _load_builtin() -> None:
+def load_builtin_rules() -> None:
     if not _RULES:
         import rolloutlint.checks  # noqa: F401  (imports every check module, which registers its rules)
 
@@ -106,19 +106,19 @@ def project_rules() -> tuple[type[Rule], ...]:
 
 def is_builtin(ident: str) -> bool:
     """True when `ident` is a built-in rule id or name (case-insensitive)."""
-    _load_builtin()
+    load_builtin_rules()
     ident = ident.strip()
     return ident.upper() in _RULES or ident.lower() in _BY_NAME
 
 
 def all_rules() -> list[type[Rule]]:
     """Built-in rules by id, then the active project rules by id."""
-    _load_builtin()
+    load_builtin_rules()
     return [_RULES[k] for k in sorted(_RULES)] + sorted(_ACTIVE.get(), key=lambda r: r.id)
 
 
 def get_rule(ident: str) -> type[Rule] | None:
-    _load_builtin()
+    load_builtin_rules()
     ident = ident.strip()
     found = _RULES.get(ident.upper()) or _RULES.get(_BY_NAME.get(ident, ""))
     if found is not None:
@@ -130,7 +130,7 @@ def get_rule(ident: str) -> type[Rule] | None:
 
 def resolve_selector(ident: str) -> set[str]:
     """Rule ids matched by an id, a kebab-case name, or an id prefix (`RL3`, `RL30`, `ACME`)."""
-    _load_builtin()
+    load_builtin_rules()
     ident = ident.strip()
     extra = _ACTIVE.get()
     if ident.lower() == "all":
@@ -149,7 +149,7 @@ def resolve_selector(ident: str) -> set[str]:
 
 
 def iter_rules(ids: Iterable[str]) -> Iterator[type[Rule]]:
-    _load_builtin()
+    load_builtin_rules()
     extra = {r.id: r for r in _ACTIVE.get()}
     for rid in sorted(ids):
         if rid in _RULES:

@@ -69,3 +69,47 @@ def test_load_split_equals_serial_load(tmp_path: Path, monkeypatch: pytest.Monke
         monkeypatch.setattr(parallel, "_pack", lambda src: 1 / 0)
     split = _files_snapshot(parallel.load_split(paths, lambda p: load_file(p, p.name)))
     assert split == serial
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
+def test_load_split_balances_around_a_slow_meanwhile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    paths = []
+    for i, case in enumerate(sorted(RULES.glob("RL*/*.yaml"))[:40]):
+        paths.append(tmp_path / f"{i:03}-{case.name}")
+        shutil.copy(case, paths[-1])
+    serial = _files_snapshot([load_file(p, p.name) for p in paths])
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    calls: list[int] = []
+
+    def slow() -> None:  # while this runs, the worker takes files from the end of the list
+        calls.append(os.getpid())
+        time.sleep(0.3)
+
+    unpacked: list[str] = []
+    unpack = parallel._unpack
+    monkeypatch.setattr(parallel, "_unpack", lambda item: unpacked.append(item[1]) or unpack(item))
+    files = parallel.load_split(paths, lambda p: load_file(p, p.name), meanwhile=slow)
+    assert calls == [os.getpid()]  # once, in this process
+    assert _files_snapshot(files) == serial
+    assert len(unpacked) > len(paths) // 2  # the worker took the larger share while this side was busy
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
+def test_load_split_leaves_no_worker_when_this_side_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    paths = [tmp_path / f"{i}.yaml" for i in range(20)]
+    for p in paths:
+        p.write_text("a: 1\n", encoding="utf-8")
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+
+    def boom() -> None:
+        raise RuntimeError("meanwhile failed")
+
+    with pytest.raises(RuntimeError):
+        parallel.load_split(paths, lambda p: load_file(p, p.name), meanwhile=boom)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left, finished or not
