@@ -217,9 +217,24 @@ def path_is_json(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
+_compose_only = False
+
+
 def _fast_path_on() -> bool:
-    """The fast path is on unless ROLLOUTLINT_FAST_PARSE=0 (kept for comparing the two paths)."""
-    return os.environ.get("ROLLOUTLINT_FAST_PARSE", "1") != "0"
+    """The fast path is on unless ROLLOUTLINT_FAST_PARSE=0 (kept for comparing the two paths) or inside
+    `compose_only()`."""
+    return not _compose_only and os.environ.get("ROLLOUTLINT_FAST_PARSE", "1") != "0"
+
+
+@contextmanager
+def compose_only() -> Iterator[None]:
+    """Load with libyaml alone: used for files a loading worker died on, in case rapidyaml killed it."""
+    global _compose_only
+    before, _compose_only = _compose_only, True
+    try:
+        yield
+    finally:
+        _compose_only = before
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report
-from rolloutlint.loader import Document, DuplicateKey, Problem, SourceFile
+from rolloutlint.loader import Document, DuplicateKey, Problem, SourceFile, compose_only
 from rolloutlint.model import Resource
 
 MIN_RESOURCES = 1500  # below this, forking costs more than it saves
@@ -109,7 +109,12 @@ def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile],
         for i, item in marshal.loads(payload):
             if i not in got:
                 got[i] = _unpack(item)
-    return [got[i] if i in got else load(paths[i]) for i in range(n)]  # a failed worker's share: load here
+    if len(got) < n:  # the worker failed: load its share here, with libyaml alone in case rapidyaml crashed it
+        with compose_only():
+            for i in range(n):
+                if i not in got:
+                    got[i] = load(paths[i])
+    return [got[i] for i in range(n)]
 
 
 def _pack(src: SourceFile) -> tuple[Any, ...]:
