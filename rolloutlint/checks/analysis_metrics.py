@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.checks import analysis_util as au
@@ -33,6 +33,30 @@ def resolve(value: Any, args: dict[str, str | None]) -> tuple[Any, bool]:
         return val
 
     return au.TAG_RE.sub(sub, value), unresolved
+
+
+PROVIDER_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+def severity_override(rule: Rule, level: str) -> Severity | None:
+    """A provider problem's own severity when it differs from the rule's default (None: the default)."""
+    sev = PROVIDER_SEVERITY[level]
+    return sev if sev != rule.severity else None
+
+
+def address_reports(rule: Rule, tmpl: Resource, provider: str, metrics: Iterator[tuple[int, Any, dict[str, Any]]],
+                    validate: Callable[[object], list[Any]]) -> Iterator[Report]:
+    """The provider's checks on each metric's `provider.<provider>.address`, after substituting the
+    template's default args; an address whose scheme is still a placeholder is only known at run time."""
+    for i, _, block in metrics:
+        value = block.get("address")
+        if isinstance(value, str) and "{{" in value:
+            value, unresolved = resolve(value, au.default_args(tmpl))
+            if unresolved and "://" not in value.split("{{", 1)[0]:
+                continue
+        for p in validate(value):
+            yield rule.report(tmpl, ("spec", "metrics", i, "provider", provider, "address"), p.message,
+                              severity=severity_override(rule, p.severity))
 
 
 LIMITS = ("failureLimit", "consecutiveSuccessLimit", "inconclusiveLimit", "consecutiveErrorLimit", "count")

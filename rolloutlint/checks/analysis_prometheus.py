@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from rolloutlint.checks import analysis_metrics as am
 from rolloutlint.checks import analysis_util as au
 from rolloutlint.findings import RelatedRef, Report, Severity
 from rolloutlint.model import Resource, as_dict
@@ -16,7 +17,6 @@ from rolloutlint.registry import Rule, register
 if TYPE_CHECKING:
     from rolloutlint.engine import Context
 
-_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
 def prometheus_metrics(tmpl: Resource):
@@ -71,8 +71,8 @@ class PrometheusQueryInvalid(Rule):
                     continue  # reported by analysis-placeholder-unresolved
                 where = f" (query line {p.line}, column {p.column})" if p.line is not None else ""
                 inner = (p.line, p.column) if p.line is not None and p.column is not None else None
-                sev = _SEVERITY[p.severity]
-                yield self.report(tmpl, path, p.message + where, inner=inner, severity=sev if sev != self.severity else None)
+                yield self.report(tmpl, path, p.message + where, inner=inner,
+                                  severity=am.severity_override(self, p.severity))
 
 
 @register
@@ -104,19 +104,9 @@ class PrometheusAddressInvalid(Rule):
     mirrors = "Argo Rollouts NewPrometheusAPI: `prometheus address is not is url format`"
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.checks.analysis_metrics import resolve
         from rolloutlint.providers import prometheus
 
-        for i, _, pq in prometheus_metrics(tmpl):
-            value = pq.get("address")
-            if isinstance(value, str) and "{{" in value:
-                value, unresolved = resolve(value, au.default_args(tmpl))
-                if unresolved and "://" not in value.split("{{", 1)[0]:
-                    continue
-            for p in prometheus.validate_address(value):
-                sev = _SEVERITY[p.severity]
-                yield self.report(tmpl, ("spec", "metrics", i, "provider", "prometheus", "address"), p.message,
-                                  severity=sev if sev != self.severity else None)
+        yield from am.address_reports(self, tmpl, "prometheus", prometheus_metrics(tmpl), prometheus.validate_address)
 
 
 _SERVICE_LABELS = ("destination_service_name", "destination_service")

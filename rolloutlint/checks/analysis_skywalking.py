@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint.checks import analysis_metrics as am
 from rolloutlint.checks import analysis_util as au
 from rolloutlint.findings import RelatedRef, Report, Severity
 from rolloutlint.model import Resource, as_dict
@@ -14,7 +15,6 @@ from rolloutlint.registry import Rule, register
 if TYPE_CHECKING:
     from rolloutlint.engine import Context
 
-_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
 def skywalking_metrics(tmpl: Resource) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
@@ -57,7 +57,7 @@ def _query_reports(rule: Rule, tmpl: Resource, codes: set[str] | None, exclude: 
         for p in problems:
             if (codes is not None and p.code not in codes) or p.code in exclude:
                 continue
-            sev = _SEVERITY.get(p.severity) if codes is None else None
+            sev = am.PROVIDER_SEVERITY.get(p.severity) if codes is None else None
             yield rule.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
                               p.message + query_position(p.line, p.column), inner=query_inner(p.line, p.column),
                               severity=sev if sev and sev != rule.severity else None)
@@ -92,18 +92,7 @@ class SkyWalkingAddressInvalid(Rule):
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         from rolloutlint.providers import skywalking
 
-        for i, _, sw in skywalking_metrics(tmpl):
-            value = sw.get("address")
-            if isinstance(value, str) and "{{" in value:
-                from rolloutlint.checks.analysis_metrics import resolve
-
-                value, unresolved = resolve(value, au.default_args(tmpl))
-                if unresolved and "://" not in value.split("{{", 1)[0]:
-                    continue
-            for p in skywalking.validate_address(value):
-                sev = _SEVERITY[p.severity]
-                yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "address"), p.message,
-                                  severity=sev if sev != self.severity else None)
+        yield from am.address_reports(self, tmpl, "skywalking", skywalking_metrics(tmpl), skywalking.validate_address)
 
 
 @register
@@ -132,17 +121,15 @@ class SkyWalkingIntervalInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.checks.analysis_metrics import resolve
         from rolloutlint.providers import skywalking
 
         for i, _, sw in skywalking_metrics(tmpl):
-            value, unresolved = resolve(sw.get("interval"), au.default_args(tmpl))
+            value, unresolved = am.resolve(sw.get("interval"), au.default_args(tmpl))
             if unresolved:
                 continue
             for p in skywalking.validate_interval(value):
-                sev = _SEVERITY[p.severity]
                 yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "interval"), p.message,
-                                  severity=sev if sev != self.severity else None)
+                                  severity=am.severity_override(self, p.severity))
 
 
 @register
@@ -391,7 +378,7 @@ class SkyWalkingServiceNameNotCanary(Rule):
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, where, p, related, inner in _service_name_problems(tmpl, ctx):
             if p.severity != "error":
-                sev = _SEVERITY.get(p.severity, Severity.WARNING)
+                sev = am.PROVIDER_SEVERITY.get(p.severity, Severity.WARNING)
                 yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
                                   where, related=related, inner=inner,
                                   severity=sev if sev != self.severity else None)
