@@ -65,36 +65,58 @@ def is_excluded(rel_posix: str, patterns: Iterable[str]) -> bool:
 
 
 def walk(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path]:
-    """Manifest files under `root` (a directory), sorted, skipping noise and excluded paths."""
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+    """Manifest files under `root` (a directory), sorted, skipping noise and excluded paths.
+
+    Uses `os.scandir` entries' own file types, so a regular file costs no `stat` call (a large repo is
+    thousands of files); symlinks are followed, and each directory is entered once (loops end there).
+    """
+    try:
+        st = os.stat(root)
+    except OSError:
+        return
+    seen: set[tuple[int, int]] = {(st.st_dev, st.st_ino)}
+    yield from _walk_dir(str(root), base, exclude, seen)
+
+
+def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tuple[int, int]]) -> Iterator[Path]:
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    subdirs = []
+    here = Path(directory)
+    for entry in entries:
+        name = entry.name
         try:
-            st = os.stat(dirpath)
+            is_dir = entry.is_dir()
         except OSError:
-            dirnames[:] = []
             continue
-        ident = (st.st_dev, st.st_ino)
-        if ident in seen:  # a symlink loop or a second link to the same directory
-            dirnames[:] = []
-            continue
-        seen.add(ident)
-        here = Path(dirpath)
-        keep = []
-        for d in sorted(dirnames):
-            if d in SKIP_DIRS or (d.startswith(".") and d not in (".argocd",)):
+        if is_dir:
+            if name in SKIP_DIRS or (name.startswith(".") and name != ".argocd"):
                 continue
-            if exclude and is_excluded(_rel(here / d, base), exclude):
+            if exclude and is_excluded(_rel(here / name, base), exclude):
                 continue
-            keep.append(d)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            if not name.lower().endswith(MANIFEST_SUFFIXES) or name in NON_MANIFEST_NAMES:
-                continue
+            subdirs.append(entry)
+        elif name.lower().endswith(MANIFEST_SUFFIXES) and name not in NON_MANIFEST_NAMES:
             p = here / name
             if exclude and is_excluded(_rel(p, base), exclude):
                 continue
-            if p.is_file():
-                yield p
+            try:
+                if entry.is_file():  # not a broken link, socket or fifo
+                    yield p
+            except OSError:
+                continue
+    for entry in subdirs:
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen:  # a symlink loop or a second link to the same directory
+            continue
+        seen.add(ident)
+        yield from _walk_dir(entry.path, base, exclude, seen)
 
 
 def _rel(path: Path, base: Path) -> str:

@@ -72,3 +72,20 @@ def test_path_outside_cwd_is_its_own_root(tmp_path: Path) -> None:
     (tmp_path / "other" / "o.yaml").write_text(_svc("o"))
     project = load_project([str(tmp_path / "other")], cwd=tmp_path / "work")
     assert {r.name for r in project.index.resources} == {"o"}
+
+
+def test_discovery_skips_noise_and_broken_links_and_follows_linked_dirs(tmp_path: Path) -> None:
+    from rolloutlint.discovery import walk
+
+    (tmp_path / ".git").mkdir()
+    for rel in ("b/z.yaml", "b/a.yml", "a/c.json", "node_modules/x.yaml", ".hidden/h.yaml", ".argocd/app.yaml",
+                "a/notes.txt", "a/Chart.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(_svc("s"))
+    (tmp_path / "a" / "gone.yaml").symlink_to(tmp_path / "missing.yaml")
+    (tmp_path / "linked").symlink_to(tmp_path / "b")  # a second name for a directory already walked
+    (tmp_path / "a" / "fifo.yaml").mkdir()  # a directory named like a manifest is walked, not read
+    (tmp_path / "a" / "fifo.yaml" / "in.yaml").write_text(_svc("t"))
+    found = [p.relative_to(tmp_path).as_posix() for p in walk(tmp_path, tmp_path)]
+    assert found == [".argocd/app.yaml", "a/c.json", "a/fifo.yaml/in.yaml", "b/a.yml", "b/z.yaml"]
+    assert [p.name for p in walk(tmp_path, tmp_path, ("b/", "linked"))] == ["app.yaml", "c.json", "in.yaml"]
