@@ -80,7 +80,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         # While a worker loads, this process first imports the rule modules it will need next.
         files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)),
                            meanwhile=load_builtin_rules)
-        if whole_root:
+        if whole_root and root not in named_paths:  # a named root: everything is loaded already
             others = [p for p in walk(root, root, config.exclude) if p not in report]
             if others and report:
                 # Only some files named: load what their checks can look up, not the whole repository.
