@@ -265,7 +265,12 @@ def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: se
         if project.report_files is None or src.path in project.report_files:
             reported[src.display] = src
     by_file: dict[str, FileDirectives] = {}
+    # Files that can hold the annotation: it is spelled out, or written with escapes (which need a
+    # backslash); most files have neither, so their resources are not even looked at.
+    may_annotate: set[str] = set()
     for display, src in reported.items():
+        if not src.text or "rolloutlint" in src.text or "\\" in src.text:
+            may_annotate.add(display)
         if src.text and "rolloutlint" in src.text:
             parsed = parse_directives(src.text, display)
             if parsed.directives or parsed.problems:
@@ -275,7 +280,7 @@ def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: se
     by_resource: dict[tuple[str, Any], list[Directive]] = {}
     annotation_problems: list[_Problem] = []
     for res in project.index.resources:
-        if res.file.display not in reported or ANNOTATION not in res.annotations:
+        if res.file.display not in may_annotate or ANNOTATION not in res.annotations:
             continue
         d, probs = _annotation_directive(res)
         annotation_problems.extend(probs)

@@ -179,3 +179,14 @@ def test_lenient_separators_and_trailing_comment() -> None:
     parsed = parse_directives("a: 1  # rolloutlint: disable=RL010 RL011  # note\nb: 2  # rolloutlint: disable=RL010 -- see #12\n", "x.yaml")
     assert [[s.token for s in d.selectors] for d in parsed.directives] == [["RL010", "RL011"], ["RL010"]]
     assert parsed.directives[1].reason == "see #12" and not parsed.problems
+
+
+def test_annotation_key_written_with_escapes_still_suppresses(tmp_path: Path) -> None:
+    # JSON may spell the key with escapes; the files scanned for annotations must not miss it.
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+           "metadata": {"name": "a", "annotations": {"rolloutlint.io/ignore": "RL010 -- escaped"}},
+           "spec": {"bogus": 1}}
+    text = json.dumps(doc).replace("rolloutlint.io/ignore", "\\u0072olloutlint.io\\/ignore")
+    assert "rolloutlint" not in text
+    found = by_rule(lint(write_tree(tmp_path, {"r.json": text})), "RL010")
+    assert found and all(f.suppressed == "escaped" for f in found)
