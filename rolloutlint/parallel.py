@@ -1,12 +1,12 @@
-"""Use the second core: a forked worker loads half of the files, and later runs the per-resource rules on
-half of the resources.
+"""Use the second core: a forked worker shares the loading, and later the per-resource rules.
 
 Loading and the rule phase of a large repository are long runs of independent, cheap steps, so the only
-large speed-up left is the second core. `fork` gives the worker everything already in memory (copy on
-write); only plain data travels back: documents' values and problems (their positions are composed on
-demand in this process, like any fast-parsed file's), and reports with resources replaced by their
-index. Anything unexpected (no fork on this platform, a worker that dies) falls back to doing the work
-here, so the result never depends on whether the split happened.
+large speed-up left is the second core. Each side takes items from its own end of the list until the
+two meet, so the split balances itself. `fork` gives the worker everything already in memory (copy on
+write); only plain data travels back, streamed as it is produced: documents' values and problems (their
+positions are composed on demand in this process, like any fast-parsed file's), and reports with
+resources replaced by their index. Anything unexpected (no fork on this platform, a worker that dies)
+leaves the missing items to this process, so the result never depends on whether the split happened.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import mmap
 import os
 import pickle
 import signal
+import struct
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from rolloutlint.model import Resource
 
 MIN_RESOURCES = 1500  # below this, forking costs more than it saves
 MIN_FILES = 400  # likewise for loading (a file is a few documents)
+CHUNKS = 256  # the rule phase is shared in this many chunks: small enough to balance, large enough to be cheap
 T = TypeVar("T")
 
 
@@ -35,80 +37,168 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32" and (os.cpu_count() or 1) > 1
 
 
-def _with_worker(theirs: Callable[[], bytes], mine: Callable[[], T]) -> tuple[T, bytes | None]:
-    """Run `theirs` in a forked worker while this process runs `mine`; the worker's bytes, or None when
-    there was no worker or it failed (the caller then does that share itself)."""
+def _with_worker(theirs: Callable[[int], None], mine: Callable[[int | None], T]) -> tuple[T, bool]:
+    """Run `theirs(write_fd)` in a forked worker while this process runs `mine(read_fd)`, which must read
+    the pipe to its end. Returns `mine`'s result and whether the worker finished cleanly. Without a
+    worker (fork failed) `mine(None)` does everything."""
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
     except OSError:
         os.close(read_fd)
         os.close(write_fd)
-        return mine(), None
+        return mine(None), False
     if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
         os.close(read_fd)
         status = 1
         try:
-            payload = theirs()
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(payload)
+            theirs(write_fd)
             status = 0
         finally:
             os._exit(status)
     os.close(write_fd)
     try:
-        result = mine()
+        result = mine(read_fd)
     except BaseException:
-        os.close(read_fd)
         os.kill(pid, signal.SIGKILL)  # its share is of no use now; leave no process behind
         os.waitpid(pid, 0)
         raise
-    with os.fdopen(read_fd, "rb") as inp:
-        payload = inp.read()
+    finally:
+        os.close(read_fd)
     _, status = os.waitpid(pid, 0)
-    return result, (payload if status == 0 and payload else None)
+    return result, status == 0
+
+
+_RECORD = struct.Struct("<II")  # item index, payload length
+_FLUSH_AT = 1 << 16
+
+
+def _send(fd: int, records: Iterator[tuple[int, bytes]]) -> None:
+    """Write (index, payload) records as they come, in pieces, so the reader can take them in while the
+    worker goes on."""
+    buf = bytearray()
+    for i, data in records:
+        buf += _RECORD.pack(i, len(data))
+        buf += data
+        if len(buf) >= _FLUSH_AT:
+            _write_all(fd, buf)
+            buf.clear()
+    _write_all(fd, buf)
+
+
+def _write_all(fd: int, data: bytearray) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class _Inbox:
+    """The reading end: complete records taken from the pipe without waiting, or, at the end, all of them."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buf = bytearray()
+        self.open = True
+        os.set_blocking(fd, False)
+        try:  # a larger pipe lets the worker run ahead of this side's reading (Linux only)
+            import fcntl
+
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        except (ImportError, OSError):
+            pass
+
+    def take(self) -> list[tuple[int, bytes]]:
+        while self.open:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                break
+            if not chunk:
+                self.open = False
+            self.buf += chunk
+        return self._records()
+
+    def take_all(self) -> list[tuple[int, bytes]]:
+        os.set_blocking(self.fd, True)
+        while self.open:
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                self.open = False
+            self.buf += chunk
+        return self._records()
+
+    def _records(self) -> list[tuple[int, bytes]]:
+        out = []
+        buf, pos, size = self.buf, 0, len(self.buf)
+        while size - pos >= _RECORD.size:
+            i, length = _RECORD.unpack_from(buf, pos)
+            end = pos + _RECORD.size + length
+            if end > size:
+                break  # the rest of this record is still in the pipe (or lost with a dead worker)
+            out.append((i, bytes(buf[pos + _RECORD.size:end])))
+            pos = end
+        del buf[:pos]
+        return out
+
+
+def _share(n: int, mine_one: Callable[[int], T], theirs_one: Callable[[int], bytes], receive: Callable[[bytes], T],
+           before: Callable[[], object] | None = None) -> dict[int, T]:
+    """Items 0..n-1 shared between this process (from the front, after `before`) and a forked worker (from
+    the back) until the two meet, so the split balances itself whatever each item and `before` cost.
+
+    The worker sends each result (`theirs_one`: bytes) as soon as it has it, and this side turns them
+    into its own (`receive`) between its own items, so little is left to take in once the two meet.
+    One byte per item in memory shared with the worker says who took it: each side stops at the first
+    item the other has taken. An item both take in the same instant is done twice and this side keeps
+    its own result, so no item is ever skipped. Returns every result this side has: items a failed
+    worker never sent are missing, and the caller does them itself.
+    """
+    taken = mmap.mmap(-1, n)
+    got: dict[int, T] = {}
+
+    def theirs(fd: int) -> None:
+        def results() -> Iterator[tuple[int, bytes]]:
+            for i in range(n - 1, -1, -1):
+                if taken[i]:
+                    break
+                taken[i] = 2
+                yield i, theirs_one(i)
+        _send(fd, results())
+
+    def accept(records: list[tuple[int, bytes]]) -> None:
+        for i, data in records:
+            if i not in got:
+                got[i] = receive(data)
+
+    def mine(fd: int | None) -> None:
+        inbox = _Inbox(fd) if fd is not None else None
+        if before is not None:
+            before()
+        for i in range(n):
+            if taken[i]:
+                break
+            taken[i] = 1
+            got[i] = mine_one(i)
+            if inbox is not None:
+                accept(inbox.take())
+        if inbox is not None:
+            accept(inbox.take_all())
+
+    _with_worker(theirs, mine)
+    return got
 
 
 def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile],
                meanwhile: Callable[[], object] | None = None) -> list[SourceFile]:
-    """`[load(p) for p in paths]` (after running `meanwhile`, if given). On a large repository a forked
-    worker loads from the end of the list while this process runs `meanwhile` and then loads from the
-    front, until the two meet, so the split balances itself whatever `meanwhile` and the files cost."""
+    """`[load(p) for p in paths]` (after running `meanwhile`, if given); on a large repository shared with
+    a worker, while this process first runs `meanwhile`."""
     if len(paths) < MIN_FILES or not can_fork():
         if meanwhile is not None:
             meanwhile()
         return [load(p) for p in paths]
     n = len(paths)
-    # One byte per file in memory shared with the worker: whoever finds it 0 takes the file. Each side
-    # stops at the first file the other has taken; a file both take in the same instant is loaded twice
-    # and this process keeps its own copy, so no file is ever skipped.
-    taken = mmap.mmap(-1, n)
-
-    def theirs() -> bytes:
-        out = []
-        for i in range(n - 1, -1, -1):
-            if taken[i]:
-                break
-            taken[i] = 2
-            out.append((i, _pack(load(paths[i]))))
-        return marshal.dumps(out)
-
-    def mine() -> dict[int, SourceFile]:
-        if meanwhile is not None:
-            meanwhile()
-        got: dict[int, SourceFile] = {}
-        for i in range(n):
-            if taken[i]:
-                break
-            taken[i] = 1
-            got[i] = load(paths[i])
-        return got
-
-    got, payload = _with_worker(theirs, mine)
-    if payload is not None:
-        for i, item in marshal.loads(payload):
-            if i not in got:
-                got[i] = _unpack(item)
+    got = _share(n, lambda i: load(paths[i]), lambda i: marshal.dumps(_pack(load(paths[i]))),
+                 lambda data: _unpack(marshal.loads(data)), before=meanwhile)
     if len(got) < n:  # the worker failed: load its share here, with libyaml alone in case rapidyaml crashed it
         with compose_only():
             for i in range(n):
@@ -132,30 +222,27 @@ def _unpack(item: tuple[Any, ...]) -> SourceFile:
 
 def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
               work: Callable[[Sequence[Resource]], list[Report]]) -> list[Report]:
-    """`work(resources)`, with the second half done by a forked worker when that pays off."""
+    """`work(resources)`, shared with a forked worker in small chunks when that pays off.
+
+    Rare kinds go first, so this process takes them: their rules (AnalysisTemplates, Applications) are the
+    ones that build project-wide tables, which the worker, working from the other end through the common
+    kinds, then never needs to build as well. Tables both sides need are built on each side, at the same
+    time. (A serial warm-up that built them before forking cost more: the worker idled meanwhile.)
+    """
     if len(resources) < MIN_RESOURCES or not can_fork():
         return work(resources)
-    # Warm up before forking: the first resource of each kind makes the rules build their project-wide
-    # lookup tables, compile schemas and import what they import lazily, so the worker inherits all of
-    # that instead of paying for it a second time (it was a third of the rule phase).
-    warm: list[Resource] = []
-    seen_kinds: set[str] = set()
+    counts: dict[str, int] = {}
     for res in resources:
-        if res.kind not in seen_kinds:
-            seen_kinds.add(res.kind)
-            warm.append(res)
-    warmed = work(warm)
-    warm_ids = {id(r) for r in warm}
-    rest = [r for r in resources if id(r) not in warm_ids]
-    half = len(rest) // 2
-    first, second = rest[:half], rest[half:]
+        counts[res.kind] = counts.get(res.kind, 0) + 1
+    ordered = sorted(resources, key=lambda r: counts[r.kind])  # stable: file order within a kind
+    size = max(8, len(ordered) // CHUNKS)
+    chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)]
     index_of = {id(r): i for i, r in enumerate(all_resources)}
-    mine, payload = _with_worker(
-        lambda: pickle.dumps([_encode(rep, index_of) for rep in work(second)], protocol=pickle.HIGHEST_PROTOCOL),
-        lambda: warmed + work(first))
-    if payload is None:
-        return mine + work(second)
-    return mine + [_decode(item, all_resources) for item in pickle.loads(payload)]
+    got = _share(len(chunks), lambda c: work(chunks[c]),
+                 lambda c: pickle.dumps([_encode(rep, index_of) for rep in work(chunks[c])], protocol=pickle.HIGHEST_PROTOCOL),
+                 lambda data: [_decode(item, all_resources) for item in pickle.loads(data)])
+    # A failed worker's chunks are done here.
+    return [rep for c in range(len(chunks)) for rep in (got[c] if c in got else work(chunks[c]))]
 
 
 def _ref(res: Resource | None, index_of: dict[int, int]) -> int | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,6 @@ def test_load_split_equals_serial_load(tmp_path: Path, monkeypatch: pytest.Monke
 @pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
 def test_load_split_balances_around_a_slow_meanwhile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
-    import time
 
     paths = []
     for i, case in enumerate(sorted(RULES.glob("RL*/*.yaml"))[:40]):
@@ -119,3 +119,54 @@ def test_load_split_leaves_no_worker_when_this_side_fails(tmp_path: Path, monkey
         parallel.load_split(paths, lambda p: load_file(p, p.name), meanwhile=boom)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left, finished or not
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
+def test_rule_split_survives_a_dying_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+    for case in sorted(RULES.glob("RL*/fail*.yaml")):
+        shutil.copy(case, tmp_path / f"{case.parent.name}-{case.name}")
+    monkeypatch.setattr(parallel, "MIN_RESOURCES", 10**9)
+    monkeypatch.setattr(parallel, "MIN_FILES", 10**9)
+    serial = _snapshot(tmp_path)
+    monkeypatch.setattr(parallel, "MIN_RESOURCES", 1)
+    killed: list[int] = []
+
+    def encode(rep, index_of):  # type: ignore[no-untyped-def]
+        if os.getpid() != main_pid:
+            os.kill(os.getpid(), signal.SIGKILL)  # the worker dies on its first report
+        killed.append(1)
+        return rep
+
+    main_pid = os.getpid()
+    monkeypatch.setattr(parallel, "_encode", encode)
+    assert _snapshot(tmp_path) == serial
+    assert not killed  # only the worker encodes; this process did its chunks itself
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
+@pytest.mark.parametrize("die_after", [None, 150])
+def test_share_streams_more_than_a_pipe_holds(die_after: int | None) -> None:
+    # 400 results of 20 kB each: far more than a pipe buffers, so both sides must keep reading and
+    # writing while they work. A worker that dies midway keeps what it sent complete; the rest is missing.
+    n = 400
+
+    def theirs_one(i: int) -> bytes:
+        if die_after is not None and i < n - die_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return str(i).encode() * 5000
+
+    def mine_one(i: int) -> tuple[str, int]:
+        time.sleep(0.002)  # slower than the worker, so it sends most results
+        return ("mine", i)
+
+    got = parallel._share(n, mine_one, theirs_one, lambda data: ("theirs", data[:8]))
+    assert all(got[i][0] == "mine" or got[i][1] == (str(i).encode() * 5000)[:8] for i in got)
+    theirs = sorted(i for i in got if got[i][0] == "theirs")
+    mine = sorted(i for i in got if got[i][0] == "mine")
+    assert mine == list(range(len(mine)))  # this side works from the front without gaps
+    if die_after is None:
+        assert sorted(got) == list(range(n))
+        assert len(theirs) > n // 2
+    else:
+        assert theirs and all(i >= n - die_after for i in theirs)  # only complete results from before the death
