@@ -13,12 +13,10 @@ from pathlib import Path
 
 from rolloutlint.config import Config, find_config, load_config
 from rolloutlint.discovery import find_root, walk
-from rolloutlint.engine import Context, Engine, count, selected_rule_ids
 from rolloutlint.findings import Finding
 from rolloutlint.index import ResourceIndex, build_index
 from rolloutlint.fastparse import quiet_stderr
 from rolloutlint.loader import SourceFile, gc_paused, load_file
-from rolloutlint.registry import load_builtin_rules
 
 STDIN = "-"
 
@@ -75,11 +73,12 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         else:
             report.add(p)  # an explicitly named file is linted even when excluded or oddly named
     from rolloutlint.parallel import load_split
+    from rolloutlint.registry import load_builtin_rules, prepare_rules
 
     with gc_paused(), quiet_stderr():
         # While a worker loads, this process first imports the rule modules it will need next.
         files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)),
-                           meanwhile=load_builtin_rules)
+                           meanwhile=load_builtin_rules, prepare=prepare_rules)
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
             others = [p for p in walk(root, root, config.exclude) if p not in report]
             if others and report:
@@ -101,6 +100,8 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
 
 def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
                  debug: bool = False) -> LintResult:
+    from rolloutlint.engine import Context, Engine, count, selected_rule_ids
+
     rule_ids = selected_rule_ids(project.config, select, ignore)
     ctx = Context(index=project.index, config=project.config, files=project.files)
     from rolloutlint.suppress import apply_suppressions

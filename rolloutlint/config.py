@@ -6,7 +6,6 @@ must never silently disable a check.
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,6 +78,8 @@ def load_config(path: Path | None) -> Config:
     raw = doc.value
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1:1: configuration must be a mapping")
+    if not raw:  # `{}` (a root marker) sets nothing: no need to import the validator before loading starts
+        return build_config(raw, path, policy_rules=())
     from rolloutlint.registry import active
 
     rules, policy_errors, packs = _policy_rules(raw, doc.node, path)
@@ -123,7 +124,9 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
         if kind == "AdditionalProperties":
             allowed = _allowed_keys(schema, ipath)
             for key in err.kind.unexpected:
-                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                from difflib import get_close_matches
+
+                hint = get_close_matches(key, allowed, n=1, cutoff=0.6)
                 suffix = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(sorted(allowed))})"
                 where = ".".join(map(str, ipath + (key,)))
                 out.append((ipath + (key,), f"unknown configuration key {where!r}{suffix}", True))
@@ -153,7 +156,9 @@ def _rule_hint(text: str) -> str:
     from rolloutlint.registry import all_rules
 
     names = [r.name for r in all_rules()] + [r.id for r in all_rules()]
-    hint = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
+    from difflib import get_close_matches
+
+    hint = get_close_matches(text, names, n=1, cutoff=0.6)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 

@@ -6,7 +6,6 @@ file positions. Reporters only ever see `Finding` and `RuleMeta`, never parser o
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -150,4 +149,6 @@ def compute_fingerprint(f: Finding) -> str:
     # a resource is anchored by the resource and the path inside it, a file-level one by its message.
     res = f.resource.label() if f.resource else ""
     raw = "\x1f".join((f.rule, f.location.file, res, f.path, f.message))
+    import hashlib  # only runs that find something pay for the import
+
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import marshal
 import mmap
 import os
-import pickle
 import signal
 import struct
 import sys
@@ -188,17 +187,24 @@ def _share(n: int, mine_one: Callable[[int], T], theirs_one: Callable[[int], byt
     return got
 
 
-def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile],
-               meanwhile: Callable[[], object] | None = None) -> list[SourceFile]:
+def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile], meanwhile: Callable[[], object] | None = None,
+               prepare: Callable[[], object] | None = None) -> list[SourceFile]:
     """`[load(p) for p in paths]` (after running `meanwhile`, if given); on a large repository shared with
-    a worker, while this process first runs `meanwhile`."""
+    a worker, while this process first runs `meanwhile` and then `prepare` (work only worth doing ahead
+    of time when a worker shares its cost)."""
     if len(paths) < MIN_FILES or not can_fork():
         if meanwhile is not None:
             meanwhile()
         return [load(p) for p in paths]
+
+    def before() -> None:
+        for step in (meanwhile, prepare):
+            if step is not None:
+                step()
+
     n = len(paths)
     got = _share(n, lambda i: load(paths[i]), lambda i: marshal.dumps(_pack(load(paths[i]))),
-                 lambda data: _unpack(marshal.loads(data)), before=meanwhile)
+                 lambda data: _unpack(marshal.loads(data)), before=before)
     if len(got) < n:  # the worker failed: load its share here, with libyaml alone in case rapidyaml crashed it
         with compose_only():
             for i in range(n):
@@ -237,6 +243,8 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
     ordered = sorted(resources, key=lambda r: counts[r.kind])  # stable: file order within a kind
     size = max(8, len(ordered) // CHUNKS)
     chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    import pickle
+
     index_of = {id(r): i for i, r in enumerate(all_resources)}
     got = _share(len(chunks), lambda c: work(chunks[c]),
                  lambda c: pickle.dumps([_encode(rep, index_of) for rep in work(chunks[c])], protocol=pickle.HIGHEST_PROTOCOL),

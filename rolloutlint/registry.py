@@ -80,6 +80,26 @@ def load_builtin_rules() -> None:
         import rolloutlint.checks  # noqa: F401  (imports every check module, which registers its rules)
 
 
+def prepare_rules() -> None:
+    """Import now what rule modules import on first use (their `LAZY_IMPORTS`: the expression engine,
+    query parsers, the schema validator).
+
+    Called while a worker shares the loading of a large repository: the cost is then shared too (the
+    worker loads more files meanwhile), and the rule phase's worker, forked later, inherits the modules.
+    Small runs never call it, so they import only what their manifests need.
+    """
+    import importlib
+    import sys
+
+    load_builtin_rules()
+    for module in sorted({cls.__module__ for cls in _RULES.values()}):
+        for name in getattr(sys.modules.get(module), "LAZY_IMPORTS", ()):
+            try:
+                importlib.import_module(name)
+            except ImportError:  # the rule reports the missing dependency itself when it runs
+                pass
+
+
 # Project rules (user policies from the configuration) are not registered globally: they are active for
 # one run, in this context only, so one process can lint many projects with different policies (tests,
 # library users). `activate` replaces the active set; `active` scopes it to a `with` block.

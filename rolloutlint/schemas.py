@@ -32,15 +32,9 @@ class SchemaProblem:
 
 def schema_dir() -> Path:
     """Installed wheel: rolloutlint/_data/schemas; source checkout: <repo>/schemas."""
-    try:
-        from importlib.resources import files
+    from rolloutlint.resources import data_dir
 
-        data = files("rolloutlint") / "_data" / "schemas"
-        if isinstance(data, Path) and data.is_dir():
-            return data
-    except (ImportError, TypeError):  # pragma: no cover - exotic loaders: use the checkout path
-        pass
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return data_dir("schemas")
 
 
 @lru_cache(maxsize=1)

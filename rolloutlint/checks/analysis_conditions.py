@@ -13,6 +13,8 @@ from rolloutlint.model import Resource, as_dict, as_str
 from rolloutlint.providers import placeholders as ph
 from rolloutlint.registry import Rule, register
 
+LAZY_IMPORTS = ("rolloutlint.expr", "rolloutlint.providers.prometheus")  # see registry.prepare_rules
+
 if TYPE_CHECKING:
     from rolloutlint.engine import Context
 

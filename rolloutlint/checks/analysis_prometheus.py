@@ -14,6 +14,8 @@ from rolloutlint.findings import RelatedRef, Report, Severity
 from rolloutlint.model import Resource, as_dict
 from rolloutlint.registry import Rule, register
 
+LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "promql_parser")  # see registry.prepare_rules
+
 if TYPE_CHECKING:
     from rolloutlint.engine import Context
 

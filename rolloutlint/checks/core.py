@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rolloutlint.findings import Edit, Fix, Report, Severity
 from rolloutlint.registry import Rule, register
 
+LAZY_IMPORTS = ("rolloutlint.schemas", "jsonschema_rs")  # see registry.prepare_rules
+
 if TYPE_CHECKING:
     from rolloutlint.engine import Context
     from rolloutlint.model import Resource
