@@ -83,18 +83,21 @@ class Engine:
             else:
                 repo_rules.append(rule)
         stages = sorted({stage for stage, _ in table})
+        # Per stage: kind -> the rules for that kind followed by the rules for any kind.
+        plan = [{kind: table[(st, kind)] + table.get((stage, "*"), []) for st, kind in table if st == stage and kind != "*"}
+                for stage in stages]
+        fallback = [table.get((stage, "*"), []) for stage in stages]
 
         def per_resource(chunk: Sequence[Resource]) -> list[Report]:
             out: list[Report] = []
-            for stage in stages:
-                any_kind = table.get((stage, "*"), [])
+            extend = out.extend
+            for by_kind, any_kind in zip(plan, fallback):
                 for res in chunk:
-                    for rules in (table.get((stage, res.kind)), any_kind):
-                        for rule in rules or ():
-                            try:
-                                out.extend(rule.check(res, ctx) or ())
-                            except Exception as exc:  # a crashing rule must not hide the others' findings
-                                out.append(self._crashed(rule, exc, res))
+                    for rule in by_kind.get(res.kind, any_kind):
+                        try:
+                            extend(rule.check(res, ctx) or ())
+                        except Exception as exc:  # a crashing rule must not hide the others' findings
+                            out.append(self._crashed(rule, exc, res))
             return out
 
         resources = [r for r in ctx.index.resources if report_files is None or r.file.path in report_files]

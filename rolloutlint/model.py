@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from yaml.nodes import Node
 
@@ -16,6 +16,28 @@ CLUSTER_SCOPED = frozenset(
      "PersistentVolume", "StorageClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
      "PriorityClass", "IngressClass", "Node"}
 )
+
+
+V = TypeVar("V")
+
+
+class cached_property(Generic[V]):  # noqa: N801 - used like functools.cached_property
+    """functools.cached_property without its per-access lock (Python 3.11 takes one on every first
+    access; thousands of resources each read their spec, labels and group)."""
+
+    def __init__(self, fn: Callable[[Any], V]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> V:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 @dataclass(eq=False)

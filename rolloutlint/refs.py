@@ -44,6 +44,27 @@ def per_resource(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+G = TypeVar("G", bound=Callable[[Resource, ResourceIndex], Any])
+
+
+def per_resource_in_index(fn: G) -> G:
+    """`per_resource` for views that also look other objects up in the index (the one the resource
+    belongs to; keyed by it all the same)."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(res: Resource, index: ResourceIndex) -> Any:
+        cache = res.derived
+        key = (name, id(index))
+        try:
+            return cache[key]
+        except KeyError:
+            value = cache[key] = fn(res, index)
+            return value
+
+    return wrapper  # type: ignore[return-value]
+
+
 @per_resource
 def canary(ro: Resource) -> dict[str, Any]:
     return as_dict(dig(ro.body, *CANARY))
@@ -146,6 +167,7 @@ class PodTemplate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@per_resource_in_index
 def pod_template(ro: Resource, index: ResourceIndex) -> PodTemplate:
     ref = as_dict(dig(ro.body, "spec", "workloadRef"))
     if ref:

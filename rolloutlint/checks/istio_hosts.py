@@ -21,6 +21,7 @@ from typing import Any
 
 from rolloutlint.findings import Path
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint import refs
 from rolloutlint.refs import is_ip
 
 DOMAIN_SUFFIX = ".svc.cluster.local"
@@ -147,7 +148,18 @@ class Dest:
         return dig(self.dest, "port", "number")
 
 
-def destinations(vs: Resource, *, mirrors: bool = True) -> Iterator[Dest]:
+def destinations(vs: Resource, *, mirrors: bool = True) -> tuple[Dest, ...]:
+    """Every route destination (and, with `mirrors`, mirror destination) of `vs`, in rule order."""
+    found = _destinations(vs)
+    return found if mirrors else tuple(d for d in found if not d.mirror)
+
+
+@refs.per_resource
+def _destinations(vs: Resource) -> tuple[Dest, ...]:
+    return tuple(_each_destination(vs))
+
+
+def _each_destination(vs: Resource) -> Iterator[Dest]:
     spec = vs.spec
     for proto in ("http", "tcp", "tls"):
         for i, rule in enumerate(as_list(spec.get(proto))):
@@ -157,7 +169,7 @@ def destinations(vs: Resource, *, mirrors: bool = True) -> Iterator[Dest]:
                 if d:
                     yield Dest(proto, i, ("spec", proto, i, "route", j, "destination"), d,
                                weight_path=("spec", proto, i, "route", j, "weight"))
-            if proto == "http" and mirrors:
+            if proto == "http":
                 m = as_dict(rule.get("mirror"))
                 if m:
                     yield Dest(proto, i, ("spec", proto, i, "mirror"), m, mirror=True)

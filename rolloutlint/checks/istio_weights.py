@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint import refs
 from rolloutlint.checks import istio_hosts as ih
 from rolloutlint.findings import Edit, Fix, Report, Severity
 from rolloutlint.model import as_dict, as_list
@@ -19,8 +20,13 @@ def _int(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
-def routes_with_weights(vs: "Resource") -> Iterator[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
+@refs.per_resource
+def routes_with_weights(vs: "Resource") -> list[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
     """(path of the `route` list, [(index, weight or None, weight key present)]) for every http/tcp/tls rule."""
+    return list(_routes_with_weights(vs))
+
+
+def _routes_with_weights(vs: "Resource") -> Iterator[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
     for proto in ("http", "tcp", "tls"):
         for i, rule in enumerate(as_list(vs.spec.get(proto))):
             route = as_list(as_dict(rule).get("route"))

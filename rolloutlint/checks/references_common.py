@@ -19,6 +19,7 @@ ISTIO_GROUP = "networking.istio.io"
 MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 
+@refs.per_resource
 def uses_istio(ro: Resource) -> bool:
     return isinstance(refs.traffic_routing(ro).get("istio"), dict)
 
@@ -71,6 +72,7 @@ def service_refs(ro: Resource) -> list[ServiceRef]:
     return out
 
 
+@refs.per_resource
 def canary_stable_names(ro: Resource) -> tuple[str | None, str | None, bool]:
     """(canary, stable, ping_pong): the Service names the controller compares route hosts with.
 
@@ -266,6 +268,7 @@ class Roles:
     ping_pong: bool
 
 
+@refs.per_resource
 def roles(ro: Resource) -> Roles:
     canary_svc, stable_svc, pp = canary_stable_names(ro)
     dr = as_dict(refs.istio(ro).get("destinationRule"))

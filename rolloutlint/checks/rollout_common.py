@@ -88,6 +88,7 @@ def workload_target(ro: Resource, index: ResourceIndex) -> Resource | None:
     return closest(index.find(kind, name, ro.namespace), ro, ro.namespace)
 
 
+@refs.per_resource_in_index
 def pod_template(ro: Resource, index: ResourceIndex) -> refs.PodTemplate:
     """`refs.pod_template`, but resolving an ambiguous workloadRef to the closest candidate (same namespace, same
     file, nearest directory) instead of the first one indexed, and reading a PodTemplate's `template` (not
