@@ -100,7 +100,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
 
 def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
                  debug: bool = False) -> LintResult:
-    from rolloutlint.engine import Context, Engine, count, selected_rule_ids
+    from rolloutlint.engine import Context, Engine, count, reported_files, selected_rule_ids
 
     rule_ids = selected_rule_ids(project.config, select, ignore)
     ctx = Context(index=project.index, config=project.config, files=project.files)
@@ -111,7 +111,8 @@ def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequen
         findings = apply_suppressions(findings, project, rule_ids)
     reported = [f for f in project.files if project.report_files is None or f.path in project.report_files]
     docs = sum(len(f.documents) for f in reported)
-    resources = sum(1 for r in project.index.resources if project.report_files is None or r.file.path in project.report_files)
+    ids = reported_files(project.files, project.report_files)
+    resources = sum(1 for r in project.index.resources if ids is None or id(r.file) in ids)
     summary = {"files": len(reported), "documents": docs, "resources": resources, **count(findings)}
     return LintResult(findings=findings, project=project, summary=summary)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,13 @@ class Context:
             cached = {**rule.options, **self.config.rule_options.get(rule.id, {})}
             self._options[rule.id] = cached
         return cached
+
+
+def reported_files(files: Iterable[SourceFile], report_files: set[Any] | None) -> set[int] | None:
+    """ids of the loaded files whose findings are reported (None: all of them)."""
+    if report_files is None:
+        return None
+    return {id(src) for src in files if src.path in report_files}
 
 
 def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> set[str]:
@@ -100,20 +107,27 @@ class Engine:
                             out.append(self._crashed(rule, exc, res))
             return out
 
-        resources = [r for r in ctx.index.resources if report_files is None or r.file.path in report_files]
-        if self.debug:
-            reports.extend(per_resource(resources))  # tracebacks must come from this process
+        reported = reported_files(ctx.files, report_files)  # by identity: hashing a Path per resource is slow
+        resources = [r for r in ctx.index.resources if reported is None or id(r.file) in reported]
+
+        def repo_job(rule: Rule) -> Callable[[], list[Report]]:
+            def job() -> list[Report]:
+                try:
+                    found = list(rule.check_repo(ctx) or ())
+                except Exception as exc:
+                    found = [self._crashed(rule, exc, None)]
+                return [rep for rep in found if rep.resource is None or reported is None or id(rep.resource.file) in reported]
+            return job
+
+        jobs = [repo_job(rule) for rule in repo_rules]
+        if self.debug:  # tracebacks must come from this process
+            reports.extend(per_resource(resources))
+            for job in jobs:
+                reports.extend(job())
         else:
             from rolloutlint.parallel import run_split
 
-            reports.extend(run_split(resources, ctx.index.resources, per_resource))
-        for rule in repo_rules:
-            try:
-                found = list(rule.check_repo(ctx) or ())
-            except Exception as exc:
-                found = [self._crashed(rule, exc, None)]
-            reports.extend(rep for rep in found
-                           if rep.resource is None or report_files is None or rep.resource.file.path in report_files)
+            reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
         return dedupe(self.resolve(rep) for rep in reports)
 
     def _crashed(self, rule: Rule, exc: Exception, res: Resource | None) -> Report:

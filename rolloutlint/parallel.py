@@ -227,30 +227,35 @@ def _unpack(item: tuple[Any, ...]) -> SourceFile:
 
 
 def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
-              work: Callable[[Sequence[Resource]], list[Report]]) -> list[Report]:
-    """`work(resources)`, shared with a forked worker in small chunks when that pays off.
+              work: Callable[[Sequence[Resource]], list[Report]],
+              jobs: Sequence[Callable[[], list[Report]]] = ()) -> list[Report]:
+    """`work(resources)` and every job's reports, shared with a forked worker in small items when that
+    pays off.
 
     Rare kinds go first, so this process takes them: their rules (AnalysisTemplates, Applications) are the
     ones that build project-wide tables, which the worker, working from the other end through the common
     kinds, then never needs to build as well. Tables both sides need are built on each side, at the same
-    time. (A serial warm-up that built them before forking cost more: the worker idled meanwhile.)
+    time. (A serial warm-up that built them before forking cost more: the worker idled meanwhile.) The
+    jobs (project-wide rules) go last: the worker starts with them.
     """
     if len(resources) < MIN_RESOURCES or not can_fork():
-        return work(resources)
+        return work(resources) + [rep for job in jobs for rep in job()]
     counts: dict[str, int] = {}
     for res in resources:
         counts[res.kind] = counts.get(res.kind, 0) + 1
     ordered = sorted(resources, key=lambda r: counts[r.kind])  # stable: file order within a kind
     size = max(8, len(ordered) // CHUNKS)
-    chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    items: list[Callable[[], list[Report]]] = [
+        (lambda chunk=ordered[i:i + size]: work(chunk)) for i in range(0, len(ordered), size)]  # type: ignore[misc]
+    items += jobs
     import pickle
 
     index_of = {id(r): i for i, r in enumerate(all_resources)}
-    got = _share(len(chunks), lambda c: work(chunks[c]),
-                 lambda c: pickle.dumps([_encode(rep, index_of) for rep in work(chunks[c])], protocol=pickle.HIGHEST_PROTOCOL),
+    got = _share(len(items), lambda i: items[i](),
+                 lambda i: pickle.dumps([_encode(rep, index_of) for rep in items[i]()], protocol=pickle.HIGHEST_PROTOCOL),
                  lambda data: [_decode(item, all_resources) for item in pickle.loads(data)])
-    # A failed worker's chunks are done here.
-    return [rep for c in range(len(chunks)) for rep in (got[c] if c in got else work(chunks[c]))]
+    # A failed worker's items are done here.
+    return [rep for i in range(len(items)) for rep in (got[i] if i in got else items[i]())]
 
 
 def _ref(res: Resource | None, index_of: dict[int, int]) -> int | None:
