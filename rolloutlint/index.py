@@ -6,7 +6,7 @@ Built once, before any rule runs, from the whole project, even when only some fi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -33,6 +33,7 @@ class ResourceIndex:
     _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _by_name: dict[tuple[str, str | None], list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _memo: dict[Any, Any] = field(default_factory=dict)
+    _found: dict[tuple[str, str, str | None], tuple[Resource, ...]] = field(default_factory=dict)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute a derived lookup table once per run (rules run per resource; tables must not be
@@ -45,25 +46,31 @@ class ResourceIndex:
         self.resources.append(res)
         self._by_kind[res.kind].append(res)
         self._by_name[(res.kind, res.name)].append(res)
+        self._found.clear()
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         for kind in kinds:
             yield from self._by_kind.get(kind, ())
 
-    def find(self, kind: str, name: str | None, namespace: str | None) -> list[Resource]:
+    def find(self, kind: str, name: str | None, namespace: str | None) -> tuple[Resource, ...]:
         """Objects of `kind` named `name` that could live in `namespace`.
 
         An unknown namespace on either side matches: a check never reports a mismatch it cannot know.
         Exact-namespace matches come first.
         """
         if not name:
-            return []
-        hits = self._by_name.get((kind, name), [])
-        if kind in CLUSTER_SCOPED:
-            return hits
-        exact = [r for r in hits if r.namespace == namespace]
-        loose = [r for r in hits if r.namespace != namespace and (r.namespace is None or namespace is None)]
-        return exact + loose
+            return ()
+        key = (kind, name, namespace)
+        found = self._found.get(key)
+        if found is None:  # rules ask the same question many times (every Rollout rule for its VirtualService)
+            hits = self._by_name.get((kind, name), [])
+            if kind in CLUSTER_SCOPED:
+                found = tuple(hits)
+            else:
+                found = tuple([r for r in hits if r.namespace == namespace] +
+                              [r for r in hits if r.namespace != namespace and (r.namespace is None or namespace is None)])
+            self._found[key] = found
+        return found
 
     def find_one(self, kind: str, name: str | None, namespace: str | None, near: Resource | None = None) -> Resource | None:
         """The object a reference means; with `near` (the referring object), ambiguity resolves like `closest`."""
@@ -76,7 +83,7 @@ class ResourceIndex:
         return False
 
 
-def closest(candidates: list[Resource], near: Resource | None, namespace: str | None) -> Resource | None:
+def closest(candidates: Sequence[Resource], near: Resource | None, namespace: str | None) -> Resource | None:
     """The candidate an ambiguous lookup most likely means: exact namespace first, then the same file, then
     the deepest shared directory. Repositories often hold several self-contained examples that reuse names
     without namespaces; a reference resolves to the one next to the referring object."""
