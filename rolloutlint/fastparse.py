@@ -95,6 +95,10 @@ def _constant(token: str) -> Any:
     raise _Disagree()  # NaN / Infinity are not JSON; YAML 1.1 spells them .nan / .inf
 
 
+# One decoder for every document (json.loads with hooks builds a new one per call).
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
+
+
 def available() -> bool:
     return ryml is not None
 
@@ -139,7 +143,7 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
         if not _json_agrees(js, max_depth):
             return None
         try:
-            value = json.loads(js, object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
+            value = _DECODER.decode(js)
         except (ValueError, _Disagree, RecursionError):
             return None  # not JSON after all (`+1`), or a value the two readings disagree on
         out.append((i, value))

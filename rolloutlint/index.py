@@ -46,7 +46,8 @@ class ResourceIndex:
         self.resources.append(res)
         self._by_kind[res.kind].append(res)
         self._by_name[(res.kind, res.name)].append(res)
-        self._found.clear()
+        if self._found:  # answers given before this object was added may now be incomplete
+            self._found.clear()
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         for kind in kinds:

@@ -295,8 +295,13 @@ class ManagedFieldsManagerHidesEdits(Rule):
                                       f"{WEIGHT_JQ['http']} to ignore only the weights")
 
 
-def analysis_template_refs(ro: Resource) -> Iterator[tuple[dict[str, Any], tuple[Any, ...]]]:
+@refs.per_resource
+def analysis_template_refs(ro: Resource) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
     """Every `templates[]` / experiment `analyses[]` entry of a Rollout, with its path."""
+    return list(_analysis_template_refs(ro))
+
+
+def _analysis_template_refs(ro: Resource) -> Iterator[tuple[dict[str, Any], tuple[Any, ...]]]:
     canary = refs.canary(ro)
     for i, step in enumerate(as_list(canary.get("steps"))):
         step = as_dict(step)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint import refs
 from rolloutlint.checks import istio_hosts as ih
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.model import as_dict, as_list, as_str
@@ -27,8 +28,13 @@ def find_gateway(name: str, ns: str | None, ctx: "Context") -> "Resource | None"
     return hits[0] if hits else None
 
 
-def gateway_refs(vs: "Resource") -> Iterator[tuple[Any, str]]:
+@refs.per_resource
+def gateway_refs(vs: "Resource") -> list[tuple[Any, str]]:
     """(path, value) of every gateway named by the VirtualService: `spec.gateways` and match-level ones."""
+    return list(_gateway_refs(vs))
+
+
+def _gateway_refs(vs: "Resource") -> Iterator[tuple[Any, str]]:
     for i, g in enumerate(as_list(vs.spec.get("gateways"))):
         if isinstance(g, str):
             yield ("spec", "gateways", i), g

@@ -25,6 +25,7 @@ ALL_KINDS = ("setWeight", "pause", "experiment", "analysis", "setCanaryScale", "
              "plugin")
 
 
+@refs.per_resource
 def _canary_steps(ro: "Resource") -> list[tuple[int, dict[str, Any]]]:
     return rc.steps(ro) if rc.only_canary(ro) else []
 
