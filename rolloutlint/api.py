@@ -49,6 +49,18 @@ def display_path(path: Path, cwd: Path) -> str:
         return str(path)
 
 
+def _prepare_lint() -> None:
+    """Import what linting a large repository needs after loading (rule dependencies, the engine,
+    suppressions, the rule split's pickling), while the load worker shares the cost."""
+    import pickle  # noqa: F401
+
+    import rolloutlint.engine  # noqa: F401
+    import rolloutlint.suppress  # noqa: F401
+    from rolloutlint.registry import prepare_rules
+
+    prepare_rules()
+
+
 def load_project(paths: Sequence[str], *, config_path: str | None = None, namespace: str | None = None,
                  cwd: Path | None = None, stdin: bytes | None = None, whole_root: bool = True) -> Project:
     """Discover and load files. `whole_root`: also load the rest of the project root for the index."""
@@ -73,12 +85,12 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         else:
             report.add(p)  # an explicitly named file is linted even when excluded or oddly named
     from rolloutlint.parallel import load_split
-    from rolloutlint.registry import load_builtin_rules, prepare_rules
+    from rolloutlint.registry import load_builtin_rules
 
     with gc_paused(), quiet_stderr():
         # While a worker loads, this process first imports the rule modules it will need next.
         files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)),
-                           meanwhile=load_builtin_rules, prepare=prepare_rules)
+                           meanwhile=load_builtin_rules, prepare=_prepare_lint)
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
             others = [p for p in walk(root, root, config.exclude) if p not in report]
             if others and report:

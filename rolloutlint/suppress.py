@@ -27,7 +27,6 @@ directives for rules it did not check).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -343,6 +342,8 @@ def _finding(rule_id: str, message: str, p: _Problem, config: Any) -> Finding:
     res = p.resource
     # Stable across line moves: the directive text and where it lives, not its line number.
     raw = "\x1f".join((rule_id, p.directive_file, res.label() if res is not None else "", p.key, message))
+    import hashlib  # only runs with suppression problems pay for the import
+
     fp = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
     return Finding(rule=rule.id, name=rule.name, severity=severity, message=message,
                    location=Location(p.directive_file, p.line, p.column, p.end_line, p.end_column),
