@@ -52,3 +52,31 @@ def test_stage_two_per_resource_rules_run(tmp_path: Path) -> None:
     engine.resolve = lambda rep: reports.append(rep)  # type: ignore[method-assign]
     engine.run(None)
     assert [r.message for r in reports] == ["seen in stage 2"]
+
+
+def test_any_kind_rules_run_once_per_resource_after_kind_rules(tmp_path: Path) -> None:
+    from rolloutlint.api import load_project
+    from rolloutlint.engine import Context, Engine
+    from rolloutlint.findings import Severity
+    from rolloutlint.registry import Rule
+
+    seen: list[tuple[str, str | None]] = []
+
+    def probe(rule_id: str, kinds: tuple[str, ...]) -> Rule:
+        class Probe(Rule):
+            id, name, severity, summary = rule_id, f"probe-{rule_id.lower()}", Severity.INFO, "probe"
+
+            def check(self, resource, ctx):  # type: ignore[no-untyped-def]
+                seen.append((self.id, resource.name))
+                return ()
+        Probe.kinds = kinds
+        return Probe()
+
+    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+    (tmp_path / "r.yaml").write_text(BAD + "---\napiVersion: x/v1\nkind: '*'\nmetadata: {name: star}\n")
+    project = load_project(["."], cwd=tmp_path)
+    engine = Engine(Context(project.index, project.config, project.files), set())
+    engine.rules = [probe("RL997", ("*",)), probe("RL996", ("Rollout",))]
+    engine.run(None)
+    # kind rules first, then any-kind rules; a resource whose kind is literally '*' gets each rule once
+    assert seen == [("RL996", "r"), ("RL997", "r"), ("RL997", "star")]

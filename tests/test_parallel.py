@@ -170,3 +170,36 @@ def test_share_streams_more_than_a_pipe_holds(die_after: int | None) -> None:
         assert len(theirs) > n // 2
     else:
         assert theirs and all(i >= n - die_after for i in theirs)  # only complete results from before the death
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
+def test_prepare_runs_only_when_a_worker_shares_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = [tmp_path / f"{i}.yaml" for i in range(8)]
+    for p in paths:
+        p.write_text("a: 1\n", encoding="utf-8")
+    calls: list[str] = []
+    load = lambda p: load_file(p, p.name)  # noqa: E731
+    monkeypatch.setattr(parallel, "MIN_FILES", 100)
+    parallel.load_split(paths, load, meanwhile=lambda: calls.append("meanwhile"), prepare=lambda: calls.append("prepare"))
+    assert calls == ["meanwhile"]  # a small run imports only what its manifests need
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    calls.clear()
+    parallel.load_split(paths, load, meanwhile=lambda: calls.append("meanwhile"), prepare=lambda: calls.append("prepare"))
+    assert calls == ["meanwhile", "prepare"]
+
+
+def test_lazy_imports_name_real_modules_and_prepare_imports_them() -> None:
+    import importlib.util
+    import subprocess
+    import sys
+
+    from rolloutlint.registry import all_rules, load_builtin_rules
+
+    load_builtin_rules()
+    declared = sorted({name for cls in all_rules() for name in getattr(sys.modules[cls.__module__], "LAZY_IMPORTS", ())})
+    assert "rolloutlint.expr" in declared and "jsonschema_rs" in declared
+    assert all(importlib.util.find_spec(name) is not None for name in declared)
+    code = ("import sys; from rolloutlint.registry import prepare_rules; prepare_rules(); "
+            f"missing = [m for m in {declared!r} if m not in sys.modules]; print(missing)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
