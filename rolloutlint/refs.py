@@ -186,6 +186,13 @@ def pod_template(ro: Resource, index: ResourceIndex) -> PodTemplate:
                        ro, ("spec", "template"))
 
 
+@per_resource_in_index
+def pod_labels(ro: Resource, index: ResourceIndex) -> dict[str, dict[str, str]]:
+    """Labels of the Rollout's pods in the cluster by role ("canary", "stable"); read-only."""
+    template = pod_template(ro, index)
+    return {"canary": canary_pod_labels(ro, template), "stable": stable_pod_labels(ro, template)}
+
+
 def canary_pod_labels(ro: Resource, template: PodTemplate) -> dict[str, str]:
     """Labels canary pods carry in the cluster: template labels plus `canaryMetadata.labels`."""
     return {**template.labels, **_str_map(dig(canary(ro), "canaryMetadata", "labels"))}
@@ -210,6 +217,7 @@ def is_ip(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked for the same few hosts by many rules
 def normalize_host(host: str, namespace: str | None) -> str:
     """Istio's short-name rule: a dot-less host is `<host>.<namespace of the object naming it>.svc.<domain>`.
 
@@ -227,6 +235,7 @@ def host_short_name(host: str) -> str:
     return host.split(".", 1)[0]
 
 
+@functools.lru_cache(maxsize=4096)
 def hosts_match(a: str, a_ns: str | None, b: str, b_ns: str | None) -> bool:
     """Do two hosts, each as written in an object of the given namespace, name the same service?
 

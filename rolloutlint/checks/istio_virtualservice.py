@@ -645,7 +645,7 @@ class RepeatedRouteDestination(Rule):
                     host = as_str(d.get("host"))
                     if not host:
                         continue
-                    key = (ih.fqdn(host, vs.namespace), repr(d.get("subset")), json.dumps(d.get("port"), sort_keys=True, default=str))
+                    key = (ih.fqdn(host, vs.namespace), repr(d.get("subset")), _port_key(d.get("port")))
                     if key in seen:
                         sub = f" subset {d.get('subset')!r}" if d.get("subset") else ""
                         yield self.report(vs, ("spec", proto, i, "route", j, "destination"),
@@ -654,6 +654,16 @@ class RepeatedRouteDestination(Rule):
                     else:
                         seen[key] = j
 
+
+
+def _port_key(port: Any) -> Any:
+    """A comparable form of a destination's `port` (equal exactly when their JSON is): the usual
+    `{number: N}` without serialising it, anything else as canonical JSON."""
+    if isinstance(port, dict) and len(port) == 1:
+        number = port.get("number")
+        if isinstance(number, int) and not isinstance(number, bool):
+            return number
+    return json.dumps(port, sort_keys=True, default=str)
 
 
 # --- RL218 ---------------------------------------------------------------------------------------------

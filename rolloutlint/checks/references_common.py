@@ -30,6 +30,15 @@ def find_istio(index: ResourceIndex, kind: str, name: str | None, namespace: str
     return closest([r for r in index.find(kind, name, namespace) if r.group == ISTIO_GROUP], near, namespace)
 
 
+@refs.per_resource_in_index
+def referenced_destination_rule(ro: Resource, index: ResourceIndex) -> tuple[refs.DestinationRuleRef | None, Resource | None]:
+    """The Rollout's `destinationRule` reference and the DestinationRule it resolves to (either may be None)."""
+    ref = refs.destination_rule_ref(ro)
+    if ref is None:
+        return None, None
+    return ref, find_istio(index, "DestinationRule", ref.name, ro.namespace, near=ro)
+
+
 def find_service(index: ResourceIndex, name: str | None, namespace: str | None,
                  near: Resource | None = None) -> Resource | None:
     return closest([r for r in index.find("Service", name, namespace) if r.group == ""], near, namespace)
@@ -115,7 +124,10 @@ class ManagedRoute:
         return f"{kind} route '{name}'" if name else f"{kind} route {self.proto}[{self.index}]"
 
     def destinations(self) -> list[tuple[int, dict[str, Any]]]:
-        return [(i, as_dict(d)) for i, d in enumerate(as_list(self.route.get("route")))]
+        found = self.__dict__.get("_destinations")  # asked by most reference rules; the route never changes
+        if found is None:
+            found = self.__dict__["_destinations"] = [(i, as_dict(d)) for i, d in enumerate(as_list(self.route.get("route")))]
+        return found  # type: ignore[no-any-return]
 
 
 @dataclass

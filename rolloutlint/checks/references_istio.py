@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint import refs
 from rolloutlint.checks.references_common import (
-    find_istio, find_service, ns_label, referenced_virtual_services, roles, select_routes, uses_istio,
-    destination_role, vs_field, weight_of, ManagedRoute, unique_near,
+    find_istio, find_service, ns_label, referenced_destination_rule, referenced_virtual_services, roles, select_routes,
+    uses_istio, destination_role, vs_field, weight_of, ManagedRoute, unique_near,
 )
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.index import ResourceIndex
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.registry import Rule, register
 
@@ -33,10 +34,13 @@ def _dr_label(dr: Resource) -> str:
     return f"DestinationRule {ns_label(dr.namespace)}{dr.name}"
 
 
-def _managed(ro: Resource, ctx: "Context") -> Iterator[tuple[refs.VirtualServiceRef, Resource, ManagedRoute]]:
-    for ref, vs in referenced_virtual_services(ro, ctx.index):
-        for route in select_routes(ro, ref, vs).routes:
-            yield ref, vs, route
+def _managed(ro: Resource, ctx: "Context") -> list[tuple[refs.VirtualServiceRef, Resource, ManagedRoute]]:
+    return _managed_routes(ro, ctx.index)
+
+
+@refs.per_resource_in_index
+def _managed_routes(ro: Resource, index: ResourceIndex) -> list[tuple[refs.VirtualServiceRef, Resource, ManagedRoute]]:
+    return [(ref, vs, route) for ref, vs in referenced_virtual_services(ro, index) for route in select_routes(ro, ref, vs).routes]
 
 
 def _dest_path(route: ManagedRoute, i: int) -> tuple[Any, ...]:
@@ -44,10 +48,7 @@ def _dest_path(route: ManagedRoute, i: int) -> tuple[Any, ...]:
 
 
 def _destination_rule(ro: Resource, ctx: "Context") -> tuple[refs.DestinationRuleRef | None, Resource | None]:
-    ref = refs.destination_rule_ref(ro)
-    if ref is None:
-        return None, None
-    return ref, find_istio(ctx.index, "DestinationRule", ref.name, ro.namespace, near=ro)
+    return referenced_destination_rule(ro, ctx.index)
 
 
 def _subsets(dr: Resource) -> list[tuple[int, dict[str, Any]]]:
@@ -715,6 +716,11 @@ class DestinationRuleExtraSubset(Rule):
                                   related=[RelatedRef(dr, ("spec", "subsets", i), f"subset '{name}' removed by the controller")])
 
 
+@refs.per_resource
+def _service_ports(svc: Resource) -> list[int]:
+    return [p.get("port") for p in (as_dict(x) for x in as_list(dig(svc.body, "spec", "ports"))) if isinstance(p.get("port"), int)]
+
+
 def _fqdn(host: str, ns: str | None) -> tuple[str, str] | None:
     """(service, namespace) when the host, written in an object of namespace `ns`, is an in-cluster Service."""
     if "." not in host and not refs.is_ip(host) and host and not host.startswith("*"):
@@ -836,8 +842,7 @@ class DestinationPortNotInService(Rule):
                 svc = find_service(ctx.index, target[0], target[1], near=vs)
                 if svc is None:
                     continue
-                ports = [p.get("port") for p in (as_dict(x) for x in as_list(dig(svc.body, "spec", "ports")))
-                         if isinstance(p.get("port"), int)]
+                ports = _service_ports(svc)
                 if len(ports) < 2:
                     continue  # a single-port Service: Istio picks its port; a wrong number is RL201's (any VirtualService)
                 number = dig(dest, "destination", "port", "number")

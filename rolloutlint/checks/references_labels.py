@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint import refs
-from rolloutlint.checks.references_common import find_istio, ns_label, pod_selector_matches, uses_istio
+from rolloutlint.checks.references_common import ns_label, pod_selector_matches, referenced_destination_rule, uses_istio
 from rolloutlint.findings import RelatedRef, Report, Severity
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.registry import Rule, register
@@ -51,16 +51,13 @@ class SubsetLabelsUnsatisfiable(Rule):
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
-        ref = refs.destination_rule_ref(ro)
-        if ref is None:
-            return
-        dr = find_istio(ctx.index, "DestinationRule", ref.name, ro.namespace, near=ro)
-        if dr is None:
+        ref, dr = referenced_destination_rule(ro, ctx.index)
+        if ref is None or dr is None:
             return
         template = refs.pod_template(ro, ctx.index)
         if template.missing_workload or not _has_template(ro):
             return  # nothing to compare with (a missing template is reported by the Rollout-spec rules)
-        pods = {"canary": refs.canary_pod_labels(ro, template), "stable": refs.stable_pod_labels(ro, template)}
+        pods = refs.pod_labels(ro, ctx.index)
         meta = {"canary": "canaryMetadata", "stable": "stableMetadata"}
         dr_label = f"DestinationRule {ns_label(dr.namespace)}{dr.name}"
         for role, subset_name, field in (("canary", ref.canary_subset, "canarySubsetName"),
