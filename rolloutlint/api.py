@@ -43,6 +43,11 @@ def _path_order(path: Path) -> tuple[str, ...]:
 
 
 def display_path(path: Path, cwd: Path) -> str:
+    """`path` relative to `cwd` (both absolute and resolved) in POSIX form, else as it is."""
+    text, base = str(path), str(cwd)
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if text.startswith(prefix) and len(text) > len(prefix):  # string work: pathlib's relative_to is slow
+        return text[len(prefix):].replace(os.sep, "/")
     try:
         return path.relative_to(cwd).as_posix()
     except ValueError:
