@@ -23,14 +23,19 @@ def _snapshot(tmp: Path) -> list[str]:
     return sorted(repr((f.rule, f.location, f.message, f.related, f.fix, f.fingerprint)) for f in result.findings)
 
 
-@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
-def test_parallel_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+def _serial_snapshot_of_failing_examples(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every rule's failing example in one project, linted in one process."""
+    (tmp / ".rolloutlint.yaml").write_text("{}\n")
     for case in sorted(RULES.glob("RL*/fail*.yaml")):
-        shutil.copy(case, tmp_path / f"{case.parent.name}-{case.name}")
+        shutil.copy(case, tmp / f"{case.parent.name}-{case.name}")
     monkeypatch.setattr(parallel, "MIN_RESOURCES", 10**9)
     monkeypatch.setattr(parallel, "MIN_FILES", 10**9)
-    serial = _snapshot(tmp_path)
+    return _snapshot(tmp)
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
+def test_parallel_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = _serial_snapshot_of_failing_examples(tmp_path, monkeypatch)
     monkeypatch.setattr(parallel, "MIN_RESOURCES", 1)
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
     split = _snapshot(tmp_path)
@@ -123,12 +128,7 @@ def test_load_split_leaves_no_worker_when_this_side_fails(tmp_path: Path, monkey
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
 def test_rule_split_survives_a_dying_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
-    for case in sorted(RULES.glob("RL*/fail*.yaml")):
-        shutil.copy(case, tmp_path / f"{case.parent.name}-{case.name}")
-    monkeypatch.setattr(parallel, "MIN_RESOURCES", 10**9)
-    monkeypatch.setattr(parallel, "MIN_FILES", 10**9)
-    serial = _snapshot(tmp_path)
+    serial = _serial_snapshot_of_failing_examples(tmp_path, monkeypatch)
     monkeypatch.setattr(parallel, "MIN_RESOURCES", 1)
     killed: list[int] = []
 
