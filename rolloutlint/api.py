@@ -14,9 +14,10 @@ from pathlib import Path
 from rolloutlint.config import Config, find_config, load_config
 from rolloutlint.discovery import find_root, walk
 from rolloutlint.findings import Finding
-from rolloutlint.index import ResourceIndex, build_index
+from rolloutlint.index import ResourceIndex, build_index, resources_from
 from rolloutlint.fastparse import quiet_stderr
 from rolloutlint.loader import SourceFile, gc_paused, load_file
+from rolloutlint.model import Resource
 
 STDIN = "-"
 
@@ -92,10 +93,15 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     from rolloutlint.parallel import load_split
     from rolloutlint.registry import load_builtin_rules
 
+    made: dict[int, list[Resource]] = {}  # each file's objects, made as soon as the file is here
+
+    def adopt(src: SourceFile) -> None:
+        made[id(src)] = list(resources_from(src))
+
     with gc_paused(), quiet_stderr():
         # While a worker loads, this process first imports the rule modules it will need next.
         files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)),
-                           meanwhile=load_builtin_rules, prepare=_prepare_lint)
+                           meanwhile=load_builtin_rules, prepare=_prepare_lint, adopt=adopt)
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
             others = [p for p in walk(root, root, config.exclude) if p not in report]
             if others and report:
@@ -111,7 +117,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         stdin_path = cwd / "<stdin>"
         files.append(load_file(stdin_path, "<stdin>", data=data))
         report.add(stdin_path)
-    index = build_index(files, root, config.namespace, config.external)
+    index = build_index(files, root, config.namespace, config.external, made=made)
     return Project(root=root, config=config, files=files, index=index, report_files=report)
 
 

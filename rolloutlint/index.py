@@ -6,7 +6,7 @@ Built once, before any rule runs, from the whole project, even when only some fi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -150,11 +150,14 @@ def _make(body: dict[str, Any], src: SourceFile, doc: Document, item_path: tuple
 
 
 def build_index(files: Iterable[SourceFile], root: Path, default_namespace: str | None = None,
-                external: tuple[ExternalRef, ...] = ()) -> ResourceIndex:
+                external: tuple[ExternalRef, ...] = (), made: Mapping[int, list[Resource]] | None = None) -> ResourceIndex:
+    """The index of `files`; `made`: objects already made from some files with `resources_from`, by the
+    file's id (loading makes them while a worker is still loading)."""
     index = ResourceIndex(root=root, external=external)
     file_list = list(files)
     for src in file_list:
-        for res in resources_from(src):
+        found = made.get(id(src)) if made is not None else None
+        for res in found if found is not None else resources_from(src):
             index.add(res)
     resolve_namespaces(index, file_list, default_namespace)
     return index

@@ -188,14 +188,22 @@ def _share(n: int, mine_one: Callable[[int], T], theirs_one: Callable[[int], byt
 
 
 def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile], meanwhile: Callable[[], object] | None = None,
-               prepare: Callable[[], object] | None = None) -> list[SourceFile]:
+               prepare: Callable[[], object] | None = None,
+               adopt: Callable[[SourceFile], object] | None = None) -> list[SourceFile]:
     """`[load(p) for p in paths]` (after running `meanwhile`, if given); on a large repository shared with
     a worker, while this process first runs `meanwhile` and then `prepare` (work only worth doing ahead
-    of time when a worker shares its cost)."""
+    of time when a worker shares its cost). `adopt` runs in this process on every file as soon as it is
+    here, loaded or received, so per-file work that must happen in this process is shared as well."""
+
+    def here(src: SourceFile) -> SourceFile:
+        if adopt is not None:
+            adopt(src)
+        return src
+
     if len(paths) < MIN_FILES or not can_fork():
         if meanwhile is not None:
             meanwhile()
-        return [load(p) for p in paths]
+        return [here(load(p)) for p in paths]
 
     def before() -> None:
         for step in (meanwhile, prepare):
@@ -203,13 +211,13 @@ def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile], meanwh
                 step()
 
     n = len(paths)
-    got = _share(n, lambda i: load(paths[i]), lambda i: marshal.dumps(_pack(load(paths[i]))),
-                 lambda data: _unpack(marshal.loads(data)), before=before)
+    got = _share(n, lambda i: here(load(paths[i])), lambda i: marshal.dumps(_pack(load(paths[i]))),
+                 lambda data: here(_unpack(marshal.loads(data))), before=before)
     if len(got) < n:  # the worker failed: load its share here, with libyaml alone in case rapidyaml crashed it
         with compose_only():
             for i in range(n):
                 if i not in got:
-                    got[i] = load(paths[i])
+                    got[i] = here(load(paths[i]))
     return [got[i] for i in range(n)]
 
 
@@ -250,9 +258,15 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
     items += jobs
     import pickle
 
-    index_of = {id(r): i for i, r in enumerate(all_resources)}
-    got = _share(len(items), lambda i: items[i](),
-                 lambda i: pickle.dumps([_encode(rep, index_of) for rep in items[i]()], protocol=pickle.HIGHEST_PROTOCOL),
+    index_of: dict[int, int] = {}  # resource id -> position, built by the worker (only it encodes)
+
+    def theirs_one(i: int) -> bytes:
+        reports = items[i]()
+        if not index_of:
+            index_of.update((id(r), j) for j, r in enumerate(all_resources))
+        return pickle.dumps([_encode(rep, index_of) for rep in reports], protocol=pickle.HIGHEST_PROTOCOL)
+
+    got = _share(len(items), lambda i: items[i](), theirs_one,
                  lambda data: [_decode(item, all_resources) for item in pickle.loads(data)])
     # A failed worker's items are done here.
     return [rep for i in range(len(items)) for rep in (got[i] if i in got else items[i]())]
