@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolloutlint.findings import Path
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.model import Resource, as_dict, as_list, as_str, cached_property, dig
 from rolloutlint import refs
 from rolloutlint.refs import is_ip
 
@@ -135,15 +135,16 @@ class Dest:
     mirror: bool = False
     weight_path: Path | None = None
 
-    @property
+    # Read by many rules from the memoised destinations of each VirtualService: computed once.
+    @cached_property
     def host(self) -> str | None:
         return as_str(self.dest.get("host"))
 
-    @property
+    @cached_property
     def subset(self) -> str | None:
         return as_str(self.dest.get("subset"))
 
-    @property
+    @cached_property
     def port(self) -> Any:
         return dig(self.dest, "port", "number")
 
@@ -214,20 +215,21 @@ def export_scopes(res: Resource, ns_key: str | None = None) -> set[str]:
     return {(own or "?") if e == "." else e for e in raw}
 
 
-def service_export_scopes(svc: Resource) -> set[str]:
+@refs.per_resource
+def service_export_scopes(svc: Resource) -> frozenset[str]:
     ann = as_str(svc.annotations.get("networking.istio.io/exportTo"))
     if not ann:
-        return {"*"}
+        return frozenset({"*"})
     out = set()
     for e in (x.strip() for x in ann.split(",")):
         if e == "*":
-            return {"*"}
+            return frozenset({"*"})
         if e:
             out.add((svc.namespace or "?") if e == "." else e)
-    return out or {"*"}
+    return frozenset(out or {"*"})
 
 
-def visible_to(scopes: set[str], namespace: str | None) -> bool:
+def visible_to(scopes: set[str] | frozenset[str], namespace: str | None) -> bool:
     return "*" in scopes or namespace is None or namespace in scopes or "?" in scopes
 
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint import refs
 from rolloutlint.checks import istio_hosts as ih
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.model import as_dict, as_list, as_str
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from rolloutlint.model import Resource
 
 
+@refs.per_resource
 def subset_names(dr: "Resource") -> list[tuple[int, str]]:
     return [(i, n) for i, s in enumerate(as_list(dr.spec.get("subsets")))
             if (n := as_str(as_dict(s).get("name")))]
@@ -24,8 +26,18 @@ def subset_names(dr: "Resource") -> list[tuple[int, str]]:
 def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Resource"]:
     """DestinationRules that apply to `host` (as written in an object of `namespace`).
 
-    Exact host matches win over wildcard hosts, as in Istio's DestinationRule lookup.
+    Exact host matches win over wildcard hosts, as in Istio's DestinationRule lookup. Answers are kept
+    for the run (every route destination asks; most ask about the same few hosts). Read-only.
     """
+    answers = ih.cached(ctx.index, "dr-for-host", dict)
+    key = (host, namespace)
+    found = answers.get(key)
+    if found is None:
+        found = answers[key] = _rules_for_host(host, namespace, ctx)
+    return found  # type: ignore[no-any-return]
+
+
+def _rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Resource"]:
     by_label, wildcards = ih.cached(ctx.index, "dr-by-first-label", lambda: _dr_buckets(ctx))
     exact, wild = [], []
     # Two hosts can only name the same service when their first DNS labels agree: look at those and

@@ -46,7 +46,7 @@ def _se_visible(se: "Resource", vs: "Resource") -> bool:
     return _visible_from_vs(scopes - {"~"}, vs)
 
 
-def _visible_from_vs(scopes: set[str], vs: "Resource") -> bool:
+def _visible_from_vs(scopes: set[str] | frozenset[str], vs: "Resource") -> bool:
     """Istio `GetDestinationHost`: a Service/ServiceEntry scope must include `*`, or the VS namespace when the
     VS has no exportTo, or one of the namespaces the VS is exported to."""
     if "*" in scopes or "?" in scopes or vs.namespace is None:
