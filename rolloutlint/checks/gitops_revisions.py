@@ -48,6 +48,7 @@ def _revision_tags(ctx: "Context") -> dict[str, str]:
     return tags
 
 
+@refs.per_resource
 def gateway_refs(vs: Resource) -> list[tuple[str, str | None, int]]:
     """(name, namespace, index) of the Istio Gateways a VirtualService binds (`mesh` excluded)."""
     out = []

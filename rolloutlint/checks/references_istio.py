@@ -51,6 +51,7 @@ def _destination_rule(ro: Resource, ctx: "Context") -> tuple[refs.DestinationRul
     return referenced_destination_rule(ro, ctx.index)
 
 
+@refs.per_resource
 def _subsets(dr: Resource) -> list[tuple[int, dict[str, Any]]]:
     return [(i, as_dict(s)) for i, s in enumerate(as_list(dig(dr.body, "spec", "subsets")))]
 

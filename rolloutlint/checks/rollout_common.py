@@ -7,6 +7,7 @@ value (`canary: {}` is a canary strategy; `canary:` alone is not). Nothing here 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -275,6 +276,11 @@ def pause_duration_seconds(value: Any) -> int | None:
         return value if _INT32[0] <= value <= _INT32[1] else None
     if not isinstance(value, str):
         return None
+    return _pause_text_seconds(value)
+
+
+@functools.lru_cache(maxsize=1024)  # pure; a repository repeats the same few pause durations
+def _pause_text_seconds(value: str) -> int | None:
     if re.fullmatch(r"[+-]?[0-9]+", value):
         n = int(value)
         if _INT32[0] <= n <= _INT32[1]:
