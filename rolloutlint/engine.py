@@ -90,21 +90,25 @@ class Engine:
             else:
                 repo_rules.append(rule)
         stages = sorted({stage for stage, _ in table})
-        # Per stage: kind -> the rules for that kind followed by the rules for any kind.
-        plan = [{kind: table[(st, kind)] + table.get((stage, "*"), []) for st, kind in table if st == stage and kind != "*"}
-                for stage in stages]
-        fallback = [table.get((stage, "*"), []) for stage in stages]
+        # Per stage: kind -> the check methods of the rules for that kind, then of the rules for any kind
+        # (bound once here, not once per call).
+        def checks(rules: list[Rule]) -> list[Callable[[Resource, Context], Any]]:
+            return [rule.check for rule in rules]
+
+        plan = [{kind: checks(table[(st, kind)] + table.get((stage, "*"), [])) for st, kind in table
+                 if st == stage and kind != "*"} for stage in stages]
+        fallback = [checks(table.get((stage, "*"), [])) for stage in stages]
 
         def per_resource(chunk: Sequence[Resource]) -> list[Report]:
             out: list[Report] = []
             extend = out.extend
             for by_kind, any_kind in zip(plan, fallback):
                 for res in chunk:
-                    for rule in by_kind.get(res.kind, any_kind):
+                    for check in by_kind.get(res.kind, any_kind):
                         try:
-                            extend(rule.check(res, ctx) or ())
+                            extend(check(res, ctx) or ())
                         except Exception as exc:  # a crashing rule must not hide the others' findings
-                            out.append(self._crashed(rule, exc, res))
+                            out.append(self._crashed(check.__self__, exc, res))  # type: ignore[attr-defined]
             return out
 
         reported = reported_files(ctx.files, report_files)  # by identity: hashing a Path per resource is slow
