@@ -134,23 +134,48 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
         ids = [root]
     else:
         return []  # comments or nothing at all: no documents on either path
+    if len(ids) > 1:
+        # Several documents: rapidyaml emits the stream as one JSON array of them, so one emission and
+        # one decoding serve the whole file. The depth bound counts openers, so summed over many
+        # documents it can refuse a file each of whose documents is shallow: then go document by document.
+        try:
+            js = ryml.emit_json_malloc(tree, root)
+        except Exception:  # something JSON cannot spell (rapidyaml refuses to emit it)
+            return None
+        if _depth_within(js, max_depth):
+            values = _decode(js)
+            if not isinstance(values, list) or len(values) != len(ids):
+                return None
+            return list(enumerate(values))
     out: list[tuple[int, Any]] = []
     for i, node_id in enumerate(ids):
         try:
             js = ryml.emit_json_malloc(tree, node_id)
         except Exception:  # something JSON cannot spell (rapidyaml refuses to emit it)
             return None
-        if not _json_agrees(js, max_depth):
+        if not _depth_within(js, max_depth):
             return None
-        try:
-            value = _DECODER.decode(js)
-        except (ValueError, _Disagree, RecursionError):
-            return None  # not JSON after all (`+1`), or a value the two readings disagree on
+        value = _decode(js)
+        if value is _DECLINE:
+            return None
         out.append((i, value))
     return out
 
 
-def _json_agrees(js: str, max_depth: int) -> bool:
+_DECLINE = object()
+
+
+def _decode(js: str) -> Any:
+    """The value of rapidyaml's JSON, or _DECLINE where the two readings could differ."""
+    if not _scalars_agree(js):
+        return _DECLINE
+    try:
+        return _DECODER.decode(js)
+    except (ValueError, _Disagree, RecursionError):
+        return _DECLINE  # not JSON after all (`+1`), or a value the two readings disagree on
+
+
+def _scalars_agree(js: str) -> bool:
     for match in _CANDIDATE.finditer(js):
         content, is_key = match.group(1), match.group(2)
         if not _NON_STR.fullmatch(content):
@@ -160,7 +185,7 @@ def _json_agrees(js: str, max_depth: int) -> bool:
                 return False
         elif content not in ("true", "false", "null") and not _JSON_NUMBER.fullmatch(content):
             return False  # a plain `yes`/`~`/`0777` would have been emitted as this string
-    return _depth_within(js, max_depth)
+    return True
 
 
 def _depth_within(js: str, limit: int) -> bool:
