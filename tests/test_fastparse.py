@@ -219,3 +219,18 @@ def test_every_upstream_file_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> 
         fast_count += took_fast_path(fast)
         assert_agree(fast, slow, str(path))
     assert fast_count > len(files) // 2
+
+
+@needs_ryml
+@pytest.mark.parametrize("docs", [4, 60])
+def test_multi_document_files_read_the_same_either_way(docs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A few documents are emitted as one JSON array; sixty with six openers each exceed the depth bound
+    # summed over the file (256), so each document is emitted on its own. Empty and scalar documents
+    # keep their stream index on both paths.
+    doc = "apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: {a: b}}\nspec: {ports: [{port: 80}], x: [[1]]}\n"
+    text = "---\n".join([doc] * docs) + "---\n---\nplain\n---\n" + doc
+    assert (text.count("{") + text.count("[") > loader.MAX_DEPTH) == (docs == 60)
+    fast, slow = load_both(text, monkeypatch)
+    assert took_fast_path(fast)
+    assert_agree(fast, slow, f"{docs} documents")
+    assert [d.index for d in fast.documents][-3:] == [docs - 1, docs + 1, docs + 2]  # the empty one is skipped
