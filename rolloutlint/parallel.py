@@ -36,17 +36,18 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32" and (os.cpu_count() or 1) > 1
 
 
-def _with_worker(theirs: Callable[[int], None], mine: Callable[[int | None], T]) -> tuple[T, bool]:
+def _with_worker(theirs: Callable[[int], None], mine: Callable[[int | None], None]) -> None:
     """Run `theirs(write_fd)` in a forked worker while this process runs `mine(read_fd)`, which must read
-    the pipe to its end. Returns `mine`'s result and whether the worker finished cleanly. Without a
-    worker (fork failed) `mine(None)` does everything."""
+    the pipe to its end. How the worker ended does not matter: what it did not send, `mine`'s caller does
+    itself. Without a worker (fork failed) `mine(None)` does everything."""
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
     except OSError:
         os.close(read_fd)
         os.close(write_fd)
-        return mine(None), False
+        mine(None)
+        return
     if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
         os.close(read_fd)
         status = 1
@@ -57,15 +58,14 @@ def _with_worker(theirs: Callable[[int], None], mine: Callable[[int | None], T])
             os._exit(status)
     os.close(write_fd)
     try:
-        result = mine(read_fd)
+        mine(read_fd)
     except BaseException:
         os.kill(pid, signal.SIGKILL)  # its share is of no use now; leave no process behind
         os.waitpid(pid, 0)
         raise
     finally:
         os.close(read_fd)
-    _, status = os.waitpid(pid, 0)
-    return result, status == 0
+    os.waitpid(pid, 0)
 
 
 _RECORD = struct.Struct("<II")  # item index, payload length
@@ -106,21 +106,15 @@ class _Inbox:
         except (ImportError, OSError):
             pass
 
-    def take(self) -> list[tuple[int, bytes]]:
+    def take(self, wait: bool = False) -> list[tuple[int, bytes]]:
+        """What has arrived; with `wait`, everything until the worker closes its end."""
+        if wait:
+            os.set_blocking(self.fd, True)
         while self.open:
             try:
                 chunk = os.read(self.fd, 1 << 20)
             except BlockingIOError:
                 break
-            if not chunk:
-                self.open = False
-            self.buf += chunk
-        return self._records()
-
-    def take_all(self) -> list[tuple[int, bytes]]:
-        os.set_blocking(self.fd, True)
-        while self.open:
-            chunk = os.read(self.fd, 1 << 20)
             if not chunk:
                 self.open = False
             self.buf += chunk
@@ -181,7 +175,7 @@ def _share(n: int, mine_one: Callable[[int], T], theirs_one: Callable[[int], byt
             if inbox is not None:
                 accept(inbox.take())
         if inbox is not None:
-            accept(inbox.take_all())
+            accept(inbox.take(wait=True))
 
     _with_worker(theirs, mine)
     return got
