@@ -268,9 +268,10 @@ def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: se
     # backslash); most files have neither, so their resources are not even looked at.
     may_annotate: set[str] = set()
     for display, src in reported.items():
-        if not src.text or "rolloutlint" in src.text or "\\" in src.text:
+        mentioned = bool(src.text) and "rolloutlint" in src.text
+        if mentioned or not src.text or "\\" in src.text:
             may_annotate.add(display)
-        if src.text and "rolloutlint" in src.text:
+        if mentioned:
             parsed = parse_directives(src.text, display)
             if parsed.directives or parsed.problems:
                 by_file[display] = parsed
