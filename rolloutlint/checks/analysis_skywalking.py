@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint import refs
 from rolloutlint.checks import analysis_metrics as am
 from rolloutlint.checks import analysis_util as au
 from rolloutlint.findings import RelatedRef, Report, Severity
@@ -28,20 +29,18 @@ def _known(tmpl: Resource) -> dict[str, str]:
     return {k: v for k, v in au.default_args(tmpl).items() if v is not None}
 
 
+@refs.per_resource
 def query_problems(tmpl: Resource) -> list[tuple[int, list[Any]]]:
-    cache = tmpl.extra.get("skywalking_query_problems")
-    if cache is None:
-        from rolloutlint.providers import skywalking
+    from rolloutlint.providers import skywalking
 
-        cache = []
-        for i, _, sw in skywalking_metrics(tmpl):
-            query = sw.get("query")
-            if query is None:
-                cache.append((i, [skywalking.ProviderProblem("error", "graphql-syntax", "query is missing")]))
-            elif isinstance(query, str) and not au.only_placeholders(query, au.default_args(tmpl)):
-                cache.append((i, skywalking.validate_query(query, _known(tmpl))))
-        tmpl.extra["skywalking_query_problems"] = cache
-    return cache
+    out: list[tuple[int, list[Any]]] = []
+    for i, _, sw in skywalking_metrics(tmpl):
+        query = sw.get("query")
+        if query is None:
+            out.append((i, [skywalking.ProviderProblem("error", "graphql-syntax", "query is missing")]))
+        elif isinstance(query, str) and not au.only_placeholders(query, au.default_args(tmpl)):
+            out.append((i, skywalking.validate_query(query, _known(tmpl))))
+    return out
 
 
 def query_position(line: int | None, column: int | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from rolloutlint import refs
 from rolloutlint.findings import Edit, Fix, Report, Severity
 from rolloutlint.registry import Rule, register
 
@@ -183,7 +184,7 @@ class UnknownField(Rule):
     mirrors = "Kubernetes strict field validation: `strict decoding error: unknown field \"spec.x\"`"
 
     def check(self, resource: "Resource", ctx: "Context") -> Iterator[Report]:
-        for prob in _schema_problems(resource, ctx):
+        for prob in _schema_problems(resource):
             if prob.kind != "unknown-field":
                 continue
             fix = None
@@ -220,7 +221,7 @@ class SchemaViolation(Rule):
     mirrors = "API server OpenAPI validation: `spec.x in body must be of type integer: \"string\"`"
 
     def check(self, resource: "Resource", ctx: "Context") -> Iterator[Report]:
-        for prob in _schema_problems(resource, ctx):
+        for prob in _schema_problems(resource):
             if prob.kind != "unknown-field":
                 yield self.report(resource, prob.path, prob.message, key=prob.key)
 
@@ -249,12 +250,8 @@ class InternalError(Rule):
     summary = "A rule crashed; the resource was not fully checked"
 
 
-def _schema_problems(resource: "Resource", ctx: "Context") -> list:  # type: ignore[type-arg]
-    # Both schema rules share one validation per resource.
-    cached = resource.extra.get("schema_problems")
-    if cached is None:
-        from rolloutlint import schemas
+@refs.per_resource  # both schema rules share one validation per resource
+def _schema_problems(resource: "Resource") -> list:  # type: ignore[type-arg]
+    from rolloutlint import schemas
 
-        cached = schemas.validate(resource.api_version, resource.kind, resource.body)
-        resource.extra["schema_problems"] = cached
-    return cached
+    return schemas.validate(resource.api_version, resource.kind, resource.body)

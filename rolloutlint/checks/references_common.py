@@ -255,15 +255,11 @@ def _route_index(ro: Resource, ref: refs.VirtualServiceRef, i: int) -> int:
     return i
 
 
+@refs.per_resource_in_index
 def referenced_virtual_services(ro: Resource, index: ResourceIndex) -> list[tuple[refs.VirtualServiceRef, Resource]]:
-    """The Rollout's VirtualService references that resolve, looked up once per run (every reference
-    rule walks them; the index is the same for the whole run)."""
-    found = ro.extra.get("_referenced_virtual_services")
-    if found is None:
-        found = ro.extra["_referenced_virtual_services"] = [
-            (ref, vs) for ref in refs.virtual_service_refs(ro)
+    """The Rollout's VirtualService references that resolve (every reference rule walks them)."""
+    return [(ref, vs) for ref in refs.virtual_service_refs(ro)
             if (vs := find_istio(index, "VirtualService", ref.name, ref.namespace, near=ro)) is not None]
-    return found  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------------------------------------
