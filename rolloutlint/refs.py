@@ -66,6 +66,12 @@ def per_resource_in_index(fn: G) -> G:
 
 
 @per_resource
+def service_ports(svc: Resource) -> list[int]:
+    """A Service's `ports[].port` numbers (read-only)."""
+    return [p for p in (as_dict(x).get("port") for x in as_list(dig(svc.body, "spec", "ports"))) if isinstance(p, int)]
+
+
+@per_resource
 def canary(ro: Resource) -> dict[str, Any]:
     return as_dict(dig(ro.body, *CANARY))
 

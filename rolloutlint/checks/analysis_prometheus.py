@@ -240,7 +240,6 @@ class PrometheusQueryNotCanary(Rule):
             dr = refs.destination_rule_ref(ro)
             stable_label = as_dict(as_dict(can.get("stableMetadata")).get("labels")).get("version")
             args = {k: v for k, v in au.effective_args(tmpl, usage).items() if v is not None}
-            related = [RelatedRef(ro, usage.path, f"{usage.label()} of Rollout {ro.name}")]
             for i, _, pq in prometheus_metrics(tmpl):
                 query = pq.get("query")
                 if not isinstance(query, str) or au.only_placeholders(query, args):
@@ -267,4 +266,4 @@ class PrometheusQueryNotCanary(Rule):
                     if msg and (i, msg) not in seen:
                         seen.add((i, msg))
                         yield self.report(tmpl, ("spec", "metrics", i, "provider", "prometheus", "query"), msg,
-                                          related=related)
+                                          related=[RelatedRef(ro, usage.path, f"{usage.label()} of Rollout {ro.name}")])

@@ -82,16 +82,6 @@ class AnalysisTemplateNotFound(Rule):
         yield self.report(owner, ref.path + ("templateName",), f"{kind} '{ref.name}' not found{where}{hint}", related=related)
 
 
-def _declared(flat: au.Flattened) -> dict[str, list[tuple[Resource, int, dict]]]:
-    out: dict[str, list[tuple[Resource, int, dict]]] = {}
-    for tmpl in flat.templates:
-        for i, arg in au.template_args(tmpl):
-            name = as_str(arg.get("name"))
-            if name:
-                out.setdefault(name, []).append((tmpl, i, arg))
-    return out
-
-
 def _ref_for(ctx: "Context", usage: au.Usage, tmpl: Resource) -> au.TemplateRef:
     """The usage's top-level reference that (possibly through nesting) brings in `tmpl`."""
     for ref in usage.refs:
@@ -139,7 +129,7 @@ class AnalysisArgMissing(Rule):
         for usage in au.usages(res):
             flat = au.cached_flatten(ctx, usage)
             passed = {as_str(a.get("name")) for _, a in usage.arg_entries() if au.has_value(a)}
-            for name, decls in _declared(flat).items():
+            for name, decls in flat.declared_args.items():
                 if name in passed or any(au.has_value(arg) for _, _, arg in decls):
                     continue
                 tmpl, i, _ = decls[0]
@@ -185,11 +175,11 @@ class AnalysisArgUnknown(Rule):
             flat = au.cached_flatten(ctx, usage)
             if not flat.complete or not flat.templates:
                 continue
-            declared = _declared(flat)
-            names = ", ".join(f"{t.kind} {t.name}" for t in flat.templates)
+            declared = flat.declared_args
             for i, arg in usage.arg_entries():
                 name = as_str(arg.get("name"))
                 if name and name not in declared:
+                    names = ", ".join(f"{t.kind} {t.name}" for t in flat.templates)
                     known = ", ".join(sorted(declared)) or "none"
                     yield self.report(res, usage.args_path + (i, "name"),
                                       f"argument '{name}' is not declared by {names} (declared: {known}); the controller ignores it",
@@ -225,7 +215,7 @@ class AnalysisArgConflict(Rule):
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         for usage in au.usages(res):
             flat = au.cached_flatten(ctx, usage)
-            for name, decls in _declared(flat).items():
+            for name, decls in flat.declared_args.items():
                 values = [(t, i, a.get("value")) for t, i, a in decls if a.get("value") is not None]
                 distinct = {str(v) for _, _, v in values}
                 if len(distinct) > 1:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint import refs
 from rolloutlint.findings import Path
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.model import Resource, as_dict, as_list, as_str, cached_property, dig
 
 if TYPE_CHECKING:
     from rolloutlint.engine import Context
@@ -169,6 +169,17 @@ class Flattened:
     templates: list[Resource]  # de-duplicated, in Argo's order
     missing: list[tuple[Resource, TemplateRef]]  # (owner of the reference, ref) that resolve to nothing
     complete: bool  # False when a referenced template is missing or external: merged views are partial
+
+    @cached_property
+    def declared_args(self) -> dict[str, list[tuple[Resource, int, dict[str, Any]]]]:
+        """Argument name -> every (template, index, entry) that declares it (read-only)."""
+        out: dict[str, list[tuple[Resource, int, dict[str, Any]]]] = {}
+        for tmpl in self.templates:
+            for i, arg in template_args(tmpl):
+                name = as_str(arg.get("name"))
+                if name:
+                    out.setdefault(name, []).append((tmpl, i, arg))
+        return out
 
 
 def flatten(ctx: "Context", usage_refs: list[TemplateRef], namespace: str | None, near: Resource | None = None) -> Flattened:

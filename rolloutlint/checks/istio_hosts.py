@@ -14,6 +14,7 @@ Two ways of treating an unknown namespace (`res.namespace is None`):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ def is_wildcard(host: str) -> bool:
     return host.startswith("*")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure, and asked for the same hosts by many rules
 def fqdn(host: str, namespace: str | None) -> str:
     """Istio's short-name expansion with the namespace of the object that names the host."""
     if not host or is_wildcard(host) or is_ip(host) or "." in host or namespace is None:
@@ -82,12 +84,19 @@ def service_of(host: str, namespace: str | None, *, kiali: bool = False) -> tupl
 def partially_qualified(host: str, known_namespaces: set[str]) -> bool:
     """`svc.ns.svc`, or `svc.ns` where `ns` is a namespace the repository knows: forms Kubernetes DNS
     resolves but Istio takes literally (it expands only dot-less names)."""
+    shape = _partial_shape(host)
+    return shape is True or (shape is not None and shape in known_namespaces)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _partial_shape(host: str) -> bool | str | None:
+    """True for `svc.ns.svc`; `ns` for `svc.ns`; None for any other form."""
     if not host or is_wildcard(host) or is_ip(host):
-        return False
+        return None
     parts = host.split(".")
     if len(parts) == 3 and parts[2] == "svc":
         return True
-    return len(parts) == 2 and parts[1] in known_namespaces
+    return parts[1] if len(parts) == 2 else None
 
 
 def known_namespaces(index: Any) -> set[str]:

@@ -18,9 +18,15 @@ if TYPE_CHECKING:
 
 
 @refs.per_resource
+@refs.per_resource
 def subset_names(dr: "Resource") -> list[tuple[int, str]]:
     return [(i, n) for i, s in enumerate(as_list(dr.spec.get("subsets")))
             if (n := as_str(as_dict(s).get("name")))]
+
+
+@refs.per_resource
+def defined_subsets(dr: "Resource") -> frozenset[str]:
+    return frozenset(n for _, n in subset_names(dr))
 
 
 def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Resource"]:
@@ -123,9 +129,9 @@ class VirtualServiceSubsetNotFound(Rule):
                                   f"{what} subset {subset!r} of host {host!r}: no DestinationRule in the repository "
                                   f"has this host, so the subset is undefined", severity=Severity.WARNING)
                 continue
-            names = {n for dr in drs for _, n in subset_names(dr)}
-            if subset in names:
+            if any(subset in defined_subsets(dr) for dr in drs):
                 continue
+            names = {n for dr in drs for n in defined_subsets(dr)}
             related = [RelatedRef(dr, ("spec", "subsets"), f"DestinationRule {ih.label(dr)} for host "
                                   f"{dr.spec.get('host')!r} defines subsets: {', '.join(sorted(n for _, n in subset_names(dr))) or 'none'}")
                        for dr in drs]

@@ -3,12 +3,12 @@ exportTo syntax, host forms and route names (Istio objects on their own)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint import refs
 from rolloutlint.checks import istio_hosts as ih
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.model import as_dict, as_list, as_str
@@ -76,10 +76,6 @@ def _exact_host(h: str, se: "Resource", host: str, vs: "Resource") -> bool:
 
 def _same_dir(a: "Resource", b: "Resource") -> bool:
     return getattr(a.file, "path", None) is not None and a.file.path.parent == b.file.path.parent
-
-
-def _service_ports(svc: "Resource") -> list[int]:
-    return [p for p in (as_dict(x).get("port") for x in as_list(svc.spec.get("ports"))) if isinstance(p, int)]
 
 
 @register
@@ -184,7 +180,7 @@ class VirtualServiceDestinationHostNotFound(Rule):
             port = d.port
             reliable = [s for s in visible if (ns is not None and s.namespace == ns) or _same_dir(s, vs)]
             if isinstance(port, int) and reliable:
-                ports = sorted({p for s in reliable for p in _service_ports(s)})
+                ports = sorted({p for s in reliable for p in refs.service_ports(s)})
                 if ports and port not in ports:
                     svc = reliable[0]
                     yield self.report(vs, d.path + ("port", "number"),
@@ -659,6 +655,8 @@ class RepeatedRouteDestination(Rule):
 def _port_key(port: Any) -> Any:
     """A comparable form of a destination's `port` (equal exactly when their JSON is): the usual
     `{number: N}` without serialising it, anything else as canonical JSON."""
+    if port is None:
+        return None
     if isinstance(port, dict) and len(port) == 1:
         number = port.get("number")
         if isinstance(number, int) and not isinstance(number, bool):

@@ -8,7 +8,7 @@ Services it points at. Nothing here raises on malformed input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from rolloutlint import refs
 from rolloutlint.findings import Path
@@ -108,6 +108,15 @@ class RouteIssue:
     vs_message: str
 
 
+class Target(NamedTuple):
+    """One destination of a managed route, read the way `processRoutes` reads it."""
+    index: int
+    dest: dict[str, Any]
+    host: str  # as written; '' when missing
+    subset: str | None
+    role: str | None  # 'canary', 'stable' or None
+
+
 @dataclass
 class ManagedRoute:
     proto: str  # http | tls | tcp
@@ -128,6 +137,21 @@ class ManagedRoute:
         if found is None:
             found = self.__dict__["_destinations"] = [(i, as_dict(d)) for i, d in enumerate(as_list(self.route.get("route")))]
         return found  # type: ignore[no-any-return]
+
+    def targets(self, r: Roles) -> list[Target]:
+        """Each destination with its host, subset and role. A route is selected for one Rollout, so its
+        roles are those of that Rollout: read once for the several rules that ask."""
+        cached = self.__dict__.get("_targets")
+        if cached is not None and cached[0] is r:
+            return cached[1]  # type: ignore[no-any-return]
+        found = []
+        for i, dest in self.destinations():
+            d = as_dict(dest.get("destination"))
+            host = as_str(d.get("host")) or ""
+            subset = as_str(d.get("subset"))
+            found.append(Target(i, dest, host, subset, _role(host, subset, r)))
+        self.__dict__["_targets"] = (r, found)
+        return found
 
 
 @dataclass
@@ -292,11 +316,9 @@ def controller_host(host: str) -> str:
     return host.split(".", 1)[0]
 
 
-def destination_role(dest: dict[str, Any], r: Roles) -> str | None:
+def _role(host: str, subset: str | None, r: Roles) -> str | None:
     """'canary', 'stable' or None, in the controller's order (`processRoutes`)."""
-    d = as_dict(dest.get("destination"))
-    host = controller_host(as_str(d.get("host")) or "")
-    subset = as_str(d.get("subset")) or ""
+    host = controller_host(host)
     if not host:
         return None
     if (r.canary_svc and host == r.canary_svc) or (subset and subset == r.canary_subset):

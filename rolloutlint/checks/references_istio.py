@@ -6,6 +6,7 @@ DestinationRule in `related`. Non-Istio traffic routing is never looked at.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rolloutlint import refs
 from rolloutlint.checks.references_common import (
     find_istio, find_service, ns_label, referenced_destination_rule, referenced_virtual_services, roles, select_routes,
-    uses_istio, destination_role, vs_field, weight_of, ManagedRoute, unique_near,
+    uses_istio, vs_field, weight_of, ManagedRoute, unique_near,
 )
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.index import ResourceIndex
@@ -41,6 +42,10 @@ def _managed(ro: Resource, ctx: "Context") -> list[tuple[refs.VirtualServiceRef,
 @refs.per_resource_in_index
 def _managed_routes(ro: Resource, index: ResourceIndex) -> list[tuple[refs.VirtualServiceRef, Resource, ManagedRoute]]:
     return [(ref, vs, route) for ref, vs in referenced_virtual_services(ro, index) for route in select_routes(ro, ref, vs).routes]
+
+
+def _desc(host: str, subset: str | None) -> str:
+    return f"host '{host}'" + (f" subset '{subset}'" if subset else "")
 
 
 def _dest_path(route: ManagedRoute, i: int) -> tuple[Any, ...]:
@@ -378,7 +383,7 @@ class ManagedRouteMissingDestination(Rule):
         r = roles(ro)
         subset_mode = refs.destination_rule_ref(ro) is not None
         for ref, vs, route in _managed(ro, ctx):
-            found = {destination_role(d, r) for _, d in route.destinations()}
+            found = {t.role for t in route.targets(r)}
             for role in ("canary", "stable"):
                 if role in found:
                     continue
@@ -438,22 +443,18 @@ class ManagedRouteExtraDestination(Rule):
         r = roles(ro)
         for ref, vs, route in _managed(ro, ctx):
             seen: dict[str, int] = {}
-            for i, dest in route.destinations():
-                role = destination_role(dest, r)
-                host = as_str(dig(dest, "destination", "host")) or ""
-                subset = as_str(dig(dest, "destination", "subset"))
-                desc = f"host '{host}'" + (f" subset '{subset}'" if subset else "")
+            for i, dest, host, subset, role in route.targets(r):
                 if role is None:
                     w = weight_of(dest)
                     if w and not (subset and subset in r.additional_subsets):
                         yield self.report(ro, ref.path + ("name",),
-                                          f"{route.label()} of {_vs_label(vs)} has destination {desc} with weight {w} that "
+                                          f"{route.label()} of {_vs_label(vs)} has destination {_desc(host, subset)} with weight {w} that "
                                           f"is neither canary nor stable; the controller deletes it on the first setWeight",
                                           related=[RelatedRef(vs, _dest_path(route, i), "destination deleted by the controller")])
                     continue
                 if role in seen:
                     yield self.report(ro, ref.path + ("name",),
-                                      f"{route.label()} of {_vs_label(vs)} has a second {role} destination ({desc}); the "
+                                      f"{route.label()} of {_vs_label(vs)} has a second {role} destination ({_desc(host, subset)}); the "
                                       f"controller gives both the {role} weight, so the route no longer totals 100",
                                       related=[RelatedRef(vs, _dest_path(route, i), f"second {role} destination"),
                                                RelatedRef(vs, _dest_path(route, seen[role]), f"first {role} destination")])
@@ -502,13 +503,12 @@ class ManagedRouteInitialWeights(Rule):
             by_role: dict[str, list[tuple[int, int | None]]] = {"canary": [], "stable": []}
             total = 0
             numeric = True
-            for i, dest in route.destinations():
+            for i, dest, _, _, role in route.targets(r):
                 w = weight_of(dest)
                 if w is None:
                     numeric = False
                     continue
                 total += w
-                role = destination_role(dest, r)
                 if role:
                     by_role[role].append((i, w))
             if not numeric or len(by_role["canary"]) != 1 or len(by_role["stable"]) != 1:
@@ -621,12 +621,11 @@ class DestinationRuleSubsetNotFound(Rule):
         if ref is None or dr is None:
             return
         names = [as_str(s.get("name")) for _, s in _subsets(dr)]
-        have = ", ".join(repr(n) for n in names if n) or "none"
-        used = {ref.canary_subset, ref.stable_subset}
-        free = [n for n in names if n and n not in used]
         for field, want in (("canarySubsetName", ref.canary_subset), ("stableSubsetName", ref.stable_subset)):
             if want and want not in names:
-                hint = unique_near(want, free)
+                have = ", ".join(repr(n) for n in names if n) or "none"
+                used = {ref.canary_subset, ref.stable_subset}
+                hint = unique_near(want, [n for n in names if n and n not in used])
                 # Unsafe: the DestinationRule, not the Rollout, may be the side that is misspelled.
                 fix = Fix(f"use subset {hint!r} of {_dr_label(dr)}", (Edit("set", ref.path + (field,), hint),),
                           safe=False) if hint else None
@@ -717,11 +716,7 @@ class DestinationRuleExtraSubset(Rule):
                                   related=[RelatedRef(dr, ("spec", "subsets", i), f"subset '{name}' removed by the controller")])
 
 
-@refs.per_resource
-def _service_ports(svc: Resource) -> list[int]:
-    return [p.get("port") for p in (as_dict(x) for x in as_list(dig(svc.body, "spec", "ports"))) if isinstance(p.get("port"), int)]
-
-
+@functools.lru_cache(maxsize=1 << 14)  # pure; the same hosts are asked about by several rules
 def _fqdn(host: str, ns: str | None) -> tuple[str, str] | None:
     """(service, namespace) when the host, written in an object of namespace `ns`, is an in-cluster Service."""
     if "." not in host and not refs.is_ip(host) and host and not host.startswith("*"):
@@ -771,12 +766,9 @@ class IstioHostServiceMismatch(Rule):
         dr_ref, dr = _destination_rule(ro, ctx)
         dr_host = as_str(dig(dr.body, "spec", "host")) if dr is not None else None
         for ref, vs, route in _managed(ro, ctx):
-            for i, dest in route.destinations():
-                role = destination_role(dest, r)
+            for i, _, host, subset, role in route.targets(r):
                 if role is None:
                     continue
-                host = as_str(dig(dest, "destination", "host")) or ""
-                subset = as_str(dig(dest, "destination", "subset"))
                 if dr_ref is not None and dr is not None and dr_host and subset in (r.canary_subset, r.stable_subset) and subset:
                     if not refs.hosts_match(host, vs.namespace, dr_host, dr.namespace):
                         yield self.report(
@@ -833,9 +825,9 @@ class DestinationPortNotInService(Rule):
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
+        r = roles(ro)
         for ref, vs, route in _managed(ro, ctx):
-            for i, dest in route.destinations():
-                host = as_str(dig(dest, "destination", "host")) or ""
+            for i, dest, host, _, _ in route.targets(r):
                 target = _fqdn(host, vs.namespace) if vs.namespace else (
                     (host, None) if host and "." not in host else _fqdn(host, None))
                 if not target:
@@ -843,7 +835,7 @@ class DestinationPortNotInService(Rule):
                 svc = find_service(ctx.index, target[0], target[1], near=vs)
                 if svc is None:
                     continue
-                ports = _service_ports(svc)
+                ports = refs.service_ports(svc)
                 if len(ports) < 2:
                     continue  # a single-port Service: Istio picks its port; a wrong number is RL201's (any VirtualService)
                 number = dig(dest, "destination", "port", "number")

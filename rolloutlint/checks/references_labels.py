@@ -58,8 +58,6 @@ class SubsetLabelsUnsatisfiable(Rule):
         if template.missing_workload or not _has_template(ro):
             return  # nothing to compare with (a missing template is reported by the Rollout-spec rules)
         pods = refs.pod_labels(ro, ctx.index)
-        meta = {"canary": "canaryMetadata", "stable": "stableMetadata"}
-        dr_label = f"DestinationRule {ns_label(dr.namespace)}{dr.name}"
         for role, subset_name, field in (("canary", ref.canary_subset, "canarySubsetName"),
                                          ("stable", ref.stable_subset, "stableSubsetName")):
             if not subset_name:
@@ -74,8 +72,8 @@ class SubsetLabelsUnsatisfiable(Rule):
                     has = f"{key}={have}" if have is not None else f"no '{key}' label"
                     yield self.report(
                         ro, ref.path + (field,),
-                        f"{role} subset '{subset_name}' of {dr_label} requires {key}={labels.get(key)!s}, but {role} pods "
-                        f"of Rollout {ro.name} have {has} (pod template labels plus {meta[role]}.labels)",
+                        f"{role} subset '{subset_name}' of DestinationRule {ns_label(dr.namespace)}{dr.name} requires {key}={labels.get(key)!s}, but {role} pods "
+                        f"of Rollout {ro.name} have {has} (pod template labels plus {role}Metadata.labels)",
                         related=[RelatedRef(dr, ("spec", "subsets", i, "labels", key), f"subset '{subset_name}' label"),
                                  RelatedRef(template.owner, template.path + ("metadata", "labels"), "pod template labels")])
                 break

@@ -206,7 +206,7 @@ class PingPongInvalid(Rule):
         if not isinstance(pp, dict):
             return
         tr = rc.traffic_routing(ro)
-        routers = rc.routers(tr)
+        routers = rc.rollout_routers(ro)
         if tr is not None and not routers & {"alb", "istio", "plugins"}:
             yield self.report(ro, TR, f"Ping-pong feature works with the ALB, Istio, and plugin-based traffic routers "
                               f"only (this Rollout uses {rc.router_text(routers)})", key=True)
@@ -329,9 +329,9 @@ class RequiresTrafficRouting(Rule):
         msgs = {"setCanaryScale": "SetCanaryScale requires TrafficRouting to be set",
                 "setHeaderRoute": "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
                 "setMirrorRoute": "SetMirrorRoute requires TrafficRouting, supports Istio and Plugins"}
-        for i, step in rc.steps(ro):
+        for i, step, keys in rc.step_actions(ro):
             for kind, msg in msgs.items():
-                if rc.is_set(step, kind):
+                if kind in keys:
                     yield self.report(ro, rc.STEPS + (i, kind), f"{msg}: steps[{i}].{kind} needs "
                                       "strategy.canary.trafficRouting", key=True)
             exp = step.get("experiment")
@@ -376,26 +376,26 @@ class UnsupportedByTrafficRouter(Rule):
         tr = rc.traffic_routing(ro)
         if not rc.only_canary(ro) or tr is None:
             return
-        have = rc.routers(tr)
-        uses = rc.router_text(have)
+        have = rc.rollout_routers(ro)
         if rc.is_set(tr, "maxTrafficWeight") and not have & {"nginx", "plugins"}:
             yield self.report(ro, TR + ("maxTrafficWeight",), f"Canary maxTrafficWeight in traffic routing only supported "
-                              f"in Nginx and Plugins (this Rollout uses {uses}); remove it, weights are out of 100",
-                              key=True)
-        for i, step in rc.steps(ro):
-            if rc.is_set(step, "setHeaderRoute") and not have & {"istio", "alb", "apisix", "plugins"}:
+                              f"in Nginx and Plugins (this Rollout uses {rc.router_text(have)}); remove it, weights are "
+                              "out of 100", key=True)
+        for i, step, keys in rc.step_actions(ro):
+            if "setHeaderRoute" in keys and not have & {"istio", "alb", "apisix", "plugins"}:
                 yield self.report(ro, rc.STEPS + (i, "setHeaderRoute"), f"SetHeaderRoute requires TrafficRouting, "
-                                  f"supports Istio and ALB and Apisix (this Rollout uses {uses})", key=True)
-            if rc.is_set(step, "setMirrorRoute") and not have & {"istio", "plugins"}:
+                                  f"supports Istio and ALB and Apisix (this Rollout uses {rc.router_text(have)})",
+                                  key=True)
+            if "setMirrorRoute" in keys and not have & {"istio", "plugins"}:
                 yield self.report(ro, rc.STEPS + (i, "setMirrorRoute"), f"SetMirrorRoute requires TrafficRouting, "
-                                  f"supports Istio and Plugins (this Rollout uses {uses})", key=True)
+                                  f"supports Istio and Plugins (this Rollout uses {rc.router_text(have)})", key=True)
             exp = step.get("experiment")
             if isinstance(exp, dict) and not have & {"alb", "smi", "istio", "plugins"}:
                 for k, t in enumerate(as_list(exp.get("templates"))):
                     if rc.is_set(t, "weight"):
                         yield self.report(ro, rc.STEPS + (i, "experiment", "templates", k, "weight"),
                                           "Experiment template weight is only available for TrafficRouting with SMI, "
-                                          f"ALB, Istio and Plugins at this time (this Rollout uses {uses})")
+                                          f"ALB, Istio and Plugins at this time (this Rollout uses {rc.router_text(have)})")
 
 
 @register

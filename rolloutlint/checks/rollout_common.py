@@ -78,6 +78,19 @@ def steps(ro: Resource) -> list[tuple[int, dict[str, Any]]]:
     return [(i, s) for i, s in enumerate(as_list(refs.canary(ro).get("steps"))) if isinstance(s, dict)]
 
 
+@refs.per_resource
+def step_actions(ro: Resource) -> list[tuple[int, dict[str, Any], frozenset[str]]]:
+    """`steps`, each with the keys it sets (present and not null, as `is_set`): most step rules ask which
+    actions a step has."""
+    return [(i, s, frozenset(k for k, v in s.items() if v is not None)) for i, s in steps(ro)]
+
+
+@refs.per_resource
+def rollout_routers(ro: Resource) -> set[str]:
+    """`routers` of the Rollout's `trafficRouting` (read-only)."""
+    return routers(traffic_routing(ro))
+
+
 # ----------------------------------------------------------------------------------------- workloadRef
 
 def workload_target(ro: Resource, index: ResourceIndex) -> Resource | None:
@@ -119,6 +132,11 @@ def label_key_problem(key: Any) -> str | None:
     """Kubernetes qualified-name check for a label key (`prefix/name`), or None when valid."""
     if not isinstance(key, str) or not key:
         return "a label key must be a non-empty string"
+    return _key_problem(key)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # pure; a repository uses the same few label keys everywhere
+def _key_problem(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
         return f"label key {key!r} has an invalid prefix (must be a DNS subdomain)"
@@ -131,7 +149,11 @@ def label_key_problem(key: Any) -> str | None:
 def label_value_problem(value: Any) -> str | None:
     if value is None:
         return None
-    text = value if isinstance(value, str) else str(value)
+    return _value_problem(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # pure
+def _value_problem(text: str) -> str | None:
     if text == "":
         return None
     if len(text) > 63 or not _NAME.match(text):

@@ -21,13 +21,18 @@ if TYPE_CHECKING:
 S = rc.STEPS
 TR = rc.TRAFFIC_ROUTING
 COUNTED = ("setWeight", "pause", "experiment", "analysis")  # hasMultipleStepsType
-ALL_KINDS = ("setWeight", "pause", "experiment", "analysis", "setCanaryScale", "setHeaderRoute", "setMirrorRoute",
-             "plugin")
+ALL_KINDS = frozenset(("setWeight", "pause", "experiment", "analysis", "setCanaryScale", "setHeaderRoute",
+                       "setMirrorRoute", "plugin"))
+ROUTE_STEPS = ("setHeaderRoute", "setMirrorRoute")
 
 
 @refs.per_resource
 def _canary_steps(ro: "Resource") -> list[tuple[int, dict[str, Any]]]:
     return rc.steps(ro) if rc.only_canary(ro) else []
+
+
+def _canary_actions(ro: "Resource") -> list[tuple[int, dict[str, Any], frozenset[str]]]:
+    return rc.step_actions(ro) if rc.only_canary(ro) else []
 
 
 def _max_weight(ro: "Resource") -> int:
@@ -69,8 +74,8 @@ class StepHasMultipleActions(Rule):
                "setWeight, setCanaryScale, plugin or pause`")
 
     def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
-        for i, step in _canary_steps(ro):
-            present = [k for k in COUNTED if rc.is_set(step, k)]
+        for i, _, keys in _canary_actions(ro):
+            present = [k for k in COUNTED if k in keys]
             if len(present) > 1:
                 yield self.report(ro, S + (i,), f"step {i} sets {' and '.join(present)}: a step must have exactly one "
                                   "of experiment, setWeight, analysis or pause; split it into separate steps")
@@ -109,8 +114,9 @@ class StepIsEmpty(Rule):
     def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
+        acting = {i for i, _, keys in rc.step_actions(ro) if not ALL_KINDS.isdisjoint(keys)}
         for i, step in enumerate(as_list(refs.canary(ro).get("steps"))):
-            if isinstance(step, dict) and any(rc.is_set(step, k) for k in ALL_KINDS):
+            if i in acting:
                 continue
             if step is not None and not isinstance(step, dict):
                 continue  # wrong type: schema rule
@@ -248,9 +254,9 @@ class ManagedRoutesMissing(Rule):
             return
         names: list[str] = []
         first = None
-        for i, step in _canary_steps(ro):
-            for kind in ("setHeaderRoute", "setMirrorRoute"):
-                if rc.is_set(step, kind):
+        for i, step, keys in _canary_actions(ro):
+            for kind in ROUTE_STEPS:
+                if kind in keys:
                     first = (i, kind) if first is None else first
                     n = as_str(as_dict(step[kind]).get("name"))
                     if n and n not in names:
@@ -296,9 +302,9 @@ class ManagedRouteUndeclared(Rule):
         if tr is None or not rc.is_set(tr, "managedRoutes"):
             return
         declared = [as_str(as_dict(m).get("name")) or "" for m in as_list(tr.get("managedRoutes"))]
-        for i, step in _canary_steps(ro):
-            for kind in ("setHeaderRoute", "setMirrorRoute"):
-                if not rc.is_set(step, kind):
+        for i, step, keys in _canary_actions(ro):
+            for kind in ROUTE_STEPS:
+                if kind not in keys:
                     continue
                 name = as_dict(step[kind]).get("name")
                 name_s = name if isinstance(name, str) else ""
@@ -356,8 +362,7 @@ class StringMatchInvalid(Rule):
         return None
 
     def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
-        tr = rc.traffic_routing(ro)
-        have = rc.routers(tr)
+        have = rc.rollout_routers(ro)
         for i, step in _canary_steps(ro):
             hr = step.get("setHeaderRoute")
             if isinstance(hr, dict) and have & {"istio", "alb", "apisix", "plugins"}:
@@ -707,10 +712,10 @@ class AnalysisBeforeFirstSetWeight(Rule):
     mirrors = "Argo Rollouts runtime: `GetCurrentSetWeight` returns 0 before the first setWeight"
 
     def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
-        for i, step in _canary_steps(ro):
-            if rc.is_set(step, "setWeight") or rc.is_set(step, "setCanaryScale") or rc.is_set(step, "experiment"):
+        for i, _, keys in _canary_actions(ro):
+            if "setWeight" in keys or "setCanaryScale" in keys or "experiment" in keys:
                 return  # after an experiment, an analysis usually measures the experiment's pods
-            if rc.is_set(step, "analysis"):
+            if "analysis" in keys:
                 yield self.report(ro, S + (i, "analysis"), f"analysis step {i} runs before any setWeight: the canary has "
                                   "0 pods and 0 % of the traffic, so its metrics measure nothing", key=True)
                 return
