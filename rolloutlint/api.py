@@ -102,6 +102,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         # While a worker loads, this process first imports the rule modules it will need next.
         files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)),
                            meanwhile=load_builtin_rules, prepare=_prepare_lint, adopt=adopt)
+        named_count = len(files)  # one per path in `report`
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
             others = [p for p in walk(root, root, config.exclude) if p not in report]
             if others and report:
@@ -117,8 +118,12 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         stdin_path = cwd / "<stdin>"
         files.append(load_file(stdin_path, "<stdin>", data=data))
         report.add(stdin_path)
+        named_count += 1
     index = build_index(files, root, config.namespace, config.external, made=made)
-    return Project(root=root, config=config, files=files, index=index, report_files=report)
+    # Nothing loaded beyond the named files (a named root, say): say so with None, which spares each
+    # consumer a membership test per file.
+    everything = len(files) == named_count
+    return Project(root=root, config=config, files=files, index=index, report_files=None if everything else report)
 
 
 def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (),

@@ -93,11 +93,12 @@ def closest(candidates: Sequence[Resource], near: Resource | None, namespace: st
     if near is None or len(candidates) == 1:
         return candidates[0]
     here = near.file.path
+    here_parts = near.file.directory.parts
 
     def rank(res: Resource) -> tuple[int, int, int]:
         there = res.file.path
         shared = 0
-        for a, b in zip(here.parent.parts, there.parent.parts):
+        for a, b in zip(here_parts, res.file.directory.parts):
             if a != b:
                 break
             shared += 1
@@ -189,7 +190,7 @@ def resolve_namespaces(index: ResourceIndex, files: list[SourceFile], default_na
     for res in index.resources:
         if res.namespace_source != "unknown" or res.kind in CLUSTER_SCOPED:
             continue
-        directory: Path = res.file.path.parent
+        directory: Path = res.file.directory
         resolved = by_dir.get(directory)
         if resolved is None:  # resolve once per directory: every file in it resolves the same way
             resolved = by_dir[directory] = _namespace_for_dir(directory, index.root, kustomize, app_paths, default_namespace)

@@ -23,6 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rolloutlint.findings import Path as DocPath
+from rolloutlint.model import cached_property
 
 TEMPLATE_MESSAGE = ("file is a Helm/Go template, not plain YAML; render it first "
                     "(e.g. `helm template . | rolloutlint lint -`)")
@@ -108,6 +109,12 @@ class SourceFile:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     is_template: bool = False
+
+    @cached_property
+    def directory(self) -> Path:
+        """The folder holding the file (rules compare folders of many resources; `Path.parent` builds a new
+        path on every call)."""
+        return self.path.parent
 
     def compose_nodes(self) -> None:
         """Positions for a file whose values came from the fast path: compose it with libyaml now.

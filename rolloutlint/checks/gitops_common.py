@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint import refs
 from rolloutlint.findings import Path as FPath
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
 
@@ -57,7 +58,9 @@ def rev_label(res: Resource) -> str | None:
     return rev_of(res.labels)
 
 
+@refs.per_resource
 def tsb_annotations(res: Resource) -> dict[str, Any]:
+    """The object's TSB annotations (read-only)."""
     return {k: v for k, v in res.annotations.items() if isinstance(k, str) and k.startswith(TSB_PREFIX)}
 
 

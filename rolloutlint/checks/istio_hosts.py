@@ -269,8 +269,7 @@ def could_coexist(a: Resource, b: Resource) -> bool:
 
 
 def _dir(res: Resource) -> Any:
-    path = getattr(res.file, "path", None)
-    return path.parent if path is not None else None
+    return res.file.directory if getattr(res.file, "path", None) is not None else None
 
 
 def label(res: Resource) -> str:

@@ -75,7 +75,7 @@ def _exact_host(h: str, se: "Resource", host: str, vs: "Resource") -> bool:
 
 
 def _same_dir(a: "Resource", b: "Resource") -> bool:
-    return getattr(a.file, "path", None) is not None and a.file.path.parent == b.file.path.parent
+    return getattr(a.file, "path", None) is not None and a.file.directory == b.file.directory
 
 
 @register
@@ -161,8 +161,8 @@ class VirtualServiceDestinationHostNotFound(Rule):
             candidates = _service_candidates(services, name, ns)
             if not candidates:
                 service_dirs = ih.cached(ctx.index, "service-ns-dirs", lambda: {
-                    (s.namespace, s.file.path.parent) for group in services.values() for s in group})
-                if ns is None or (ns, vs.file.path.parent) not in service_dirs:
+                    (s.namespace, s.file.directory) for group in services.values() for s in group})
+                if ns is None or (ns, vs.file.directory) not in service_dirs:
                     continue
                 yield self.report(vs, d.path + ("host",),
                                   f"{what} {host!r}: no Service {name!r} in namespace {ns!r} (this directory holds "

@@ -124,6 +124,13 @@ class SelectorMissing(Rule):
             yield self.report(ro, ("spec",), f"Rollout has missing field '.spec.selector': add a selector{hint}", key=True)
 
 
+@refs.per_resource
+def _own_selector_problems(ro: "Resource") -> list[tuple[tuple[Any, ...], str, bool]]:
+    """`selector_problems` of `spec.selector` (none when it is not a mapping), for the two selector rules."""
+    sel = ro.spec.get("selector")
+    return rc.selector_problems(sel) if isinstance(sel, dict) else []
+
+
 def rc_labels(value: Any) -> dict[str, str]:
     return {str(k): rc.label_str(v) for k, v in as_dict(value).items()}
 
@@ -192,10 +199,7 @@ class SelectorInvalid(Rule):
     mirrors = "Argo Rollouts / Kubernetes: `spec.selector: Invalid value: ...: invalid label selector`"
 
     def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
-        sel = ro.spec.get("selector")
-        if not isinstance(sel, dict):
-            return
-        for sub, msg, key in rc.selector_problems(sel):
+        for sub, msg, key in _own_selector_problems(ro):
             yield self.report(ro, ("spec", "selector") + sub, f"invalid label selector: {msg}", key=key)
 
 
@@ -245,7 +249,8 @@ class SelectorTemplateMismatch(Rule):
             if not isinstance(own_sel, dict) or not isinstance(spec.get("template"), dict):
                 return
             sel, sel_path = own_sel, ("spec", "selector")
-        if not sel or rc.selector_is_empty(sel) or rc.selector_problems(sel):
+        if not sel or rc.selector_is_empty(sel) or (
+                _own_selector_problems(ro) if sel is own_sel else rc.selector_problems(sel)):
             return  # selector-empty / selector-invalid
         labels = rc_labels(dig(tmpl.owner.body, *tmpl.path, "metadata", "labels"))
         if rc.selector_matches(sel, labels) is not False:
