@@ -67,6 +67,17 @@ def test_generator_is_up_to_date():
     assert run.returncode == 0, run.stderr
 
 
+def test_shipped_schema_is_valid_sdl():
+    # schema() builds with assume_valid_sdl=True; this is the validation it skips.
+    from graphql import build_schema
+
+    checked = build_schema(sw._schema_text())
+    assert sorted(checked.type_map) == sorted(sw.schema().type_map)
+    broken = sw._schema_text().replace("type Query {", "type Query { bogus: NoSuchType", 1)
+    with pytest.raises(TypeError):
+        build_schema(broken)
+
+
 def test_schema_is_cached():
     assert sw.schema() is sw.schema()
 
