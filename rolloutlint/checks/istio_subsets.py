@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 
 @refs.per_resource
-@refs.per_resource
 def subset_names(dr: "Resource") -> list[tuple[int, str]]:
     return [(i, n) for i, s in enumerate(as_list(dr.spec.get("subsets")))
             if (n := as_str(as_dict(s).get("name")))]
