@@ -175,17 +175,22 @@ def manifests(draw: Any) -> dict[str, Any]:
     return {"text": text, "docs": docs, "typo": typo, "right": right, "comments": w.comments}
 
 
+def _fixed(tmp_path_factory: Any, name: str, text: str) -> str:
+    """`text` as file `name` of a fresh repository that selects only RL010, after `--fix`; bytes in and out,
+    so line endings are compared as written."""
+    root: Path = tmp_path_factory.mktemp("prop")
+    (root / ".rolloutlint.yaml").write_text("select: [RL010]\n")
+    path = root / name
+    path.write_bytes(text.encode())
+    run_fixes(load_project([str(root)], cwd=root), write=True, echo=lambda s: None)
+    return path.read_bytes().decode()
+
+
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=manifests())
 def test_fix_changes_only_the_named_key(case: dict[str, Any], tmp_path_factory: Any) -> None:
-    root: Path = tmp_path_factory.mktemp("prop")
-    (root / ".rolloutlint.yaml").write_text("select: [RL010]\n")
-    path = root / "m.yaml"
-    path.write_bytes(case["text"].encode())
     assert list(yaml.safe_load_all(case["text"])) == case["docs"], "generator wrote YAML that does not read back"
-
-    run_fixes(load_project([str(root)], cwd=root), write=True, echo=lambda s: None)
-    new = path.read_bytes().decode()
+    new = _fixed(tmp_path_factory, "m.yaml", case["text"])
 
     expected = _renamed(case["docs"], case["typo"], case["right"])
     got = list(yaml.safe_load_all(new))
@@ -217,11 +222,6 @@ def json_manifests(draw: Any) -> dict[str, Any]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=json_manifests())
 def test_json_fix_changes_only_the_named_key(case: dict[str, Any], tmp_path_factory: Any) -> None:
-    root: Path = tmp_path_factory.mktemp("prop-json")
-    (root / ".rolloutlint.yaml").write_text("select: [RL010]\n")
-    path = root / "m.json"
-    path.write_text(case["text"])
-    run_fixes(load_project([str(root)], cwd=root), write=True, echo=lambda s: None)
-    new = path.read_text()
+    new = _fixed(tmp_path_factory, "m.json", case["text"])
     assert json.loads(new) == _renamed(case["doc"], case["typo"], case["right"])
     assert new == case["text"].replace(json.dumps(case["typo"]), json.dumps(case["right"]), 1)
