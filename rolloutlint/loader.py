@@ -297,6 +297,11 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
 
 
 def _yaml_error(src: SourceFile, text: str, exc: yaml.YAMLError) -> None:
+    # libyaml 0.2.5+ (PyYAML 6.0.4 wheels) stops at 1,000 levels with a scanner error; older builds recurse
+    # until RecursionError. Both mean the same to the user.
+    if "maximum nesting depth" in str(getattr(exc, "problem", "") or ""):
+        src.problems.append(Problem("RL002", "document nests too deeply to parse; not linted"))
+        return
     if looks_like_template(text):
         src.is_template = True
         src.problems.append(Problem("RL005", TEMPLATE_MESSAGE))
