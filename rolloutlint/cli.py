@@ -83,12 +83,13 @@ FORMATS = ["text", "json", "sarif", "github", "auto"]
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False, writable=True, allow_dash=True),
               help="Write the matching --format here instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
-              help="Lowest severity that makes the exit code 1 (default: error).")
+              help="Lowest severity that makes the exit code 1 (default: the configuration's fail-on when set, "
+                   "else error).")
 @click.option("--namespace", "-n", default=None, help="Namespace for resources that declare none.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Configuration file (default: .rolloutlint.yaml at the project root).")
-@click.option("--select", multiple=True, help="Only these rules (ids, names or id prefixes).")
-@click.option("--ignore", multiple=True, help="Skip these rules (ids, names or id prefixes).")
+@click.option("--select", multiple=True, help="Only these rules (ids, names or id prefixes; comma-separated or repeated).")
+@click.option("--ignore", multiple=True, help="Skip these rules (ids, names or id prefixes; comma-separated or repeated).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--show-suppressed", is_flag=True, help="Also show findings silenced by suppressions.")
 @click.option("--baseline", "baseline", type=click.Path(dir_okay=False), default=None,
@@ -117,12 +118,14 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
           color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
           unsafe_fixes: bool, diff: bool, debug: bool) -> int:
     from rolloutlint import api
-    from rolloutlint.config import ConfigError
+    from rolloutlint.cli_options import check_fix_flags, check_selectors, pair_outputs, split_list
     from rolloutlint.reporters import ReportOptions, get_reporter
 
-    if len(outputs) > max(len(formats), 1):
-        raise ConfigError("more --output than --format options")
+    check_fix_flags(fix, diff, unsafe_fixes)
+    destinations = pair_outputs(formats, outputs)
+    select, ignore = split_list(select), split_list(ignore)
     project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
+    check_selectors(project.config, select, ignore)
     if fix or diff:
         from rolloutlint.fixer import run_fixes
 
@@ -144,15 +147,13 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
         from rolloutlint.engine import count
 
         result.summary.update(count(findings))
-    fmts = list(formats) or ["auto"]
-    for i, fmt in enumerate(fmts):
+    for fmt, out in destinations:
         if fmt == "auto":
             fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-        out = outputs[i] if i < len(outputs) else "-"
         use_color = out == "-" and (color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ))
         text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed))
         if out == "-":
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, color=True if use_color else None)  # click strips ANSI when piped
         else:
             _write_atomic(out, text)
     threshold = fail_on or project.config.fail_on

@@ -153,13 +153,9 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
 
 
 def _rule_hint(text: str) -> str:
-    from rolloutlint.registry import all_rules
+    from rolloutlint.suggest import active_rule_hint
 
-    names = [r.name for r in all_rules()] + [r.id for r in all_rules()]
-    from difflib import get_close_matches
-
-    hint = get_close_matches(text, names, n=1, cutoff=0.6)
-    return f" (did you mean {hint[0]!r}?)" if hint else ""
+    return active_rule_hint(text)
 
 
 def _allowed_keys(schema: dict[str, Any], path: tuple[Any, ...]) -> list[str]:

@@ -68,18 +68,16 @@ def explain(rule: str, fmt: str, config_path: str | None, no_config: bool, debug
     from rolloutlint.cli import EXIT_USAGE, run_guarded
 
     def run() -> int:
-        import difflib
-
         from rolloutlint import ruledocs
-        from rolloutlint.registry import all_rules, get_rule
+        from rolloutlint.registry import get_rule
 
         _activate_project_rules(config_path, not no_config)
         found = get_rule(rule)
         if found is None:
-            names = [r.id for r in all_rules()] + [r.name for r in all_rules()]
-            hint = difflib.get_close_matches(rule, names, n=1, cutoff=0.6)
-            click.echo(f"rolloutlint: error: no rule {rule!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                       + "; `rolloutlint rules` lists them", err=True)
+            from rolloutlint.suggest import active_rule_hint
+
+            click.echo(f"rolloutlint: error: no rule {rule!r}{active_rule_hint(rule)}; `rolloutlint rules` lists them",
+                       err=True)
             return EXIT_USAGE
         render = ruledocs.render_explain_text if fmt == "text" else ruledocs.render_explain_markdown
         click.echo(render(found), nl=False)

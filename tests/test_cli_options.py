@@ -1,0 +1,97 @@
+"""Options that used to be accepted and silently do nothing are usage errors (exit 2) with a useful message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rolloutlint.cli_options import pair_outputs, split_list
+from rolloutlint.config import ConfigError
+from rolloutlint.suggest import active_rule_hint
+from tests.cli_run import run
+
+BAD = """apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: reviews
+spec:
+  replicas: "five"
+"""
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+    (tmp_path / "bad.yaml").write_text(BAD)
+    return tmp_path
+
+
+def test_comma_separated_selectors(repo: Path) -> None:
+    assert split_list(["RL310,RL143", " RL0 ", ",,"]) == ("RL310", "RL143", "RL0")
+    assert run(["lint", "bad.yaml", "--select", "RL310,RL011"], repo)[0] == 1
+    # Every prefix is ignored, not the literal string "RL0,RL1,RL9".
+    assert run(["lint", "bad.yaml", "--ignore", "RL0,RL1,RL9"], repo)[0] == 0
+    assert run(["lint", "bad.yaml", "--ignore", "RL0,RL9"], repo)[0] == 1
+
+
+@pytest.mark.parametrize(("selector", "expected"), [
+    ("RL3O1", "did you mean 'RL301'?"),
+    ("nonsense", "`rolloutlint rules` lists them"),
+    ("RL011,RL3O1", "'RL3O1' matches no rule"),
+])
+def test_selector_matching_no_rule_is_exit_2(repo: Path, selector: str, expected: str) -> None:
+    for option in ("--select", "--ignore"):
+        code, out, err = run(["lint", "bad.yaml", option, selector], repo)
+        assert code == 2, (option, selector, out)
+        assert f"{option}: " in err and expected in err
+
+
+def test_suggestions_come_from_the_family() -> None:
+    hint = active_rule_hint("subset-not-found")
+    assert "virtualservice-subset-not-found" in hint and "destinationrule-subset-not-found" in hint
+    assert "'service-not-found'" not in hint
+    assert active_rule_hint("RL3O1") == " (did you mean 'RL301'?)"
+    assert "unknown-field" in active_rule_hint("unknown-fields")
+
+
+def test_explain_suggests_the_family(repo: Path) -> None:
+    code, _, err = run(["explain", "subset-not-found"], repo)
+    assert code == 2 and "virtualservice-subset-not-found" in err
+
+
+def test_enum_errors_list_every_value(repo: Path) -> None:
+    code, _, err = run(["lint", "bad.yaml", "--fail-on", "warn"], repo)
+    assert code == 2 and all(v in err for v in ("'error'", "'warning'", "'info'", "'never'"))
+
+
+def test_two_formats_on_stdout_is_a_usage_error(repo: Path) -> None:
+    code, out, err = run(["lint", "bad.yaml", "--format", "json", "--format", "sarif"], repo)
+    assert code == 2 and out == "" and "stdout" in err
+
+
+def test_output_format_from_extension(repo: Path) -> None:
+    code, _, _ = run(["lint", "bad.yaml", "-o", "out.json"], repo)
+    assert code == 1 and json.loads((repo / "out.json").read_text())["summary"]["errors"] >= 1
+    code, _, err = run(["lint", "bad.yaml", "-o", "report.out"], repo)
+    assert code == 2 and "--format" in err and not (repo / "report.out").exists()
+    assert pair_outputs([], ["a.sarif", "b.txt"]) == [("sarif", "a.sarif"), ("text", "b.txt")]
+    assert pair_outputs(["json"], []) == [("json", "-")]
+    with pytest.raises(ConfigError):
+        pair_outputs(["json", "sarif", "text"], ["x.json"])
+
+
+def test_unsafe_fixes_needs_a_fix_mode(repo: Path) -> None:
+    code, _, err = run(["lint", "bad.yaml", "--unsafe-fixes"], repo)
+    assert code == 2 and "--fix" in err and "--diff" in err
+
+
+def test_color_always_colours_when_piped(repo: Path) -> None:
+    assert "\x1b[" in run(["lint", "bad.yaml", "--color", "always"], repo)[1]
+    assert "\x1b[" not in run(["lint", "bad.yaml", "--color", "never"], repo)[1]
+
+
+def test_lint_help_names_the_config_default(repo: Path) -> None:
+    out = " ".join(run(["lint", "--help"], repo)[1].split())
+    assert "configuration's fail-on" in out
