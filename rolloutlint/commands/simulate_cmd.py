@@ -19,8 +19,10 @@ from rolloutlint.cli import EXIT_CLEAN, EXIT_USAGE, run_guarded
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--rollout", "rollout_sel", default=None, metavar="[NS/]NAME", help="Only this Rollout.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text",
-              help="text: step table; json: the DESIGN contract; yaml: rewritten Istio objects at --step.")
-@click.option("--step", type=int, default=None, help="With --format yaml: the step index to render.")
+              help="text: step table; json: every step's weights, replicas and Istio objects "
+                   "(schemas/rolloutlint-simulate.schema.json); yaml: rewritten Istio objects at --step.")
+@click.option("--step", type=click.IntRange(min=0), default=None,
+              help="With --format yaml (required there): the step index to render.")
 @click.option("--namespace", "-n", default=None, help="Namespace for resources that declare none.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
@@ -37,6 +39,10 @@ def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: i
 
     if fmt == "yaml" and step is None:
         click.echo("rolloutlint: error: --format yaml needs --step N", err=True)
+        return EXIT_USAGE
+    if fmt != "yaml" and step is not None:
+        click.echo(f"rolloutlint: error: --step only applies to --format yaml (the {fmt} output shows every step)",
+                   err=True)
         return EXIT_USAGE
     project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
     results = simulate_project(project, rollout_sel)

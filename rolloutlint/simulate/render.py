@@ -24,7 +24,7 @@ def describe_step(step: Any) -> str:
         return text
     if "pause" in step:
         duration = step["pause"].get("duration") if isinstance(step["pause"], dict) else None
-        return "pause (manual promote)" if duration is None else f"pause {duration}"
+        return "pause (manual promote)" if duration is None else f"pause {duration_text(duration)}"
     if "setCanaryScale" in step:
         scs = step["setCanaryScale"] if isinstance(step["setCanaryScale"], dict) else {}
         for key in ("replicas", "weight"):
@@ -38,8 +38,7 @@ def describe_step(step: Any) -> str:
             return f"{key} {name}" + ("" if match else " (remove)")
     if "experiment" in step:
         templates = step["experiment"].get("templates") if isinstance(step["experiment"], dict) else None
-        names = [t.get("name") for t in templates or [] if isinstance(t, dict)]
-        return "experiment " + ",".join(str(n) for n in names)
+        return "experiment " + ", ".join(_experiment_pods(t) for t in templates or [] if isinstance(t, dict))
     if "deployPreview" in step:
         return "deploy preview"
     if "promote" in step:
@@ -47,23 +46,39 @@ def describe_step(step: Any) -> str:
     return next(iter(step))
 
 
+def duration_text(duration: Any) -> str:
+    """A pause duration with its unit: a bare number is seconds (Argo Rollouts' DurationString)."""
+    text = str(duration).strip()
+    return f"{text}s" if text.isdigit() else text
+
+
+def _experiment_pods(template: dict[str, Any]) -> str:
+    """`name (N canary|stable pod(s))`: the pods an experiment template runs beside the Rollout's own."""
+    replicas = template.get("replicas", 1)
+    spec = template.get("specRef") or "?"
+    return f"{template.get('name')} ({replicas} {spec} pod{'' if replicas == 1 else 's'})"
+
+
 def _pause_text(pause: Any) -> str:
     if not isinstance(pause, dict):
         return "-"
     if pause.get("duration") is None:
         return "manual"
-    return str(pause["duration"])
+    return duration_text(pause["duration"])
 
 
 def _weights(weight: Any) -> tuple[str, str]:
     if not isinstance(weight, dict):
         return "-", "-"
     canary = _fmt(weight.get("canary"))
+    stable = weight.get("stable")
+    if isinstance(stable, int) and stable < 0:
+        stable = 0  # the controller clamps the stable destination to 0 when canary + experiments exceed 100
     extra = [f"{a.get('serviceName')}={a.get('weight')}" for a in weight.get("additional") or []
              if isinstance(a, dict)]
     if extra:
         canary += f" (+{', '.join(extra)})"
-    return canary, _fmt(weight.get("stable"))
+    return canary, _fmt(stable)
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
