@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rolloutlint.config import Config, find_config, load_config
-from rolloutlint.discovery import find_root, walk
+from rolloutlint.discovery import find_root, known_non_manifest, walk
 from rolloutlint.findings import Finding
 from rolloutlint.index import ResourceIndex, build_index, resources_from
 from rolloutlint.fastparse import quiet_stderr
@@ -88,7 +88,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     for p in named_paths:
         if p.is_dir():
             report.update(walk(p, root, config.exclude))
-        else:
+        elif not known_non_manifest(p):
             report.add(p)  # an explicitly named file is linted even when excluded or oddly named
     from rolloutlint.parallel import load_split
     from rolloutlint.registry import load_builtin_rules
@@ -110,7 +110,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                 from rolloutlint.relevance import select_files
 
                 files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd), data=data))
-            elif others:
+            elif others and not named_paths:  # stdin alone: its references resolve against the repository
                 files += load_split(others, lambda p: load_file(p, display_path(p, cwd)))
         files.sort(key=lambda f: _path_order(f.path))
     if STDIN in paths:

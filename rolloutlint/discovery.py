@@ -20,6 +20,16 @@ NON_MANIFEST_NAMES = frozenset({".rolloutlint.yaml", ".rolloutlint.yml", ".pre-c
                                 ".golangci.yml", ".golangci.yaml", "renovate.json", ".markdownlint.yaml",
                                 ".rolloutlint-baseline.json"})
 
+# Files of CI systems that are YAML but never manifests, wherever they are named from.
+NON_MANIFEST_DIRS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})
+
+
+def known_non_manifest(path: Path) -> bool:
+    """A file a directory walk skips by name (tool configuration, CI workflows): named ones are skipped too,
+    so that a pre-commit hook passing every changed YAML file reports what a directory lint reports."""
+    return path.name in NON_MANIFEST_NAMES or path.name == ".gitlab-ci.yml" or \
+        any(part in NON_MANIFEST_DIRS for part in path.parts[:-1])
+
 
 def find_root(paths: Iterable[Path], cwd: Path) -> Path:
     """The project root: nearest ancestor of the first path with `.rolloutlint.yaml` or `.git`.

@@ -95,3 +95,26 @@ def test_color_always_colours_when_piped(repo: Path) -> None:
 def test_lint_help_names_the_config_default(repo: Path) -> None:
     out = " ".join(run(["lint", "--help"], repo)[1].split())
     assert "configuration's fail-on" in out
+
+
+NON_MANIFESTS = {
+    ".pre-commit-config.yaml": "repos: []\n",
+    ".rolloutlint.yaml": "{}\n",
+    ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+    "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "chart/values.yaml": "replicas: 3\n",
+    "renovate.json": '{"extends": ["config:base"]}\n',
+}
+
+
+def test_named_non_manifests_are_skipped_as_in_a_directory_lint(repo: Path) -> None:
+    for rel, text in NON_MANIFESTS.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    code, out, _ = run(["lint", "-f", "json", *NON_MANIFESTS], repo)
+    assert code == 0 and json.loads(out)["findings"] == []
+    # The same files beside a manifest: only the manifest's findings.
+    code, out, _ = run(["lint", "-f", "json", "bad.yaml", *NON_MANIFESTS], repo)
+    assert {f["file"] for f in json.loads(out)["findings"]} == {"bad.yaml"}
+    code, dir_out, _ = run(["lint", "-f", "json", "."], repo)
+    assert json.loads(dir_out)["findings"] == json.loads(out)["findings"]
