@@ -9,6 +9,7 @@ import pytest
 
 from rolloutlint.cli_options import pair_outputs, split_list
 from rolloutlint.config import ConfigError
+from rolloutlint.findings import Edit, Finding, Fix, Location, Severity
 from rolloutlint.suggest import active_rule_hint
 from tests.cli_run import run
 
@@ -118,3 +119,30 @@ def test_named_non_manifests_are_skipped_as_in_a_directory_lint(repo: Path) -> N
     assert {f["file"] for f in json.loads(out)["findings"]} == {"bad.yaml"}
     code, dir_out, _ = run(["lint", "-f", "json", "."], repo)
     assert json.loads(dir_out)["findings"] == json.loads(out)["findings"]
+
+
+def _finding(rule: str, safe: bool | None, suppressed: str | None = None) -> Finding:
+    fix = None if safe is None else Fix("x", (Edit("set", ("a",), 1),), safe=safe)
+    return Finding(rule=rule, name="n", severity=Severity.WARNING, message="m", location=Location("f.yaml", 1, 1, 1, 2),
+                   fix=fix, suppressed=suppressed)
+
+
+def test_summary_counts_fixable_findings() -> None:
+    from rolloutlint.reporters import ReportOptions
+    from rolloutlint.reporters.text import render
+
+    summary = {"warnings": 5, "files": 1, "resources": 1}
+    findings = [_finding("RL1", True), _finding("RL2", True), _finding("RL3", False), _finding("RL4", None),
+                _finding("RL5", True, suppressed="reviewed")]
+    out = render(findings, summary, ReportOptions())
+    assert "2 fixable with `--fix`; 1 more with `--fix --unsafe-fixes`" in out
+    only_unsafe = render([_finding("RL3", False)], summary, ReportOptions())
+    assert "1 fixable with `--fix --unsafe-fixes`" in only_unsafe
+    assert "fixable" not in render([_finding("RL4", None)], summary, ReportOptions())
+
+
+def test_show_suppressed_prints_the_justification(repo: Path) -> None:
+    (repo / "bad.yaml").write_text(BAD.replace('replicas: "five"',
+                                               'replicas: "five"  # rolloutlint: disable=RL011 -- set by the pipeline'))
+    _, out, _ = run(["lint", "bad.yaml", "--select", "RL011", "--show-suppressed"], repo)
+    assert "(suppressed: set by the pipeline)" in out

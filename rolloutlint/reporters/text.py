@@ -27,7 +27,7 @@ def render(findings: list[Finding], summary: dict[str, int], options: ReportOpti
         res = f" [{f.resource.label()}]" if f.resource else ""
         if color and res:
             res = f"{_DIM}{res}{_RESET}"
-        tag = " (suppressed)" if f.suppressed is not None else ""
+        tag = "" if f.suppressed is None else f" (suppressed: {f.suppressed})" if f.suppressed else " (suppressed)"
         lines.append(f"{where}:{loc.line}:{loc.column}: {sev} {f.rule} {f.message}{res}{tag}")
         for rel in f.related:
             if rel.location is not None:
@@ -40,4 +40,21 @@ def render(findings: list[Finding], summary: dict[str, int], options: ReportOpti
     if lines:
         lines.append("")
     lines.append(f"{'Found ' + counts if total else 'No problems found'} in {scope}")
+    fixable = fix_counts(findings)
+    if fixable:
+        lines.append(fixable)
     return "\n".join(lines) + "\n"
+
+
+def fix_counts(findings: list[Finding]) -> str:
+    """How many findings `--fix` repairs, and how many more need `--unsafe-fixes` ('' when none)."""
+    active = [f for f in findings if f.suppressed is None and f.fix is not None]
+    safe = sum(1 for f in active if f.fix is not None and f.fix.safe)
+    unsafe = len(active) - safe
+    parts = []
+    if safe:
+        parts.append(f"{safe} fixable with `--fix`")
+    if unsafe:
+        parts.append(f"{unsafe} more with `--fix --unsafe-fixes`" if safe else
+                     f"{unsafe} fixable with `--fix --unsafe-fixes`")
+    return ("; ".join(parts) + " (`--diff` previews them)") if parts else ""
