@@ -193,14 +193,41 @@ def upstream_source(rule: type[Rule], width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def render_list_text(rules: list[type[Rule]]) -> str:
+def render_list_text(rules: list[type[Rule]], width: int | None = None) -> str:
+    """The rule table; with `width` (the terminal's), the UPSTREAM column goes first and summaries wrap."""
+    import textwrap
+
     rows = [(r.id, r.name, r.severity.label, "yes" if r.fixable else "", upstream_source(r) or "-", r.summary)
             for r in rules]
     head = ("ID", "NAME", "SEVERITY", "FIX", "UPSTREAM", "SUMMARY")
-    widths = [max([len(head[i])] + [len(row[i]) for row in rows]) for i in range(5)]
+    keep = [0, 1, 2, 3, 4]
+    widths = {i: max([len(head[i])] + [len(row[i]) for row in rows]) for i in keep}
+
+    def prefix_len() -> int:
+        return sum(widths[i] + 2 for i in keep)
+
+    min_summary = 30
+    if width is not None and prefix_len() + min_summary > width:
+        keep.remove(4)  # where a rule comes from matters less than what it checks
+    own_line = width is not None and prefix_len() + min_summary > width  # summary below, indented
     out = []
     for row in [head, *rows]:
-        out.append("  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:5])) + "  " + row[5])
+        if width is not None and prefix_len() > width:  # too narrow for columns: unpadded cells
+            cells = "  ".join(row[i] for i in keep if row[i])
+        else:
+            cells = "  ".join(f"{row[i]:<{widths[i]}}" for i in keep)
+        if width is None:
+            out.append(cells + "  " + row[5])
+            continue
+        if own_line:
+            out.append(cells.rstrip())
+            if row is not head:
+                out += textwrap.wrap(row[5], width=max(width - 4, min_summary), initial_indent="    ",
+                                     subsequent_indent="    ")
+            continue
+        wrapped = textwrap.wrap(row[5], width=width - prefix_len()) or [""]
+        out.append(cells + "  " + wrapped[0])
+        out += [" " * prefix_len() + more for more in wrapped[1:]]
     out.append("")
     out.append(f"{len(rows)} rule(s). `rolloutlint explain ID` shows a rule's documentation and examples.")
     return "\n".join(out) + "\n"

@@ -146,3 +146,21 @@ def test_show_suppressed_prints_the_justification(repo: Path) -> None:
                                                'replicas: "five"  # rolloutlint: disable=RL011 -- set by the pipeline'))
     _, out, _ = run(["lint", "bad.yaml", "--select", "RL011", "--show-suppressed"], repo)
     assert "(suppressed: set by the pipeline)" in out
+
+
+@pytest.mark.parametrize("columns", [70, 80, 120, 160])
+def test_rules_table_fits_the_terminal(repo: Path, monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = run(["rules", "--no-config"], repo)
+    lines = out.splitlines()
+    assert code == 0 and "RL301" in out and "virtualservice-not-found" in out
+    too_long = [line for line in lines[:-1] if len(line) > columns]  # the closing sentence may wrap in the terminal
+    assert not too_long, too_long[:3]
+    assert "File is not valid YAML or JSON" in out  # summaries are wrapped, never cut
+
+
+def test_rules_table_unwrapped_when_piped(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = run(["rules", "--no-config"], repo)[1]
+    assert sum(1 for line in out.splitlines() if line.startswith("RL")) == out.count("\nRL")
+    assert all(line.startswith(("RL", "ID", "ACME")) for line in out.splitlines()[:-2] if line)

@@ -49,12 +49,24 @@ def rules(fmt: str, config_path: str | None, no_config: bool, debug: bool) -> No
 
         _activate_project_rules(config_path, not no_config)
         rules_ = all_rules()
-        render = {"text": ruledocs.render_list_text, "json": ruledocs.render_list_json,
-                  "markdown": ruledocs.render_list_markdown}[fmt]
+        if fmt == "text":
+            click.echo(ruledocs.render_list_text(rules_, width=_terminal_width()), nl=False)
+            return 0
+        render = {"json": ruledocs.render_list_json, "markdown": ruledocs.render_list_markdown}[fmt]
         click.echo(render(rules_), nl=False)
         return 0
 
     sys.exit(run_guarded(debug, run))
+
+
+def _terminal_width() -> int | None:
+    """$COLUMNS, else the terminal's width; None when piped (scripts get one line per rule)."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 @click.command("explain")
