@@ -209,6 +209,47 @@ def values_read(condition: str, result: Any) -> list[str]:
     return out
 
 
+# Field shapes of SkyWalking's two metric APIs: a response recorded from one does not fit a template
+# written for the other.
+_SHAPES = {"results": "execExpression (MQE)", "type": "execExpression (MQE)", "values": "readMetricsValues"}
+
+
+def missing_field_hints(condition: str, result: Any) -> list[str]:
+    """For each field the condition reads that the response lacks, the field the response has instead
+    when one is a likely match (another GraphQL alias, the other SkyWalking API's shape)."""
+    try:
+        node = expr.parse(condition)
+    except expr.ExprError:
+        return []
+    out: list[str] = []
+    for path, _ in expr.result_paths(node):
+        cur, depth = result, 0
+        while depth < len(path) and isinstance(cur, dict) and path[depth] in cur:
+            cur, depth = cur[path[depth]], depth + 1
+        if depth == len(path) or not isinstance(cur, dict) or not cur or isinstance(path[depth], int):
+            continue
+        wanted, have = str(path[depth]), sorted(str(k) for k in cur)
+        where = _path_text(path[:depth + 1])
+        if depth == 0 and len(have) == 1:
+            hint = (f"{where} is not in the response, which has {_path_text((have[0],))}: the query's alias differs "
+                    f"from the one the condition reads (the response was recorded from another query?)")
+        else:
+            from difflib import get_close_matches
+
+            close = get_close_matches(wanted, have, n=1, cutoff=0.6)
+            if close:
+                hint = f"{where} is not in the response; did you mean {_path_text(path[:depth] + (close[0],))}?"
+            elif wanted in _SHAPES and any(k in _SHAPES and _SHAPES[k] != _SHAPES[wanted] for k in have):
+                other = next(_SHAPES[k] for k in have if k in _SHAPES)
+                hint = (f"{where} is not in the response, which has the shape of {other} output "
+                        f"({', '.join(have)}); the condition reads {_SHAPES[wanted]} fields")
+            else:
+                continue
+        if hint not in out:
+            out.append(hint)
+    return out
+
+
 def _eval(condition: str, result: Any) -> bool:
     return expr.evaluate_condition(condition, result)
 
@@ -231,11 +272,11 @@ def evaluate_metric(name: str, success: str | None, failure: str | None, result:
             if _empty(result):
                 msg += ": metric result is nil or empty: no data returned from the metric provider"
             return Outcome(name, ERROR, f"could not evaluate {field_name} {json.dumps(cond)}: {msg}", provider,
-                           values_read(cond, result))
+                           values_read(cond, result) + missing_field_hints(cond, result))
     details = []
     for cond in (success, failure):
         if cond:
-            for v in values_read(cond, result):
+            for v in values_read(cond, result) + missing_field_hints(cond, result):
                 if v not in details:
                     details.append(v)
     if not success and not failure:
