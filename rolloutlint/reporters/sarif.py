@@ -85,15 +85,16 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
 
 
 def source_root() -> Path:
-    """SRCROOT: the GitHub workspace when running inside it (code scanning wants repository-relative
-    paths even when rolloutlint runs in a subdirectory), else the current directory."""
+    """SRCROOT: the GitHub workspace when running inside it, else the enclosing git repository, else the
+    current directory. Code scanning wants repository-relative paths even when rolloutlint runs in a
+    subdirectory (`working-directory`)."""
     cwd = Path.cwd()
     ws = os.environ.get("GITHUB_WORKSPACE")
     if ws:
         wsp = Path(ws).resolve()
         if cwd.resolve() == wsp or wsp in cwd.resolve().parents:
             return wsp
-    return cwd
+    return next((d for d in (cwd, *cwd.parents) if (d / ".git").exists()), cwd)
 
 
 def _artifact(file: str, root: Path) -> dict[str, Any]:
@@ -119,6 +120,18 @@ def _region(loc: Location) -> dict[str, Any]:
     return region
 
 
+def _fingerprint(f: Finding, root: Path) -> str:
+    """The finding's fingerprint with its file relative to SRCROOT rather than to the working directory:
+    moving from `paths: apps` to `working-directory: apps` must not reopen every alert."""
+    from dataclasses import replace
+    from urllib.parse import unquote
+
+    art = _artifact(f.location.file, root)
+    if art.get("uriBaseId") != SRCROOT:
+        return f.fingerprint
+    return replace(f, location=replace(f.location, file=unquote(art["uri"])), fingerprint="").fingerprint
+
+
 def _physical(loc: Location, root: Path) -> dict[str, Any]:
     return {"artifactLocation": _artifact(loc.file, root), "region": _region(loc)}
 
@@ -129,7 +142,7 @@ def _result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
         "level": _LEVEL[f.severity],
         "message": {"text": f.message if not f.resource else f"{f.message} [{f.resource.label()}]"},
         "locations": [{"physicalLocation": _physical(f.location, root)}],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, root)},
     }
     if f.rule in index:
         out["ruleIndex"] = index[f.rule]
