@@ -9,7 +9,8 @@ Application's plugin env (`ARGOCD_ENV_ROLLOUTLINT_<NAME>`), the sidecar's env (`
 default. Names: MODE (enforce|warn, default enforce), RENDER (auto|none|kustomize, default auto: kustomize
 when the directory has a kustomization), FAIL_ON (error|warning|info|never, default error or the config's
 `fail-on`), NAMESPACE (default `$ARGOCD_APP_NAMESPACE`), CONFIG (path relative to the app directory),
-INDEX (repo|app, default repo: resolve references against the whole repository).
+INDEX (repo|app, default repo: resolve references against the whole repository); for a plain directory,
+RECURSE (true|false, default false), INCLUDE and EXCLUDE (globs), as Argo CD's `directory` source.
 
 The repository root is the app directory minus `$ARGOCD_APP_SOURCE_PATH` (Argo CD sends the whole
 repository, usually without `.git`); without that variable the usual project root (nearest
@@ -112,16 +113,16 @@ def _applied(value: Any) -> bool:
 
 
 def manifests_stream(files: list[Any]) -> tuple[str, int]:
-    """The Kubernetes objects of the linted files as one `---`-separated YAML stream, and their count."""
+    """The Kubernetes objects of the linted files as one `---`-separated YAML stream, each as written in
+    its file (block scalars, comments and quoting intact for Argo CD's diff), and their count."""
     import yaml
 
+    from rolloutlint.argocd_directory import document_text
+
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    docs = [doc.value for src in files if not src.is_template for doc in src.documents if _applied(doc.value)]
-    if not docs:
-        return "", 0
-    text = yaml.dump_all(docs, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                         explicit_start=True, width=1 << 30)
-    return text, len(docs)
+    parts = [document_text(src, doc) or yaml.dump(doc.value, Dumper=dumper, sort_keys=False, allow_unicode=True)
+             for src in files if not src.is_template for doc in src.documents if _applied(doc.value)]
+    return "".join(f"---\n{p}" for p in parts), len(parts)
 
 
 def _count_objects(data: bytes) -> int:
@@ -195,7 +196,8 @@ def _summary(findings: list[Any], secret_files: set[str], failing: bool, thresho
 
 
 def generate_run(path: str | None, render: str | None, fail_on: str | None, mode: str | None,
-                 namespace: str | None, config: str | None, index: str | None) -> int:
+                 namespace: str | None, config: str | None, index: str | None, recurse: str | None = None,
+                 include: str | None = None, exclude: str | None = None) -> int:
     from rolloutlint import api
     from rolloutlint.cli import EXIT_CLEAN, EXIT_FINDINGS, exit_code
     from rolloutlint.config import ConfigError
@@ -210,6 +212,8 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
     fail_on = setting("fail-on", fail_on, None, FAIL_ON)
     namespace = setting("namespace", namespace, os.environ.get("ARGOCD_APP_NAMESPACE") or None)
     config_rel = setting("config", config, None)
+    recursive = setting("recurse", recurse, "false", ("true", "false")) == "true"
+    include, exclude = setting("include", include, ""), setting("exclude", exclude, "")
 
     root = repo_root_for(app_dir)
     config_path: Path | None = None
@@ -240,8 +244,12 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
         else:
             project = api.load_project([str(app_dir)], cwd=app_dir, config_path=cfg, namespace=namespace,
                                        whole_root=index_scope == "repo")
-        reported = [f for f in project.files if project.report_files is None or f.path in project.report_files]
-        output, objects = manifests_stream(reported)
+        from rolloutlint.argocd_directory import deployed
+
+        project.report_files = deployed([f.path for f in project.files if project.report_files is None
+                                         or f.path in project.report_files], app_dir, recurse=recursive,
+                                        include=include or "", exclude=exclude or "")
+        output, objects = manifests_stream([f for f in project.files if f.path in project.report_files])
     result = api.lint_project(project)
     findings = result.findings
     if project.config.baseline:
@@ -289,9 +297,15 @@ def cmp() -> None:
 @click.option("--config", "config", default=None, help="Config file relative to the app directory [PARAM_CONFIG].")
 @click.option("--index", type=click.Choice(INDEXES), default=None,
               help="repo: resolve references across the whole repository; app: only this directory [PARAM_INDEX].")
+@click.option("--recurse", type=click.Choice(("true", "false")), default=None,
+              help="Plain directory: also deploy subdirectories, as Argo CD's directory.recurse (default false) "
+                   "[PARAM_RECURSE].")
+@click.option("--include", default=None, help="Plain directory: only files matching this glob [PARAM_INCLUDE].")
+@click.option("--exclude", default=None, help="Plain directory: skip files matching this glob [PARAM_EXCLUDE].")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def generate(path: str | None, render: str | None, fail_on: str | None, mode: str | None, namespace: str | None,
-             config: str | None, index: str | None, debug: bool) -> None:
+             config: str | None, index: str | None, recurse: str | None, include: str | None, exclude: str | None,
+             debug: bool) -> None:
     """Lint an application and print its manifests for Argo CD.
 
     PATH is the application directory (default: the current directory, where Argo CD runs the plugin);
@@ -301,7 +315,7 @@ def generate(path: str | None, render: str | None, fail_on: str | None, mode: st
 
     def guarded() -> int:
         try:
-            return generate_run(path, render, fail_on, mode, namespace, config, index)
+            return generate_run(path, render, fail_on, mode, namespace, config, index, recurse, include, exclude)
         except CmpError as exc:
             click.echo(f"{_header()}: {exc}", err=True)
             return 1

@@ -179,7 +179,7 @@ def test_plugin_manifest() -> None:
     assert spec["generate"]["command"] == ["rolloutlint", "cmp", "generate"]
     assert spec["discover"] == {"fileName": "./.rolloutlint.yaml"}
     names = {p["name"] for p in spec["parameters"]["static"]}
-    assert names == {"mode", "fail-on", "render", "namespace", "config", "index"}
+    assert names == {"mode", "fail-on", "render", "namespace", "config", "index", "recurse", "include", "exclude"}
     # the Go struct has no other keys (unknown keys are silently ignored by Argo CD: catch typos here)
     assert set(spec) <= {"version", "init", "generate", "discover", "parameters", "preserveFileMode", "provideGitCreds"}
 
