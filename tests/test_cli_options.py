@@ -164,3 +164,9 @@ def test_rules_table_unwrapped_when_piped(repo: Path, monkeypatch: pytest.Monkey
     out = run(["rules", "--no-config"], repo)[1]
     assert sum(1 for line in out.splitlines() if line.startswith("RL")) == out.count("\nRL")
     assert all(line.startswith(("RL", "ID", "ACME")) for line in out.splitlines()[:-2] if line)
+
+
+def test_config_enum_errors_list_every_value(repo: Path) -> None:
+    (repo / ".rolloutlint.yaml").write_text("fail-on: warn\n")
+    code, _, err = run(["lint", "bad.yaml"], repo)
+    assert code == 2 and '"warn" is not one of "error", "warning", "info", "never"' in err
