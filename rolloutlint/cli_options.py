@@ -19,7 +19,10 @@ STDOUT = "-"
 
 def split_list(values: Iterable[str]) -> tuple[str, ...]:
     """`--select RL1,RL2 --select RL3` -> (RL1, RL2, RL3), as in ruff."""
-    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    out = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    if any(not value.strip(" ,") for value in values):  # `--select ""` would otherwise select every rule
+        raise ConfigError("an empty rule selector selects nothing: name rule ids, names or prefixes")
+    return out
 
 
 def check_selectors(config: Any, select: Sequence[str], ignore: Sequence[str]) -> None:

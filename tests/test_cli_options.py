@@ -30,7 +30,10 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_comma_separated_selectors(repo: Path) -> None:
-    assert split_list(["RL310,RL143", " RL0 ", ",,"]) == ("RL310", "RL143", "RL0")
+    assert split_list(["RL310,RL143", " RL0 ", "RL1,"]) == ("RL310", "RL143", "RL0", "RL1")
+    with pytest.raises(ConfigError):
+        split_list([",,"])
+    assert run(["lint", "bad.yaml", "--select", ""], repo)[0] == 2
     assert run(["lint", "bad.yaml", "--select", "RL310,RL011"], repo)[0] == 1
     # Every prefix is ignored, not the literal string "RL0,RL1,RL9".
     assert run(["lint", "bad.yaml", "--ignore", "RL0,RL1,RL9"], repo)[0] == 0
