@@ -114,7 +114,9 @@ class PrometheusEmptyResultUnguarded(Rule):
                                   f"consecutiveErrorLimit errors; {advice}")
 
 
-_HIGHER_IS_BETTER = re.compile(r"\b(\w*(?:apdex|sla|success\w*)\w*)\b", re.I)
+# SkyWalking metric names are snake_case (`service_apdex`, `endpoint_sla`); GraphQL operation names are not.
+_HIGHER_IS_BETTER = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+_HIGHER_WORDS = ("apdex", "sla", "success")
 
 
 @register
@@ -153,7 +155,8 @@ class SkyWalkingZeroFilledPointsFail(Rule):
             query = sw.get("query")
             if not isinstance(query, str) or "isEmptyValue" in query:
                 continue
-            names = sorted(set(_HIGHER_IS_BETTER.findall(query)))
+            names = sorted({n for n in _HIGHER_IS_BETTER.findall(query)
+                            if any(w in n.split("_") for w in _HIGHER_WORDS)})
             if not names:
                 continue
             for field in ("successCondition", "failureCondition"):
