@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 _TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 # Selectors of the standard Istio gateway installations, usually installed outside the application repo.
-_STANDARD_GATEWAYS = {("istio", "ingressgateway"), ("istio", "egressgateway"), ("app", "istio-ingressgateway"),
-                      ("app", "istio-egressgateway")}
+_STANDARD_GATEWAYS = {("istio", "ingressgateway"), ("istio", "egressgateway"), ("istio", "eastwestgateway"),
+                      ("app", "istio-ingressgateway"), ("app", "istio-egressgateway"), ("app", "istio-eastwestgateway")}
 # Objects that produce a Secret of their name (or of a named target) in their namespace.
 _SECRET_SOURCES = (("SealedSecret", ()), ("ExternalSecret", ("spec", "target", "name")),
                    ("Certificate", ("spec", "secretName")))
@@ -72,10 +72,10 @@ class GatewaySelectorMatchesNoWorkload(Rule):
 
     ## What it checks
     Istio Gateways with a non-empty `selector`: some Pod or pod template in the repository (any namespace,
-    Rollouts with their canary/stable labels) must carry those labels. Without a match the finding is a
-    warning, or an info ("not found in this repository") for the standard selectors (`istio:
-    ingressgateway`, `istio: egressgateway`), whose gateways are usually installed outside the application
-    repository. When the gateway workload is in the repository, each TLS server's `credentialName` is looked
+    Rollouts with their canary/stable labels) must carry those labels. The standard selectors (`istio:
+    ingressgateway`, `egressgateway`, `eastwestgateway`) are left alone when nothing matches: those gateways
+    are installed with Istio, rarely from the application repository. When the gateway workload is in the
+    repository, each TLS server's `credentialName` is looked
     up in its namespace among Secrets and the objects that create them (SealedSecret, ExternalSecret,
     cert-manager Certificate); a missing one is an info, since secrets rarely live in Git.
 
@@ -112,12 +112,11 @@ class GatewaySelectorMatchesNoWorkload(Rule):
         if not matches:
             if any(ctx.index.is_external(k, "*", None) for k in ("Deployment", "Pod")):
                 return
-            standard = set(selector.items()) <= _STANDARD_GATEWAYS
+            if set(selector.items()) <= _STANDARD_GATEWAYS:
+                return  # the standard gateways are installed with Istio, rarely from the application repository
             yield self.report(gw, ("spec", "selector"),
-                              f"selector {_shown(selector)} matches no Pod or workload "
-                              + ("in this repository (the standard gateway is usually installed elsewhere)" if standard
-                                 else "in any namespace: the Gateway configures no proxy and its hosts are not served"),
-                              severity=Severity.INFO if standard else None)
+                              f"selector {_shown(selector)} matches no Pod or workload in any namespace: the Gateway "
+                              "configures no proxy and its hosts are not served")
             return
         namespaces = {m.namespace for m in matches}
         for i, server in enumerate(as_list(gw.spec.get("servers"))):
