@@ -20,6 +20,10 @@ NON_MANIFEST_NAMES = frozenset({".rolloutlint.yaml", ".rolloutlint.yml", ".pre-c
                                 ".golangci.yml", ".golangci.yaml", "renovate.json", ".markdownlint.yaml",
                                 ".rolloutlint-baseline.json"})
 
+# Helm values files in every common spelling (`values.yaml`, `values-prod.yaml`, `prod-values.yaml`,
+# `values.prod.yaml`) are treated alike: configuration, not manifests.
+VALUES_FILE = re.compile(r"^(?:values(?:[-._][\w.-]+)?|[\w.-]+[-_.]values)\.ya?ml$", re.I)
+
 
 def find_root(paths: Iterable[Path], cwd: Path) -> Path:
     """The project root: nearest ancestor of the first path with `.rolloutlint.yaml` or `.git`.
@@ -98,7 +102,7 @@ def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tu
             if exclude and is_excluded(_rel(here / name, base), exclude):
                 continue
             subdirs.append(entry)
-        elif name.lower().endswith(MANIFEST_SUFFIXES) and name not in NON_MANIFEST_NAMES:
+        elif name.lower().endswith(MANIFEST_SUFFIXES) and name not in NON_MANIFEST_NAMES and not VALUES_FILE.match(name):
             p = here / name
             if exclude and is_excluded(_rel(p, base), exclude):
                 continue
