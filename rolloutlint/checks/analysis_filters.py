@@ -35,11 +35,11 @@ class Filter:
     raw: str
 
 
-def _sentinels(names: list[str]) -> dict[str, str]:
+def _sentinels(names: list[str]) -> dict[str, str | None]:
     return {n: f"rlfilter{i}x" for i, n in enumerate(names)}
 
 
-def _prometheus_filters(query: str, sentinels: dict[str, str]) -> list[tuple[str, str]]:
+def _prometheus_filters(query: str, sentinels: dict[str, str | None]) -> list[tuple[str, str]]:
     """(label, value) of the equality matchers on Istio destination labels in every `istio_*` selector."""
     import promql_parser as pp
 
@@ -68,7 +68,7 @@ def _prometheus_filters(query: str, sentinels: dict[str, str]) -> list[tuple[str
     return out
 
 
-def _skywalking_filters(query: str, sentinels: dict[str, str]) -> list[tuple[str, str]]:
+def _skywalking_filters(query: str, sentinels: dict[str, str | None]) -> list[tuple[str, str]]:
     """Plain (open-source naming) service names; Tetrate `a|b|c|d|e` names are RL436's."""
     from rolloutlint.providers import skywalking
 
@@ -194,12 +194,12 @@ class AnalysisFilterMatchesNothing(Rule):
         services = ", ".join(_rollout_services(ctx, ro))
         used_by = RelatedRef(ro, usage.path, f"{usage.label()} of Rollout {ro.name}")
         for f in template_filters(tmpl, declared):
-            used = [n for n, s in sentinels.items() if s in f.raw]
+            used = [n for n, s in sentinels.items() if s and s in f.raw]
             if any(values.get(n) is None for n in used):
                 continue  # valueFrom or no value: only known at run time
             value = f.raw
             for n in used:
-                value = value.replace(sentinels[n], values[n] or "")
+                value = value.replace(sentinels[n] or "", values[n] or "")
             if "{{" in value or not value or (not f.label.endswith("=~") and re.search(r"[*?]", value)):
                 continue
             known = _known_name(ctx, f.label, value, ro)

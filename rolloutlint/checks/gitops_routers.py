@@ -140,15 +140,15 @@ def _routed(ro: Resource) -> list[Routed]:
             out.append(Routed("HTTPRoute", "gateway.networking.k8s.io", n, gw_ns, (), (("jq", ".spec.rules[].backendRefs[].weight"),),
                               "the Gateway API plugin"))
     osr = as_dict(plugins.get(OPENSHIFT_PLUGIN))
-    for n in (as_str(r) for r in as_list(osr.get("routes"))):
-        if n:
-            out.append(Routed("Route", "route.openshift.io", n, ns, (("spec", "to", "weight"), ("spec", "alternateBackends")),
+    for route in (as_str(r) for r in as_list(osr.get("routes"))):
+        if route:
+            out.append(Routed("Route", "route.openshift.io", route, ns, (("spec", "to", "weight"), ("spec", "alternateBackends")),
                               (("jq", ".spec.to.weight"), ("jq", ".spec.alternateBackends")), "the OpenShift route plugin"))
     smi = tr.get("smi")
     if isinstance(smi, dict):
-        n = as_str(smi.get("trafficSplitName")) or ro.name
-        if n:
-            out.append(Routed("TrafficSplit", "split.smi-spec.io", n, ns, (), (("jq", ".spec.backends[].weight"),), "SMI"))
+        split = as_str(smi.get("trafficSplitName")) or ro.name
+        if split:
+            out.append(Routed("TrafficSplit", "split.smi-spec.io", split, ns, (), (("jq", ".spec.backends[].weight"),), "SMI"))
     alb = tr.get("alb")
     if isinstance(alb, dict):
         svc = as_str(alb.get("rootService")) or as_str(can.get("stableService"))
