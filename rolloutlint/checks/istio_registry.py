@@ -61,3 +61,9 @@ def cannot_tell(host: str) -> bool:
     """Hosts whose registration the repository cannot show: multi-cluster names (`*.svc.clusterset.local`,
     the legacy `*.global`) are created by the mesh's multi-cluster setup, not by a manifest here."""
     return host.endswith(CLUSTERSET_SUFFIX) or host.endswith(".global")
+
+
+def control_plane(name: str, namespace: str | None) -> bool:
+    """Istio's own Services (`istiod`, `istio-ingressgateway`, `istio-egressgateway`, ...) in `istio-system`
+    exist wherever Istio is installed; not finding them in an application repository says nothing."""
+    return namespace == "istio-system" and (name == "istiod" or name.startswith("istio-"))

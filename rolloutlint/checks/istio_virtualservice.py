@@ -174,7 +174,7 @@ class VirtualServiceDestinationHostNotFound(Rule):
                 service_dirs = ih.cached(ctx.index, "service-ns-dirs", lambda: {
                     (s.namespace, s.file.directory) for group in services.values() for s in group})
                 if ns is None or (ns, vs.file.directory) not in service_dirs:
-                    if ns is not None:
+                    if ns is not None and not ir.control_plane(name, ns):
                         yield self.report(vs, d.path + ("host",), f"{what} {host!r} not found in this repository: no "
                                           f"Service {name!r} in namespace {ns!r} or ServiceEntry here"
                                           f"{_registries_note(ctx, host)}", severity=Severity.INFO)
