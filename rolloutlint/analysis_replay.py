@@ -17,7 +17,8 @@ run around it, after argo-rollouts `analysis/analysis.go`:
   consecutiveSuccessLimit applies and was not reached, Inconclusive when both limits apply and neither was
   reached, as the Argo Rollouts analysis documentation describes for v1.8).
 - the run (`asssessRunStatus`): Running until every metric completes, then the worst phase (Error > Failed >
-  Inconclusive > Successful). Once a metric completes Failed, Error or Inconclusive the run is terminating
+  Inconclusive > Successful) of the metrics not in dry-run mode (`dryRun[].metricName`, an unanchored
+  regexp). Once such a metric completes Failed, Error or Inconclusive the run is terminating
   (`IsTerminating`): no further measurements, and metrics still running complete Successful.
 """
 
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rolloutlint import analysis_eval as ae
-from rolloutlint.model import Resource, as_str
+from rolloutlint.model import Resource, as_dict, as_str
 
 DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4
 ERROR_RETRY_SECONDS = 10.0
@@ -49,6 +50,7 @@ class MetricSpec:
     inconclusive_limit: int = 0
     consecutive_error_limit: int = DEFAULT_CONSECUTIVE_ERROR_LIMIT
     consecutive_success_limit: int = 0
+    dry_run: bool = False  # measured and judged, but neither terminates the run nor decides its phase
 
     def effective_count(self) -> int | None:
         if not self.count:
@@ -144,10 +146,16 @@ def assess(result: MetricResult, terminating: bool) -> str:
 
 
 def run_phase(results: list[MetricResult]) -> str:
-    """asssessRunStatus: Running until every metric completed, then the worst phase."""
+    """asssessRunStatus: Running until every metric completed, then the worst phase of the metrics that are
+    not in dry-run mode (Successful when all are)."""
     if not results or not all(r.completed for r in results):
         return RUNNING
-    return max((r.phase for r in results), key=lambda p: _WORSE[p])
+    return max((r.phase for r in results if not r.spec.dry_run), key=lambda p: _WORSE[p], default=ae.SUCCESSFUL)
+
+
+def _terminating(results: list[MetricResult]) -> bool:
+    """IsTerminating: a metric outside dry-run mode completed Failed, Error or Inconclusive."""
+    return any(r.phase in (ae.FAILED, ae.ERROR, ae.INCONCLUSIVE) and not r.spec.dry_run for r in results)
 
 
 def simulate(specs: list[MetricSpec], measure: Any, max_measurements: int = 10_000) -> Replay:
@@ -158,7 +166,7 @@ def simulate(specs: list[MetricSpec], measure: Any, max_measurements: int = 10_0
     note = ""
     while len(timeline) < max_measurements:
         due = [r for r in results if not r.completed]
-        if not due or any(r.phase in (ae.FAILED, ae.ERROR, ae.INCONCLUSIVE) for r in results):
+        if not due or _terminating(results):
             break
         now = min(r.next_at for r in due)
         exhausted = False
@@ -180,8 +188,7 @@ def simulate(specs: list[MetricSpec], measure: Any, max_measurements: int = 10_0
             break
         for r in results:
             r.phase = assess(r, False)
-        terminating = any(r.phase in (ae.FAILED, ae.ERROR, ae.INCONCLUSIVE) for r in results)
-        if terminating:
+        if _terminating(results):
             for r in results:
                 r.phase = assess(r, True)
     return Replay(run_phase(results), timeline, results, note)
@@ -257,7 +264,7 @@ def load_series(path: str) -> list[Any]:
 
 
 def replay_template(tmpl: Resource, series: dict[str | None, list[Any]], *, args: dict[str, str] | None = None,
-                    metric_names: tuple[str, ...] = (), index: Any = None) -> Replay:
+                    metric_names: tuple[str, ...] = (), index: Any = None, dry_run: tuple[str, ...] = ()) -> Replay:
     """Replay the selected metrics of a template (followed through nested templates) against the series
     (`series[None]` applies to every metric without its own)."""
     metrics = ae.template_metrics(tmpl, index)
@@ -278,7 +285,9 @@ def replay_template(tmpl: Resource, series: dict[str | None, list[Any]], *, args
     specs: list[MetricSpec] = []
     judges: dict[str, Any] = {}
     for m, n in chosen:
-        specs.append(metric_spec(m, n, resolved))
+        spec = metric_spec(m, n, resolved)
+        spec.dry_run = is_dry_run(n, dry_run)
+        specs.append(spec)
         success = ae.resolve_condition(as_str(m.get("successCondition")), resolved, n, "successCondition")
         failure = ae.resolve_condition(as_str(m.get("failureCondition")), resolved, n, "failureCondition")
         judges[n] = (m, success, failure, series.get(n, series.get(None, [])))
@@ -305,12 +314,35 @@ def _resolved_metric(metric: dict[str, Any], args: dict[str, str | None]) -> dic
     return {k: (ph.substitute(v, known)[0] if isinstance(v, str) and "{{" in v else v) for k, v in metric.items()}
 
 
+def is_dry_run(metric: str, patterns: tuple[str, ...]) -> bool:
+    """`dryRun[].metricName` is a Go regexp matched unanchored (GetDryRunMetrics); `.*` selects all."""
+    import re
+
+    for pattern in patterns:
+        try:
+            if re.search(pattern, metric):
+                return True
+        except re.error:
+            raise ReplayUsageError(f"dry-run pattern {pattern!r} is not a regular expression") from None
+    return False
+
+
+def rollout_dry_run(ro: Resource, tmpl: Resource) -> tuple[str, ...]:
+    """`dryRun[].metricName` patterns of the Rollout's first analysis that runs `tmpl`."""
+    from rolloutlint.checks import analysis_util as au
+
+    for usage in au.rollout_usages(ro):
+        if any(r.name == tmpl.name for r in usage.refs):
+            return tuple(n for n in (as_str(as_dict(d).get("metricName")) for d in usage.dry_run) if n)
+    return ()
+
+
 def replay_json(tmpl: Resource, rep: Replay) -> str:
     return json.dumps({
         "template": {"kind": tmpl.kind, "namespace": tmpl.namespace, "name": tmpl.name},
         "phase": rep.phase,
         "note": rep.note or None,
-        "metrics": [{"name": r.spec.name, "phase": r.phase, "count": r.count, "successful": r.successful,
+        "metrics": [{"name": r.spec.name, "phase": r.phase, "dryRun": r.spec.dry_run, "count": r.count, "successful": r.successful,
                      "failed": r.failed, "inconclusive": r.inconclusive, "error": r.error} for r in rep.metrics],
         "measurements": [{"metric": m.metric, "at": m.at, "phase": m.phase, "reason": m.reason}
                          for m in rep.measurements],

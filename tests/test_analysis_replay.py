@@ -122,7 +122,7 @@ def test_errors_reset_by_a_measurement(tmp_path: Path) -> None:
     series = [vector()] * 4 + [vector(0.0)] + [vector()] * 4 + [vector(0.0)] * 9
     code, out = run(tmp_path, UNGUARDED, series)
     assert (code, out["phase"]) == (0, "Successful")
-    assert out["metrics"][0] == {"name": "error-rate", "phase": "Successful", "count": 10, "successful": 10,
+    assert out["metrics"][0] == {"name": "error-rate", "phase": "Successful", "dryRun": False, "count": 10, "successful": 10,
                                  "failed": 0, "inconclusive": 0, "error": 8}
 
 
@@ -206,3 +206,27 @@ def test_spec_validation_matches_controller_vectors(vec: dict[str, Any]) -> None
         assert got is not None and re.fullmatch(expected["errorRegexp"], got), got
     else:
         assert got == expected["error"]
+
+
+def test_dry_run_metric_neither_terminates_nor_decides() -> None:
+    specs = [ar.MetricSpec("experimental", interval=10, count=3, dry_run=True),
+             ar.MetricSpec("gate", interval=10, count=3)]
+    answers = {"experimental": [ar.ae.FAILED] * 3, "gate": [ar.ae.SUCCESSFUL] * 3}
+    rep = ar.simulate(specs, lambda n, k: (answers[n][k], "") if k < 3 else None)
+    assert [r.phase for r in rep.metrics] == ["Failed", "Successful"]
+    assert rep.phase == "Successful"
+    # The dry-run metric completes Failed after its first measurement; the gate still takes all three.
+    assert [m.metric for m in rep.measurements].count("gate") == 3
+
+
+def test_dry_run_patterns_are_unanchored_regexps() -> None:
+    assert ar.is_dry_run("error-rate", ("rate",))
+    assert ar.is_dry_run("error-rate", (".*",))
+    assert not ar.is_dry_run("latency", ("^error",))
+
+
+def test_dry_run_from_the_cli(tmp_path: Path) -> None:
+    code, out = run(tmp_path, TEMPLATE.format(count=2, failure_limit=0), [vector(0.2), vector(0.2)],
+                    "--arg", "service-name=x", "--dry-run", "error-.*")
+    assert (code, out["phase"]) == (0, "Successful")
+    assert out["metrics"][0]["phase"] == "Failed" and out["metrics"][0]["dryRun"] is True

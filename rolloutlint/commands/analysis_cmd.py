@@ -189,10 +189,13 @@ def _empty_responses(tmpl: Any, index: Any, args: dict[str, str], only: tuple[st
 @click.option("--rollout", "rollout", default=None, metavar="NAME",
               help="Take the argument values this Rollout passes to the template and print the resolved queries.")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME", help="Only replay this metric (repeatable).")
+@click.option("--dry-run", "dry_run", multiple=True, metavar="REGEX",
+              help="Metrics in dry-run mode (as dryRun[].metricName; --rollout adds the Rollout's own).")
 @click.option("--namespace", "-n", default=None, help="Namespace for resources that declare none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 def replay_cmd(template: str, paths: tuple[str, ...], series: tuple[str, ...], args: tuple[str, ...],
-               rollout: str | None, metrics: tuple[str, ...], namespace: str | None, as_json: bool) -> None:
+               rollout: str | None, metrics: tuple[str, ...], dry_run: tuple[str, ...], namespace: str | None,
+               as_json: bool) -> None:
     """Run a recorded series of responses through TEMPLATE's AnalysisRun.
 
     Each response is one measurement, judged as `analysis eval` judges it; count, interval, initialDelay,
@@ -201,10 +204,13 @@ def replay_cmd(template: str, paths: tuple[str, ...], series: tuple[str, ...], a
     Successful, 1 Failed, Error, Inconclusive or still Running when the series ends, 2 usage error.
     """
     from rolloutlint.analysis_eval import EvalUsageError
-    from rolloutlint.analysis_replay import format_seconds, load_series, replay_json, replay_template
+    from rolloutlint.analysis_replay import format_seconds, load_series, replay_json, replay_template, rollout_dry_run
 
     tmpl, index = _find_template(template, paths, namespace)
     arg_values = _arg_values(args, rollout, tmpl, index, as_json)
+    if rollout:
+        name = rollout.rpartition("/")[2]
+        dry_run += tuple(p for r in index.of_kind("Rollout") if r.name == name for p in rollout_dry_run(r, tmpl))
     try:
         recorded: dict[str | None, list[Any]] = {}
         for item in series:
@@ -213,7 +219,7 @@ def replay_cmd(template: str, paths: tuple[str, ...], series: tuple[str, ...], a
                 recorded[name] = load_series(path)
             else:
                 recorded[None] = load_series(item)
-        rep = replay_template(tmpl, recorded, args=arg_values, metric_names=metrics, index=index)
+        rep = replay_template(tmpl, recorded, args=arg_values, metric_names=metrics, index=index, dry_run=dry_run)
     except EvalUsageError as exc:
         _fail(str(exc))
         return
@@ -225,7 +231,7 @@ def replay_cmd(template: str, paths: tuple[str, ...], series: tuple[str, ...], a
         for m in rep.measurements:
             click.echo(f"  {format_seconds(m.at):>9}  {m.metric:<{width}}  {m.phase}: {m.reason}")
         for r in rep.metrics:
-            click.echo(f"  metric {r.spec.name}: {r.phase} (count {r.count}: {r.successful} successful, "
+            click.echo(f"  metric {r.spec.name}{' (dry run)' if r.spec.dry_run else ''}: {r.phase} (count {r.count}: {r.successful} successful, "
                        f"{r.failed} failed, {r.inconclusive} inconclusive; {r.error} errors)")
         if rep.note:
             click.echo(f"  note: {rep.note}")
