@@ -20,6 +20,10 @@ NON_MANIFEST_NAMES = frozenset({".rolloutlint.yaml", ".rolloutlint.yml", ".pre-c
                                 ".golangci.yml", ".golangci.yaml", "renovate.json", ".markdownlint.yaml",
                                 ".rolloutlint-baseline.json"})
 
+# Helm values files in every common spelling (`values.yaml`, `values-prod.yaml`, `prod-values.yaml`,
+# `values.prod.yaml`) are treated alike: configuration, not manifests.
+VALUES_FILE = re.compile(r"^(?:values(?:[-._][\w.-]+)?|[\w.-]+[-_.]values)\.ya?ml$", re.I)
+
 # Files of CI systems that are YAML but never manifests, wherever they are named from.
 NON_MANIFEST_DIRS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})
 
@@ -27,7 +31,7 @@ NON_MANIFEST_DIRS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})
 def known_non_manifest(path: Path) -> bool:
     """A file a directory walk skips by name (tool configuration, CI workflows): named ones are skipped too,
     so that a pre-commit hook passing every changed YAML file reports what a directory lint reports."""
-    return path.name in NON_MANIFEST_NAMES or path.name == ".gitlab-ci.yml" or \
+    return path.name in NON_MANIFEST_NAMES or path.name == ".gitlab-ci.yml" or bool(VALUES_FILE.match(path.name)) or \
         any(part in NON_MANIFEST_DIRS for part in path.parts[:-1])
 
 
@@ -108,7 +112,7 @@ def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tu
             if exclude and is_excluded(_rel(here / name, base), exclude):
                 continue
             subdirs.append(entry)
-        elif name.lower().endswith(MANIFEST_SUFFIXES) and name not in NON_MANIFEST_NAMES:
+        elif name.lower().endswith(MANIFEST_SUFFIXES) and name not in NON_MANIFEST_NAMES and not VALUES_FILE.match(name):
             p = here / name
             if exclude and is_excluded(_rel(p, base), exclude):
                 continue

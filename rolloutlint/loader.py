@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rolloutlint.findings import Path as DocPath
 from rolloutlint.model import cached_property
+from rolloutlint.template_kind import looks_like_jinja, template_message
 
 TEMPLATE_MESSAGE = ("file is a Helm/Go template, not plain YAML; render it first "
                     "(e.g. `helm template . | rolloutlint lint -`)")
@@ -193,9 +194,9 @@ def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile
         src.problems.append(Problem("RL002", f"file is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8"))
         return src
     src.text = text
-    if is_helm_template(text):
+    if is_helm_template(text) or looks_like_jinja(text):
         src.is_template = True
-        src.problems.append(Problem("RL005", TEMPLATE_MESSAGE))
+        src.problems.append(Problem("RL005", template_message(text)))
         return src
     parse_text(src, text, None if data.startswith(_BOMS) else data)
     return src
@@ -302,9 +303,9 @@ def _yaml_error(src: SourceFile, text: str, exc: yaml.YAMLError) -> None:
     if "maximum nesting depth" in str(getattr(exc, "problem", "") or ""):
         src.problems.append(Problem("RL002", "document nests too deeply to parse; not linted"))
         return
-    if looks_like_template(text):
+    if looks_like_template(text) or looks_like_jinja(text):
         src.is_template = True
-        src.problems.append(Problem("RL005", TEMPLATE_MESSAGE))
+        src.problems.append(Problem("RL005", template_message(text)))
         return
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

@@ -33,8 +33,13 @@ def test_seed_like_examples_findings_are_only_deprecation_notes(tmp_path: Path) 
     for f in EXAMPLES.glob("*.yaml"):
         (tmp_path / f.name).write_text(f.read_text())
     findings = _lint(tmp_path, "---\n")
-    assert {(f.rule, f.severity) for f in findings} == {("RL433", Severity.INFO)}
-    assert all(f.location.file.endswith("apdex-skywalking.yaml") for f in findings)
+    # Besides the deprecation note, the seed-like templates show the two no-data traps: an unguarded
+    # result[0] on an error ratio (RL443) and apdex >= on zero-filled minutes (RL445).
+    assert {(f.rule, f.severity, Path(f.location.file).name) for f in findings} == {
+        ("RL433", Severity.INFO, "apdex-skywalking.yaml"),
+        ("RL443", Severity.WARNING, "error-rate-prometheus.yaml"),
+        ("RL445", Severity.WARNING, "apdex-skywalking.yaml"),
+    }
 
 
 ROLLOUT = """

@@ -116,6 +116,7 @@ _VERSION_LABELS = ("destination_version", "destination_canonical_revision")
 _REGEX_META = re.compile(r"[\\.^$|?*+()\[\]{}]")
 
 
+REGEX_MARK = "\0"  # label value prefix: "\0=~pattern" / "\0!~pattern"
 _SIMPLE_VALUE = re.compile(r"^[\w:/-]*$")  # no regex metacharacters: `=~` matchers classify alike
 
 
@@ -187,8 +188,10 @@ def _parse_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
                     continue
                 if m.op == pp.MatchOp.Equal or (m.op == pp.MatchOp.Re and not _REGEX_META.search(value)):
                     labels[m.name] = value
-                elif m.op == pp.MatchOp.Re:
-                    labels.setdefault(m.name, "\0regex")
+                elif m.op in (pp.MatchOp.Re, pp.MatchOp.NotRe):
+                    # Kept as an anchored pattern and judged by what it can match (RL442).
+                    op = "=~" if m.op == pp.MatchOp.Re else "!~"
+                    labels.setdefault(m.name, f"{REGEX_MARK}{op}{value}")
             out.append(labels)
         return None
 
@@ -206,7 +209,9 @@ class PrometheusQueryNotCanary(Rule):
     with host-level traffic splitting (`canaryService`/`stableService`), the service must not be the stable
     Service; with subset-level splitting (a `destinationRule`), canary and stable pods share the Service,
     so the selector also needs `destination_version` or `destination_canonical_revision`, and that value
-    must not be the stable version (`stableMetadata.labels.version`).
+    must not be the stable version (`stableMetadata.labels.version`). Regex matchers (`=~`, `!~`) are judged
+    by what they can match, anchored as Prometheus anchors them: `destination_service=~"reviews-.*"` matches
+    both `reviews-stable` and `reviews-canary`, `destination_version!~"stable"` excludes the stable pods.
 
     ## Why it matters
     The analysis then measures stable traffic, or stable and canary together: at 10% canary weight a
@@ -245,25 +250,80 @@ class PrometheusQueryNotCanary(Rule):
                 if not isinstance(query, str) or au.only_placeholders(query, args):
                     continue
                 for labels in _istio_selectors(query, args):
-                    service = next((labels[k] for k in _SERVICE_LABELS if k in labels), None)
-                    if service is None or service == "\0regex":
-                        continue
-                    short = service.split(".")[0]
-                    msg = None
-                    if dr is None and isinstance(stable_svc, str) and isinstance(canary_svc, str):
-                        if short == stable_svc and short != canary_svc:
-                            msg = (f"selects destination service '{service}', the stable Service of Rollout {ro.name}; "
-                                   f"canary traffic goes to '{canary_svc}'")
-                    elif dr is not None:
-                        version = next((labels[k] for k in _VERSION_LABELS if k in labels), None)
-                        if version is None:
-                            msg = (f"selects destination service '{service}' without destination_version or "
-                                   f"destination_canonical_revision; Rollout {ro.name} splits by DestinationRule subsets, "
-                                   "so stable and canary traffic are measured together")
-                        elif version != "\0regex" and isinstance(stable_label, str) and version == stable_label:
-                            msg = (f"selects version '{version}', the stable pods' version label of Rollout {ro.name} "
-                                   "(stableMetadata); the analysis measures stable traffic")
+                    msg = _not_canary_message(labels, ro, canary_svc, stable_svc, dr is not None, stable_label)
                     if msg and (i, msg) not in seen:
                         seen.add((i, msg))
                         yield self.report(tmpl, ("spec", "metrics", i, "provider", "prometheus", "query"), msg,
                                           related=[RelatedRef(ro, usage.path, f"{usage.label()} of Rollout {ro.name}")])
+
+
+def _shown(value: str) -> str:
+    """A label value as written in the query: `=~"pat"` for regex matchers, `'v'` for equality."""
+    if value.startswith(REGEX_MARK):
+        return f'{value[1:3]}"{value[3:]}"'
+    return f"'{value}'"
+
+
+def _can_match(value: str, candidates: list[str]) -> bool | None:
+    """Whether a matcher value can select any of `candidates` (None: a regex Python cannot judge).
+
+    Prometheus anchors label regexes (`=~"a"` is `^(?:a)$`); `!~` selects whatever the pattern does not.
+    """
+    if not value.startswith(REGEX_MARK):
+        return value.split(".")[0] in {c.split(".")[0] for c in candidates}
+    op, pattern = value[1:3], value[3:]
+    try:
+        hits = [re.fullmatch(pattern, c) is not None for c in candidates]
+    except re.error:
+        return None
+    return any(hits) if op == "=~" else not all(hits)
+
+
+def _service_forms(name: str, namespace: str | None) -> list[str]:
+    """The values `destination_service_name` / `destination_service` take for a Service."""
+    out = [name]
+    if namespace:
+        out += [f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.cluster.local"]
+    return out
+
+
+def _not_canary_message(labels: dict[str, str], ro: Resource, canary_svc: object, stable_svc: object,
+                        subset_split: bool, stable_label: object) -> str | None:
+    service = next((labels[k] for k in _SERVICE_LABELS if k in labels), None)
+    if service is None:
+        return None
+    regex = service.startswith(REGEX_MARK)
+    if not subset_split:
+        if not (isinstance(stable_svc, str) and isinstance(canary_svc, str)):
+            return None
+        on_stable = _can_match(service, _service_forms(stable_svc, ro.namespace))
+        on_canary = _can_match(service, _service_forms(canary_svc, ro.namespace))
+        if not regex:
+            if on_stable and not on_canary:
+                return (f"selects destination service '{service}', the stable Service of Rollout {ro.name}; "
+                        f"canary traffic goes to '{canary_svc}'")
+            return None
+        if on_stable and on_canary:
+            return (f"destination service {_shown(service)} matches both the stable Service '{stable_svc}' and the "
+                    f"canary Service '{canary_svc}' of Rollout {ro.name}, so stable and canary traffic are measured "
+                    "together")
+        if on_stable:
+            return (f"destination service {_shown(service)} matches the stable Service '{stable_svc}' of Rollout "
+                    f"{ro.name}, not the canary Service '{canary_svc}'")
+        return None
+    version = next((labels[k] for k in _VERSION_LABELS if k in labels), None)
+    if version is None:
+        return (f"selects destination service {_shown(service) if regex else repr(service)} without destination_version "
+                f"or destination_canonical_revision; Rollout {ro.name} splits by DestinationRule subsets, "
+                "so stable and canary traffic are measured together")
+    if not isinstance(stable_label, str):
+        return None
+    if version.startswith(REGEX_MARK):
+        if _can_match(version, [stable_label]):
+            return (f"version {_shown(version)} also matches the stable pods' version label '{stable_label}' of "
+                    f"Rollout {ro.name} (stableMetadata); stable and canary traffic are measured together")
+        return None
+    if version == stable_label:
+        return (f"selects version '{version}', the stable pods' version label of Rollout {ro.name} "
+                "(stableMetadata); the analysis measures stable traffic")
+    return None

@@ -104,7 +104,8 @@ class NotAKubernetesObject(Rule):
 
     ## What it checks
     Documents that are lists or scalars, or mappings without `apiVersion` and `kind`, reported once per
-    file. Well-known non-manifest files (Helm values, pre-commit and CI configuration) are not walked.
+    file. Well-known non-manifest files (Helm values in every spelling: `values.yaml`, `values-*.yaml`,
+    `*-values.yaml`, `values.*.yaml`; pre-commit and CI configuration) are not walked.
 
     ## Why it matters
     `kubectl apply` fails on them (`Object 'Kind' is missing`); in a manifests directory they are usually a
@@ -126,18 +127,20 @@ class NotAKubernetesObject(Rule):
 
 @register
 class TemplateNotRendered(Rule):
-    """A file is a Helm or Go template, not plain YAML.
+    """A file is a template (Helm/Go or Jinja/Ansible), not plain YAML.
 
     ## What it checks
-    Files that fail to parse and contain `{{ ... }}` template actions.
+    Files that fail to parse and contain `{{ ... }}` template actions, chart templates that happen to parse,
+    and Jinja/Ansible templates (`{% if %}`, `{# #}`, `{{ var | filter }}`). The message names the language:
+    a Jinja template is not called Helm.
 
     ## Why it matters
     rolloutlint lints what the cluster receives; a template is only that after rendering. Linting it raw
     would report syntax errors that are not errors.
 
     ## How to fix
-    Render first and lint the output: `helm template . | rolloutlint lint -`, or lint the rendered
-    directory. Exclude chart `templates/` directories in `.rolloutlint.yaml` to silence this note.
+    Render first and lint the output: `helm template . | rolloutlint lint -` (Jinja/Ansible: the playbook's
+    `template` task or `j2`), or lint the rendered directory. Exclude chart `templates/` directories in `.rolloutlint.yaml` to silence this note.
 
     ## Upstream
     No upstream check: `helm template` / `helm lint` render charts; kubectl fails on the raw template with
@@ -147,7 +150,7 @@ class TemplateNotRendered(Rule):
     id = "RL005"
     name = "template-not-rendered"
     severity = Severity.INFO
-    summary = "File is a Helm/Go template; render it before linting"
+    summary = "File is a Helm/Go or Jinja/Ansible template; render it before linting"
     mirrors = "kubectl on an unrendered template: `error converting YAML to JSON`"
 
 

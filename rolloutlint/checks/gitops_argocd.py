@@ -69,7 +69,8 @@ def _covers(pattern: list[str], concrete: list[str]) -> bool:
 def entry_covers(entry: dict[str, Any], concrete: list[str], managers: tuple[str, ...] = ()) -> bool:
     for ptr in as_list(entry.get("jsonPointers")):
         seg = _pointer_segments(ptr) if isinstance(ptr, str) else None
-        if seg and _covers(seg, concrete):
+        # RFC 6902 pointers are literal: `*` is a key named "*", never a wildcard (argo-cd#5276).
+        if seg and len(seg) <= len(concrete) and all(p == c for p, c in zip(seg, concrete)):
             return True
     for expr in as_list(entry.get("jqPathExpressions")):
         if not isinstance(expr, str):
@@ -148,7 +149,8 @@ class SelfHealRevertsTrafficWeights(Rule):
     Applications (and plain ApplicationSet templates) with `syncPolicy.automated.selfHeal: true` that
     deploy a VirtualService an Istio-routed Rollout manages. The Application must have an
     `ignoreDifferences` entry selecting that VirtualService (group `networking.istio.io`, kind
-    `VirtualService`, optional exact name/namespace) whose `jqPathExpressions` or `jsonPointers` cover the
+    `VirtualService`, optional exact name/namespace) whose `jqPathExpressions` or literal `jsonPointers`
+    (RFC 6902: `/spec/http/*/route` covers nothing, see `argocd-json-pointer-wildcard`) cover the
     destination weights of the managed routes (`.spec.http[].route[].weight`, or `.spec.tls[]...`/
     `.spec.tcp[]...` for TLS/TCP routes; a covering parent such as `.spec.http` also counts), and the sync
     option `RespectIgnoreDifferences=true`. Files are mapped to Applications through `source.path` /

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint import refs
 from rolloutlint.checks import istio_hosts as ih
+from rolloutlint.checks import istio_registry as ir
 from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.model import as_dict, as_list, as_str
 from rolloutlint.registry import Rule, register
@@ -101,6 +102,12 @@ class VirtualServiceDestinationHostNotFound(Rule):
     listed as `external` in `.rolloutlint.yaml` (kind `Service`) are never reported; `svc.ns` forms are left
     to RL215.
 
+    Hosts also enter the registry through federation (`ImportedServiceSet`: `<svc>.<ns>.svc.<peer>-imports.local`,
+    or the local name with `importAsLocal`) and Kubernetes multi-cluster services (`ServiceExport` /
+    `ServiceImport` for `<svc>.<ns>.svc.clusterset.local`); such hosts are found. Where the repository cannot
+    tell (a namespace whose Services live elsewhere, a repository without ServiceEntries, multi-cluster names
+    nothing here declares) the host is reported as an info, "not found in this repository".
+
     ## Why it matters
     Istio drops traffic to destinations that are in neither the service registry nor a ServiceEntry; the
     route answers `503` (`no healthy upstream` / `NR`). A typo in a Rollout's `canaryService` host means the
@@ -136,7 +143,7 @@ class VirtualServiceDestinationHostNotFound(Rule):
                 continue
             what = "mirror host" if d.mirror else "host"
             matching_ses = [se for se in ses if _se_matches(se, host, vs.namespace)]
-            if any(_se_visible(se, vs) for se in matching_ses):
+            if any(_se_visible(se, vs) for se in matching_ses) or ir.registered_elsewhere(ctx, host):
                 continue
             hidden = [se for se in matching_ses if any(_exact_host(h, se, host, vs) for h in as_list(se.spec.get("hosts"))
                                                       if isinstance(h, str))]
@@ -149,7 +156,11 @@ class VirtualServiceDestinationHostNotFound(Rule):
                                   related=[RelatedRef(se, ("spec", "exportTo"), "exportTo of the ServiceEntry")])
                 continue
             if svc_ref is None:
-                if ih.is_wildcard(host) or not ses or matching_ses:
+                if ih.is_wildcard(host) or matching_ses:
+                    continue
+                if not ses or ir.cannot_tell(host):
+                    yield self.report(vs, d.path + ("host",), f"{what} {host!r} not found in this repository"
+                                      f"{_registries_note(ctx, host)}", severity=Severity.INFO)
                     continue
                 yield self.report(vs, d.path + ("host",),
                                   f"{what} {host!r} is not declared by any ServiceEntry in the repository; Istio drops "
@@ -163,6 +174,10 @@ class VirtualServiceDestinationHostNotFound(Rule):
                 service_dirs = ih.cached(ctx.index, "service-ns-dirs", lambda: {
                     (s.namespace, s.file.directory) for group in services.values() for s in group})
                 if ns is None or (ns, vs.file.directory) not in service_dirs:
+                    if ns is not None and not ir.control_plane(name, ns):
+                        yield self.report(vs, d.path + ("host",), f"{what} {host!r} not found in this repository: no "
+                                          f"Service {name!r} in namespace {ns!r} or ServiceEntry here"
+                                          f"{_registries_note(ctx, host)}", severity=Severity.INFO)
                     continue
                 yield self.report(vs, d.path + ("host",),
                                   f"{what} {host!r}: no Service {name!r} in namespace {ns!r} (this directory holds "
@@ -187,6 +202,14 @@ class VirtualServiceDestinationHostNotFound(Rule):
                                       f"{what} {host}:{port}: Service {ih.label(svc)} does not expose port {port} "
                                       f"(ports: {', '.join(str(p) for p in ports)})",
                                       related=[RelatedRef(svc, ("spec", "ports"), "ports of the Service")])
+
+
+def _registries_note(ctx: "Context", host: str) -> str:
+    """Why the repository cannot tell: the host is a multi-cluster name, or other registries are in use."""
+    if ir.cannot_tell(host):
+        return " (a multi-cluster name, registered by the mesh's multi-cluster setup)"
+    kinds = ir.other_registries(ctx)
+    return f" (it may come from {', '.join(kinds)} or another repository)" if kinds else " (it may be defined in another repository)"
 
 
 # --- RL204 ---------------------------------------------------------------------------------------------

@@ -8,11 +8,10 @@ Measured: recall of the expected (kind, namespace, name) origins, per IST code, 
 when any RL2 rule reports on that object at warning severity or above. Asserted: overall recall ≥ 0.90 over
 the codes below, and no RL2 *error* on any fixture whose Istio case expects no message at all.
 
-Not measured (documented exclusions):
-* IST0123 (NamespaceMultipleInjectionLabels) is a namespace-injection code owned by the revision rules
-  (RL5xx), not by RL2xx.
-* IST0101 variants reported on Gateways and Sidecars (`selector` / `credentialName`) need live Pods and
-  Secrets; only the VirtualService variants (host, mirror host, host:port, host+subset, gateway) are RL2's.
+Every expected message of the codes below is measured, each (case, object) once: IST0101 on
+VirtualServices (host, mirror host, host:port, host+subset, gateway), Gateways (`selector`, RL219) and
+Sidecars (`workloadSelector`, RL220), and IST0123 (NamespaceMultipleInjectionLabels) through the revision
+rule RL504. Measured 59/59 expected messages (58 distinct (case, object) origins).
 """
 
 from __future__ import annotations
@@ -33,14 +32,15 @@ DATA = SHARED / "upstream" / "istio" / "analyzer-testdata"
 
 # IST code -> the rolloutlint rules that mirror it
 CODE_TO_RULES: dict[str, tuple[str, ...]] = {
-    "IST0101": ("RL200", "RL201", "RL207"),  # host+subset / host, mirror host, host:port / gateway
+    "IST0101": ("RL200", "RL201", "RL207", "RL219", "RL220"),  # VS host(+subset/port) / gateway; Gateway/Sidecar selector
     "IST0109": ("RL204",),
     "IST0131": ("RL206",),
     "IST0132": ("RL208", "RL207"),  # istioctl also emits IST0132 for a missing gateway; RL207 covers that
     "IST0140": ("RL209",),
+    "IST0123": ("RL504",),
 }
-EXCLUDED = {"IST0123": "namespace injection labels: revision rules (RL5xx), not RL2xx"}
-MIN_RECALL = 0.90
+EXCLUDED: dict[str, str] = {}
+MIN_RECALL = 1.0
 
 pytestmark = pytest.mark.skipif(not (DATA / "expected.json").is_file(), reason="shared upstream data not available")
 
@@ -56,14 +56,11 @@ def _lint_case(case: dict, tmp: Path) -> list:
         dst = work / rel.replace("/", "__")
         shutil.copy(DATA / rel, dst)
     (work / ".rolloutlint.yaml").write_text("{}\n")
-    return lint_paths([str(work)], cwd=work, select=["RL2"]).findings
+    return lint_paths([str(work)], cwd=work, select=["RL2", "RL504"]).findings
 
 
 def _measured(entry: dict) -> bool:
-    code = entry["code"]
-    if code not in CODE_TO_RULES:
-        return False
-    return not (code == "IST0101" and entry["kind"] != "VirtualService")
+    return entry["code"] in CODE_TO_RULES
 
 
 @pytest.fixture(scope="module")
@@ -129,5 +126,22 @@ def test_mirrored_codes_are_declared() -> None:
         for rid in rules:
             rule = get_rule(rid)
             assert rule is not None, rid
-    for code in ("IST0101", "IST0109", "IST0131", "IST0132", "IST0140"):
+    for code in ("IST0101", "IST0109", "IST0131", "IST0132", "IST0140", "IST0123"):
         assert any(code in (get_rule(r).mirrors or "") for r in CODE_TO_RULES[code]), code  # type: ignore[union-attr]
+
+
+def test_no_error_on_objects_istio_does_not_flag(results: dict) -> None:
+    """An RL2 error on an object for which the case expects no message at all is a false error (e.g. the
+    internal gateway reference Istio only warns about, IST0165). Each Istio case runs one analyzer, so only
+    the reference rules (IST0101's) are held to the case's expectations."""
+    reference_rules = {"RL200", "RL201", "RL207", "RL219", "RL220"}
+    bad = []
+    for case, findings in results.values():
+        flagged = {(e["kind"], e["namespace"], e["name"]) for e in case["expected"]}
+        for f in findings:
+            if f.resource is None or f.severity < Severity.ERROR or f.suppressed is not None or f.rule not in reference_rules:
+                continue
+            if (f.resource.kind, f.resource.namespace, f.resource.name) not in flagged and case["analyzer"].startswith(
+                    ("virtualservice.", "gateway.", "sidecar.")):
+                bad.append(f"case {case['id']} ({case['name']}): {f.rule} on {f.resource.kind} {f.resource.name}: {f.message}")
+    assert not bad, "\n".join(bad)

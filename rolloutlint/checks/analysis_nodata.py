@@ -1,0 +1,172 @@
+"""RL443, RL445: conditions that misjudge a measurement without data (an empty Prometheus vector, a
+SkyWalking minute filled with 0), so a healthy canary is aborted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from rolloutlint.checks import analysis_util as au
+from rolloutlint.checks.analysis_prometheus import prometheus_metrics
+from rolloutlint.checks.analysis_skywalking import skywalking_metrics
+from rolloutlint.findings import Report, Severity
+from rolloutlint.model import Resource, as_str
+from rolloutlint.registry import Rule, register
+
+LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "promql_parser")  # see registry.prepare_rules
+
+if TYPE_CHECKING:
+    from rolloutlint.engine import Context
+
+_INDEXED = re.compile(r"\bresult\s*\[")
+_LEN_GUARD = re.compile(r"\blen\s*\(\s*result\s*\)")
+# `... or vector(0)` / `... or on() vector(0)`: Prometheus answers a one-element vector instead of nothing.
+_VECTOR_DEFAULT = re.compile(r"\bor\s+(?:on\s*\([^)]*\)\s*)?vector\s*\(", re.I)
+# The comparison applied to result[0]: `result[0] <= 0.01` or `0.01 >= result[0]`.
+_UPPER_BOUND = re.compile(r"result\s*\[\s*0\s*\]\s*<|>\s*=?\s*result\s*\[\s*0\s*\]")
+_LOWER_BOUND = re.compile(r"result\s*\[\s*0\s*\]\s*>|<\s*=?\s*result\s*\[\s*0\s*\]")
+
+
+def _is_ratio(query: str, args: dict[str, str]) -> bool:
+    """True when the query's top-level operation is a division (an error or success ratio)."""
+    import promql_parser as pp
+
+    from rolloutlint.providers import placeholders as ph
+
+    text, _ = ph.substitute(query, args)
+    try:
+        node: Any = pp.parse(text)
+    except ValueError:
+        return False
+    while isinstance(node, pp.ParenExpr):
+        node = node.expr
+    return isinstance(node, pp.BinaryExpr) and str(node.op) == "/"
+
+
+def empty_guard_advice(query: str, condition: str, field: str, ratio: bool) -> str:
+    """The guard that fits: `or vector(0)` when no series means "nothing bad happened" (an upper bound on
+    an error rate/count), else a `len(result)` guard that decides what no data means."""
+    upper = _UPPER_BOUND.search(condition) if field == "successCondition" else _LOWER_BOUND.search(condition)
+    if upper:
+        if ratio:
+            return ("default the numerator when no series matches: `(sum(rate(<errors>)) or vector(0)) / "
+                    "sum(rate(<all>))`, or guard the condition with `len(result) == 0 || ...`")
+        return "append `or vector(0)` to the query, or guard the condition with `len(result) == 0 || ...`"
+    return ("guard the condition: `len(result) > 0 && ...` (no data fails the measurement) or "
+            "`len(result) == 0 || ...` (no data passes)")
+
+
+@register
+class PrometheusEmptyResultUnguarded(Rule):
+    """A condition indexes a Prometheus vector that is empty when no series matches.
+
+    ## What it checks
+    Prometheus metrics (instant queries) whose query returns a vector and whose `successCondition` or
+    `failureCondition` reads `result[0]`, while neither the condition checks `len(result)` nor the query
+    ends in `or vector(0)`.
+
+    ## Why it matters
+    A selector that matches no series yet (no 5xx responses from the canary, a canary that has just started)
+    gives an empty vector. Argo Rollouts evaluates `result[0]` on it as an error, the measurement is `Error`,
+    and after `consecutiveErrorLimit` (default 4) errors in a row the AnalysisRun errors and the rollout
+    aborts a healthy release. The error ratio `sum(rate(5xx)) / sum(rate(all))` is the classic case: the
+    numerator is empty while everything is fine.
+
+    ## How to fix
+    For an upper bound on errors, make no series mean zero: `sum(rate(...5xx...)) or vector(0)` (for a
+    ratio, wrap the numerator). Otherwise decide what no data means in the condition:
+    `len(result) > 0 && result[0] >= 0.95` (fail) or `len(result) == 0 || result[0] >= 0.95` (pass).
+    `rolloutlint analysis eval TEMPLATE --empty` shows the outcome on an empty response.
+
+    ## Upstream
+    Mirrors Argo Rollouts' Prometheus provider (`processResponse`: a vector becomes `[]float64`) and expr's
+    `index out of range` evaluation error (argo-rollouts issues 1466, 3503); the guard is the one the Argo
+    Rollouts Prometheus documentation shows.
+    """
+
+    id = "RL443"
+    name = "prometheus-empty-result-unguarded"
+    severity = Severity.WARNING
+    summary = "Condition indexes a Prometheus vector that is empty when no series matches"
+    kinds = au.TEMPLATE_KINDS
+    mirrors = "Argo Rollouts Prometheus provider: empty vector, expr `index out of range` -> measurement Error"
+
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
+        from rolloutlint.providers import prometheus
+
+        args = au.default_args(tmpl)
+        known = {k: v for k, v in args.items() if v is not None}
+        for i, m, pq in prometheus_metrics(tmpl):
+            query = pq.get("query")
+            if pq.get("rangeQuery") or not isinstance(query, str) or au.only_placeholders(query, args):
+                continue
+            if _VECTOR_DEFAULT.search(query) or prometheus.result_kind(query, known) != "vector":
+                continue
+            for field in ("successCondition", "failureCondition"):
+                cond = as_str(m.get(field))
+                if not cond or not _INDEXED.search(cond) or _LEN_GUARD.search(cond):
+                    continue
+                advice = empty_guard_advice(query, cond, field, _is_ratio(query, known))
+                yield self.report(tmpl, ("spec", "metrics", i, field),
+                                  f"{field} reads result[0], but the query returns an empty vector when no series "
+                                  "matches (e.g. no errors yet): the measurement errors and the rollout aborts after "
+                                  f"consecutiveErrorLimit errors; {advice}")
+
+
+# SkyWalking metric names are snake_case (`service_apdex`, `endpoint_sla`); GraphQL operation names are not.
+_HIGHER_IS_BETTER = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+_HIGHER_WORDS = ("apdex", "sla", "success")
+
+
+@register
+class SkyWalkingZeroFilledPointsFail(Rule):
+    """A "higher is better" SkyWalking condition fails on minutes without data.
+
+    ## What it checks
+    SkyWalking metrics whose query reads apdex or a success rate (`*_apdex`, `*_sla`, `*success*`) and
+    whose `successCondition` bounds it from below (`>`, `>=`) or whose `failureCondition`
+    bounds it from above (`<`, `<=`), while neither the query nor the condition looks at `isEmptyValue`.
+
+    ## Why it matters
+    SkyWalking fills minutes without data with `value: 0` (`isEmptyValue: true`) and no error. On a quiet
+    minute (a canary at 5% weight, a service that is idle at night) `0 >= 9900` is false: the measurement
+    fails, and after `failureLimit` failures the rollout is rolled back although the canary served every
+    request it received. RL439 is the mirror case for latency.
+
+    ## How to fix
+    Select `isEmptyValue` and judge only the points with data, e.g.
+    `all(filter(xs, !.isEmptyValue), {.value >= 9900})`, and decide explicitly what a window without any data
+    means (`len(filter(xs, !.isEmptyValue)) == 0 || ...`).
+
+    ## Upstream
+    Derived from SkyWalking `MetricsQuery.readMetricsValues` / MQE (zero-filled points for empty buckets,
+    flagged `isEmptyValue`).
+    """
+
+    id = "RL445"
+    name = "skywalking-zero-filled-points-fail"
+    severity = Severity.WARNING
+    summary = "Apdex/success-rate condition fails on SkyWalking's zero-filled empty points"
+    kinds = au.TEMPLATE_KINDS
+
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
+        for i, m, sw in skywalking_metrics(tmpl):
+            query = sw.get("query")
+            if not isinstance(query, str) or "isEmptyValue" in query:
+                continue
+            names = sorted({n for n in _HIGHER_IS_BETTER.findall(query)
+                            if any(w in n.split("_") for w in _HIGHER_WORDS)})
+            if not names:
+                continue
+            for field in ("successCondition", "failureCondition"):
+                cond = m.get(field)
+                if not isinstance(cond, str) or "isEmptyValue" in cond:
+                    continue
+                bound = re.search(r">=?", cond) if field == "successCondition" else re.search(r"<=?(?!=)", cond)
+                if bound:
+                    yield self.report(tmpl, ("spec", "metrics", i, field),
+                                      f"{field} bounds {', '.join(names)} from below, but SkyWalking reports minutes "
+                                      "without data as 0 with isEmptyValue: true, so a quiet minute fails the "
+                                      "measurement; select isEmptyValue and judge only points with data")
+                    break
