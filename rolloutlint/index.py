@@ -151,15 +151,18 @@ def _make(body: dict[str, Any], src: SourceFile, doc: Document, item_path: tuple
 
 
 def build_index(files: Iterable[SourceFile], root: Path, default_namespace: str | None = None,
-                external: tuple[ExternalRef, ...] = (), made: Mapping[int, list[Resource]] | None = None) -> ResourceIndex:
+                external: tuple[ExternalRef, ...] = (), made: Mapping[int, list[Resource]] | None = None,
+                extra: Iterable[Resource] = ()) -> ResourceIndex:
     """The index of `files`; `made`: objects already made from some files with `resources_from`, by the
-    file's id (loading makes them while a worker is still loading)."""
+    file's id (loading makes them while a worker is still loading); `extra`: rendered objects."""
     index = ResourceIndex(root=root, external=external)
     file_list = list(files)
     for src in file_list:
         found = made.get(id(src)) if made is not None else None
         for res in found if found is not None else resources_from(src):
             index.add(res)
+    for res in extra:
+        index.add(res)
     resolve_namespaces(index, file_list, default_namespace)
     return index
 
