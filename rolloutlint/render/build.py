@@ -157,7 +157,7 @@ def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
 
 def _problem(known: _Files, unit: Unit, exc: Exception, path: Path, line: int) -> None:
     src = known.stub(path) if path.name == "Chart.yaml" or path not in known.by_path and not path.is_file() else known.get(path)
-    message = str(exc)
+    message = " ".join(str(exc).split())
     if not message.startswith("cannot render"):
         message = f"cannot render {unit.name}: {message}"
     else:
@@ -251,14 +251,14 @@ def _resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files
 
         made: list[Resource] = []
         for path in result["inputs"]:
-            made.extend(_tag(res, unit, source) for res in resources_from(known.get(path)))
+            made.extend(_tag(res, unit, source, known) for res in resources_from(known.get(path)))
         return made
     if result["tool"] == "kustomize":
         return _kustomize_resources(unit, source, result, known)
     return _helm_resources(unit, source, result, known)
 
 
-def _tag(res: Resource, unit: Unit, source: Source, origin: str | None = None) -> Resource:
+def _tag(res: Resource, unit: Unit, source: Source, known: _Files) -> Resource:
     res.extra["unit"] = unit.name
     res.extra["rendered"] = source.tool != "directory"
     if unit.destination is not None:
@@ -268,17 +268,17 @@ def _tag(res: Resource, unit: Unit, source: Source, origin: str | None = None) -
     entry = unit.app_file.display if unit.app_file is not None else None
     if entry is None and source.tool == "kustomize":
         kfile = kz.kustomization_file(source.path)
-        entry = known_display(kfile) if kfile else None
+        entry = _display(kfile, known.cwd) if kfile else None
     if entry is None and source.tool == "helm":
-        entry = known_display(source.path / "Chart.yaml")
+        entry = _display(source.path / "Chart.yaml", known.cwd)
     res.extra["unit_file"] = entry
     return res
 
 
-def known_display(path: Path) -> str:
+def _display(path: Path, cwd: Path) -> str:
     from rolloutlint.api import display_path
 
-    return display_path(path, Path.cwd().resolve())
+    return display_path(path, cwd)
 
 
 def _compose(text: str, name: str) -> list[Document]:
@@ -315,7 +315,7 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
             layers.append(origins.Layer(origin_src.display, base[1]))
             head_line = base[1].start_mark.line
         origins.remap(node, layers, (origin_src.display, head_line, 0))
-        out.append(_tag(_resource(value, origin_src, doc, node, base), unit, source))
+        out.append(_tag(_resource(value, origin_src, doc, node, base), unit, source, known))
     return out
 
 
@@ -409,5 +409,5 @@ def _helm_resources(unit: Unit, source: Source, result: dict[str, Any], known: _
             head = origins.head_line(template_text, value.get("kind"))
             origins.helm_layers(template_text, origin_src.display, values, node, head)
             res = _resource(value, origin_src, doc, node, None)
-            out.append(_tag(res, unit, source))
+            out.append(_tag(res, unit, source, known))
     return out

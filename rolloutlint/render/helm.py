@@ -22,7 +22,7 @@ from rolloutlint.model import as_dict, as_list, as_str
 from rolloutlint.render.engines import EngineError, Helm, run
 from rolloutlint.render.kustomize import OfflineError
 
-_ERROR_AT = re.compile(r"(?:template: |parse error at \(|YAML parse error on |error calling include: template: )"
+_ERROR_AT = re.compile(r"(?:^|template: |parse error at \(|YAML parse error on |error calling include: template: )"
                        r"([\w./-]+?\.(?:ya?ml|tpl|txt|json))(?::(\d+))?")
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
@@ -209,9 +209,7 @@ def error_location(message: str, chart: Path) -> tuple[Path | None, int]:
     m = _ERROR_AT.search(message)
     if not m:
         return None, 1
-    rel = Path(m.group(1))
-    parts = rel.parts[1:] if rel.parts and rel.parts[0] == chart.name else rel.parts
-    path = chart.joinpath(*parts) if parts else None
+    path = template_file(m.group(1), chart)  # Helm names templates `<chart name>/templates/...`
     line = int(m.group(2)) if m.group(2) else 1
     return (path if path is not None and path.is_file() else None), line
 

@@ -1,0 +1,145 @@
+"""End to end: deployment units rendered with the real engines, findings mapped to source files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rolloutlint import api
+from rolloutlint.findings import Finding
+from tests.render.conftest import needs_helm, needs_kustomize
+
+
+def lint(root: Path, render: bool = True) -> list[Finding]:
+    project = api.load_project(["."], cwd=root, render=render)
+    return api.lint_project(project).findings
+
+
+def where(findings: list[Finding], rule: str) -> list[tuple[str, int, tuple[str, ...]]]:
+    return sorted((f.location.file, f.location.line, f.units) for f in findings if f.rule == rule)
+
+
+@needs_kustomize
+def test_overlay_patch_files_are_not_linted_as_rollouts(repo: Callable[[str], Path]) -> None:
+    root = repo("overlays")
+    raw = lint(root, render=False)
+    assert {f.location.file for f in raw if f.rule in ("RL100", "RL102")} >= {"prod/rollout-patch.yaml",
+                                                                              "staging/rollout-steps.yaml"}
+    findings = lint(root)
+    patch_files = {"prod/rollout-patch.yaml", "staging/rollout-steps.yaml", "dev/replicas-patch.yaml"}
+    assert not [f for f in findings if f.location.file in patch_files and f.rule in ("RL100", "RL102")]
+    assert not [f for f in findings if f.rule in ("RL100", "RL102")]
+
+
+@needs_kustomize
+def test_defect_in_a_shared_base_is_reported_once_with_its_units(repo: Callable[[str], Path]) -> None:
+    findings = lint(repo("overlays"))
+    assert where(findings, "RL142") == [("base/rollout.yaml", 29, ("kustomization dev", "kustomization prod",
+                                                                   "kustomization staging"))]
+
+
+@needs_kustomize
+def test_common_labels_mismatch_with_rollout_pod_template(repo: Callable[[str], Path]) -> None:
+    """kustomize adds commonLabels to Service selectors but not to a Rollout's pod template (a CRD it does
+    not know): the controller rejects the Rollout; only the overlay that sets them is named."""
+    findings = lint(repo("overlays"))
+    hits = [f for f in findings if f.rule == "RL321"]
+    assert [(f.location.file, f.location.line, f.units) for f in hits] == [
+        ("base/rollout.yaml", 20, ("kustomization prod",)), ("base/rollout.yaml", 21, ("kustomization prod",))]
+    assert all("env=prod" in f.message for f in hits)
+    # the selector that gained the label is related, as is the overlay that rendered it
+    assert any(r.location is not None and r.location.file == "prod/kustomization.yaml" for r in hits[0].related)
+
+
+@needs_kustomize
+def test_name_prefix_breaks_crd_references(repo: Callable[[str], Path]) -> None:
+    """namePrefix renames the VirtualService; kustomize does not rewrite the Rollout's reference to it."""
+    findings = lint(repo("overlays"))
+    assert where(findings, "RL301") == [("base/rollout.yaml", 25, ("kustomization staging",))]
+
+
+@needs_kustomize
+def test_patched_values_point_at_the_patch(repo: Callable[[str], Path]) -> None:
+    """A node a patch set is located in the patch file; one the base set stays in the base."""
+    project = api.load_project(["."], cwd=repo("overlays"))
+    from rolloutlint.positions import locate
+    from rolloutlint.render.origins import file_at
+
+    by_ns = {r.namespace: r for r in project.index.of_kind("Rollout")}
+    assert set(by_ns) == {"dev", "prod", "staging"}
+    prod = by_ns["prod"]
+    assert (file_at(prod.node, ("spec", "replicas")), locate(prod.node, ("spec", "replicas"))[0]) == ("prod/rollout-patch.yaml", 6)
+    assert (file_at(prod.node, ("spec", "selector")), locate(prod.node, ("spec", "selector"))[0]) == ("base/rollout.yaml", 8)
+    dev = by_ns["dev"]  # JSON 6902 op with a target
+    assert (file_at(dev.node, ("spec", "replicas")), locate(dev.node, ("spec", "replicas"))[0]) == ("dev/replicas-patch.yaml", 3)
+    assert dev.body["spec"]["template"]["spec"]["containers"][0]["image"] == "example.com/reviews:1.3.0"  # images
+    staging = by_ns["staging"]  # patchesStrategicMerge, namePrefix, a component
+    assert staging.name == "stg-reviews"
+    assert file_at(staging.node, ("spec", "revisionHistoryLimit")) == "staging/rollout-steps.yaml"
+    assert [r.name for r in project.index.of_kind("PodDisruptionBudget")] == ["stg-reviews"]
+    # kustomize's build metadata never reaches the rules
+    assert all("config.kubernetes.io/origin" not in r.annotations for r in project.index.resources)
+
+
+@needs_helm
+def test_chart_rollout_linted_and_wrong_subset_located_in_values_file(repo: Callable[[str], Path]) -> None:
+    root = repo("helm-app")
+    raw = lint(root, render=False)
+    assert {f.rule for f in raw} <= {"RL004", "RL005"}  # raw: nothing checked
+    findings = lint(root)
+    assert where(findings, "RL310") == [("charts/reviews/values-prod.yaml", 3, ("Application argocd/reviews",))]
+    project = api.load_project(["."], cwd=root)
+    (rollout,) = project.index.of_kind("Rollout")
+    assert rollout.namespace == "shop" and rollout.name == "reviews"  # destination namespace, release name
+    assert rollout.body["spec"]["replicas"] == 4  # parameters win over value files and chart values
+
+
+@needs_helm
+def test_cli_fails_on_broken_chart_value(repo: Callable[[str], Path]) -> None:
+    from tests.cli_run import run
+
+    root = repo("helm-app")
+    code, out, _ = run(["lint", "--format", "json", "."], cwd=root)
+    assert code == 1
+    import json
+
+    doc = json.loads(out)
+    hit = next(f for f in doc["findings"] if f["rule"] == "RL310")
+    assert (hit["file"], hit["line"], hit["unit"]) == ("charts/reviews/values-prod.yaml", 3, "Application argocd/reviews")
+    assert doc["summary"]["units"] == 1
+    code, out, _ = run(["lint", "--no-render", "--format", "json", "."], cwd=root)
+    assert code == 0 and "units" not in json.loads(out)["summary"]  # raw: the chart is only templates
+
+
+@needs_helm
+def test_chart_template_error_is_a_finding_at_the_template_line(repo: Callable[[str], Path]) -> None:
+    findings = lint(repo("broken-chart"))
+    (hit,) = [f for f in findings if f.rule == "RL008"]
+    assert (hit.location.file, hit.location.line) == ("chart/templates/rollout.yaml", 6)
+    assert "wrong number of args for required" in hit.message
+
+
+def test_remote_base_is_reported_never_fetched(repo: Callable[[str], Path]) -> None:
+    findings = lint(repo("remote-base"))
+    (hit,) = [f for f in findings if f.rule == "RL008"]
+    assert (hit.location.file, hit.location.line) == ("app/kustomization.yaml", 2)
+    assert "cannot render offline" in hit.message and "github.com/example/platform" in hit.message
+
+
+@needs_kustomize
+def test_applicationset_git_directories(repo: Callable[[str], Path]) -> None:
+    root = repo("appset")
+    raw = lint(root, render=False)
+    assert any(f.rule == "RL102" and f.location.file.endswith("replicas.yaml") for f in raw)
+    findings = lint(root)
+    assert [(f.rule, f.location.file, f.location.line, f.units) for f in findings] == [
+        ("RL142", "services/details/rollout.yaml", 21, ("Application details",))]
+    project = api.load_project(["."], cwd=root)
+    assert sorted((r.name, r.namespace) for r in project.index.of_kind("Rollout")) == [("details", "details"), ("ratings", "ratings")]
+
+
+def test_no_render_keeps_raw_linting(repo: Callable[[str], Path]) -> None:
+    root = repo("remote-base")
+    assert not [f for f in lint(root, render=False) if f.rule == "RL008"]
+    (root / ".rolloutlint.yaml").write_text("render:\n  enabled: false\n", encoding="utf-8")
+    assert not [f for f in lint(root) if f.rule == "RL008"]
