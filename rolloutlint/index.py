@@ -90,19 +90,30 @@ def closest(candidates: Sequence[Resource], near: Resource | None, namespace: st
     without namespaces; a reference resolves to the one next to the referring object."""
     if not candidates:
         return None
+    if near is not None and near.extra.get("unit"):
+        # Deployment units (rolloutlint.render): never an object another destination deploys; the unit's
+        # own objects first, then those of units with the same destination.
+        from rolloutlint.render.scope import in_scope
+
+        candidates = in_scope(candidates, near)
+        if not candidates:
+            return None
     if near is None or len(candidates) == 1:
         return candidates[0]
     here = near.file.path
     here_parts = near.file.directory.parts
 
-    def rank(res: Resource) -> tuple[int, int, int]:
+    unit = near.extra.get("unit")
+
+    def rank(res: Resource) -> tuple[int, int, int, int]:
         there = res.file.path
         shared = 0
         for a, b in zip(here_parts, res.file.directory.parts):
             if a != b:
                 break
             shared += 1
-        return (0 if res.namespace == namespace else 1, 0 if there == here else 1, -shared)
+        return (0 if unit is None or res.extra.get("unit") == unit else 1, 0 if res.namespace == namespace else 1,
+                0 if there == here else 1, -shared)
 
     return min(candidates, key=rank)
 

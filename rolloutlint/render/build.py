@@ -315,7 +315,11 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
             layers.append(origins.Layer(origin_src.display, base[1]))
             head_line = base[1].start_mark.line
         origins.remap(node, layers, (origin_src.display, head_line, 0))
-        out.append(_tag(_resource(value, origin_src, doc, node, base), unit, source, known))
+        res = _resource(value, origin_src, doc, node, base)
+        own_ns = as_str(as_dict(base[0].get("metadata")).get("namespace")) if base else None
+        if res.namespace is not None and res.namespace != own_ns:
+            res.namespace_source = "kustomization"  # set by a kustomization's `namespace:`, not the file
+        out.append(_tag(res, unit, source, known))
     return out
 
 

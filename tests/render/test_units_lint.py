@@ -143,3 +143,23 @@ def test_no_render_keeps_raw_linting(repo: Callable[[str], Path]) -> None:
     assert not [f for f in lint(root, render=False) if f.rule == "RL008"]
     (root / ".rolloutlint.yaml").write_text("render:\n  enabled: false\n", encoding="utf-8")
     assert not [f for f in lint(root) if f.rule == "RL008"]
+
+
+def test_two_clusters_same_names_never_resolve_across_destinations(repo: Callable[[str], Path]) -> None:
+    """clusters/eu and clusters/us define the same shop/reviews objects for two destinations: the broken
+    DestinationRule of us is found for us's Rollout, and each Rollout draws only its own cluster's objects."""
+    root = repo("clusters")
+    findings = lint(root)
+    assert where(findings, "RL310") == [("us/reviews.yaml", 28, ("Application argocd/reviews-us",))]
+    project = api.load_project(["."], cwd=root)
+    from rolloutlint.commands.simulate_cmd import simulate_project
+
+    results = simulate_project(project)
+    drawn = {r["resource"]["unit"]: sorted({s["file"] for s in r["sources"]}) for r in results}
+    assert drawn == {"Application argocd/reviews-eu": ["eu/istio.yaml"], "Application argocd/reviews-us": ["us/istio.yaml"]}
+    # the same resolver: the us Rollout never finds the eu DestinationRule, even as a fallback
+    from rolloutlint.index import closest
+
+    us = next(r for r in project.index.of_kind("Rollout") if r.file.display == "us/reviews.yaml")
+    eu_dr = [r for r in project.index.find("DestinationRule", "reviews", "shop") if r.file.display == "eu/istio.yaml"]
+    assert closest(eu_dr, us, "shop") is None
