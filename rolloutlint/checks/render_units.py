@@ -1,10 +1,18 @@
-"""RL008: a deployment unit that cannot be rendered. Reported by the loader from what the render found
-(`rolloutlint.render.build`); the class carries the metadata, docs and selection."""
+"""Deployment units: RL008 a unit that cannot be rendered (reported by the loader from what the render found,
+`rolloutlint.render.build`; the class carries the metadata, docs and selection), RL009 an object a unit
+renders twice."""
 
 from __future__ import annotations
 
-from rolloutlint.findings import Severity
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from rolloutlint.findings import RelatedRef, Report, Severity
 from rolloutlint.registry import Rule, register
+
+if TYPE_CHECKING:
+    from rolloutlint.engine import Context
+    from rolloutlint.model import Resource
 
 
 @register
@@ -41,3 +49,49 @@ class UnitNotRendered(Rule):
     severity = Severity.WARNING
     summary = "Deployment unit cannot be rendered; its objects are not checked"
     mirrors = "Argo CD repo-server: `ComparisonError: ... Manifest generation error`"
+
+
+@register
+class DuplicateObjectInUnit(Rule):
+    """One deployment unit renders the same object twice.
+
+    ## What it checks
+    Within each deployment unit (an Argo CD Application, a kustomization root, a Helm chart; see the
+    README's "Deployment units"), two rendered objects with the same API group, kind, namespace and name.
+    The second is reported, the first is related. Objects of different units never collide here: two
+    clusters' folders, or three overlays, may each define `shop/reviews`.
+
+    ## Why it matters
+    Argo CD applies only one of them and marks the Application with `RepeatedResourceWarning`; which
+    definition wins depends on ordering, so what was reviewed may not be what runs. kustomize refuses
+    such a build outright (reported as `unit-not-rendered`).
+
+    ## How to fix
+    Delete one definition, or move it to the unit where it belongs (exclude it with the Application's
+    `directory.exclude`, or split the chart's template).
+
+    ## Upstream
+    Mirrors Argo CD's `RepeatedResourceWarning` (`Resource <key> appeared 2 times among application
+    resources.`) and kustomize's `may not add resource with an already registered id`.
+    """
+
+    id = "RL009"
+    name = "duplicate-object-in-unit"
+    severity = Severity.ERROR
+    summary = "A deployment unit renders the same object twice"
+    mirrors = "Argo CD: `Resource <key> appeared 2 times among application resources.` (RepeatedResourceWarning)"
+
+    def check_repo(self, ctx: "Context") -> Iterator[Report]:
+        seen: dict[tuple[Any, ...], Resource] = {}
+        for res in ctx.index.resources:
+            unit = res.extra.get("unit")
+            if not unit or not res.name:
+                continue
+            key = (unit, res.group, res.kind, res.namespace, res.name)
+            first = seen.get(key)
+            if first is None:
+                seen[key] = res
+                continue
+            yield self.report(res, ("metadata", "name"),
+                              f"{res.label()} appears twice in {unit}; Argo CD applies only one of them",
+                              related=[RelatedRef(first, ("metadata", "name"), "first definition")])
