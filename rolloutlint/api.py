@@ -146,11 +146,11 @@ def _render(files: list[SourceFile], root: Path, cwd: Path, config: Config, made
     if not settings.enabled or os.environ.get("ROLLOUTLINT_NO_RENDER") == "1":
         return None
     rendered = render_project(files, root, cwd, settings, debug=debug_log, exclude=config.exclude)
+    files.extend(rendered.extra_files)
     for src in files:
         if src.path in rendered.consumed:
             made[id(src)] = []
             src.problems = [p for p in src.problems if p.rule_id not in ("RL004", "RL005")]
-    files.extend(rendered.extra_files)
     return rendered
 
 

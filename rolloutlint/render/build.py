@@ -146,13 +146,29 @@ def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
         path, line = helm_render.error_location(str(exc), source.path)
         if path is not None:
             return path, line
+    if source.tool == "kustomize" and unit.app_file is None:
+        kfile = kz.kustomization_file(source.path)
+        return (kfile, _mentioned_line(kfile, str(exc))) if kfile else (source.path, 1)
     if unit.app_file is not None and unit.app_doc is not None:
         from rolloutlint.positions import locate
 
         return unit.app_file.path, locate(unit.app_doc.node, unit.app_path + ("path",))[0]
-    if source.tool == "kustomize":
-        return kz.kustomization_file(source.path) or source.path, 1
     return source.path / "Chart.yaml", 1
+
+
+def _mentioned_line(kfile: Path, message: str) -> int:
+    """The kustomization line naming a path the engine's message quotes (kustomize gives no line)."""
+    import re
+
+    try:
+        lines = kfile.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for quoted in re.findall(r"'([^'\s]+)'", message):
+        for i, line in enumerate(lines):
+            if not line.lstrip().startswith("#") and (quoted in line or Path(quoted).name in line.split()):
+                return i + 1
+    return 1
 
 
 def _problem(known: _Files, unit: Unit, exc: Exception, path: Path, line: int) -> None:

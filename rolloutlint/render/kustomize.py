@@ -205,4 +205,8 @@ def build(engine: Kustomize, target: Path, options: dict[str, Any]) -> tuple[str
         try:
             return engine.build(str(scratch)), scratch
         except EngineError as exc:
-            raise EngineError(str(exc).replace(str(scratch) + "/", "").replace(str(scratch), "<wrapper>")) from None
+            # Drop the wrapper's own accumulation frames: the user's kustomization is where it went wrong.
+            message = re.sub(r"^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' "
+                             r"must resolve to a file': recursed accumulation of path '[^']*': ", "", str(exc))
+            message = message.replace(str(scratch) + "/", "").replace(str(scratch), "<wrapper>")
+            raise EngineError(message.replace(str(target.parent) + "/", "")) from None
