@@ -173,7 +173,7 @@ def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequen
     if project.rendered is not None and project.rendered.units:
         summary["units"] = len(project.rendered.units)
         summary["unitsNotRendered"] = project.rendered.failed_units
-        summary["engines"] = project.rendered.engines.describe()  # type: ignore[assignment]
+        summary["engines"] = project.rendered.summary()["engines"]
     return LintResult(findings=findings, project=project, summary=summary)
 
 

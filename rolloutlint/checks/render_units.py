@@ -81,7 +81,7 @@ class DuplicateObjectInUnit(Rule):
     summary = "A deployment unit renders the same object twice"
     mirrors = "Argo CD: `Resource <key> appeared 2 times among application resources.` (RepeatedResourceWarning)"
 
-    def check_repo(self, ctx: "Context") -> Iterator[Report]:
+    def check_repo(self, ctx: Context) -> Iterator[Report]:
         seen: dict[tuple[Any, ...], Resource] = {}
         for res in ctx.index.resources:
             unit = res.extra.get("unit")

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rolloutlint.loader import Document, Problem, SourceFile, compose_only, load_file, parse_text
+from rolloutlint.loader import (
+    Document,
+    Problem,
+    SourceFile,
+    compose_only,
+    load_file,
+    parse_text,
+)
 from rolloutlint.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
 from rolloutlint.render import cache as render_cache
 from rolloutlint.render import helm as helm_render
@@ -59,7 +66,8 @@ class Rendered:
 
     def summary(self) -> dict[str, Any]:
         return {"units": len(self.units), "rendered": self.rendered_units, "unrendered": self.failed_units,
-                "engines": self.engines.describe() if self.engines else "none"}
+                "engines": self.engines.describe_used({s.tool for u in self.units for s in u.sources})
+                if self.engines else "none"}
 
 
 class _Files:
@@ -96,10 +104,11 @@ class _Files:
 def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings,
                    debug: Any = None, exclude: tuple[str, ...] = ()) -> Rendered:
     out = Rendered()
-    out.engines = find_engines(settings.kustomize, settings.helm)
+    out.units = find_units(files, root, Settings(settings.repo_urls, exclude))
+    need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
+    out.engines = find_engines(settings.kustomize, settings.helm, need)
     if debug is not None:
         debug(f"render engines: {out.engines.describe()}")
-    out.units = find_units(files, root, Settings(settings.repo_urls, exclude))
     known = _Files(files, cwd, out)
     store = render_cache.Cache((settings.cache_dir or render_cache.default_dir()) if settings.cache else None)
     jobs = [(unit, source) for unit in out.units for source in unit.sources]
@@ -401,12 +410,7 @@ def _json6902_layers(display: str, node: Any) -> list[origins.Layer]:
 
 
 def _yaml(path: Path) -> Any:
-    import yaml
-
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
+    return kz.load_kustomization(path)
 
 
 def _helm_resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files) -> list[Resource]:

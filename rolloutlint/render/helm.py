@@ -93,12 +93,12 @@ def inputs(chart: Path, options: dict[str, Any], release: str, namespace: str | 
         inline = parsed if isinstance(parsed, dict) else None
     set_values: list[tuple[str, str, bool]] = []
     params: dict[str, tuple[int, int]] = {}
-    for i, p in enumerate(as_list(helm.get("parameters"))):
-        p = as_dict(p)
-        name, value = as_str(p.get("name")), p.get("value")
-        if name and value is not None:
-            set_values.append((name, str(value), p.get("forceString") is True))
-            params[name] = (app_line(app_source_path + ("helm", "parameters", i, "value")), 1)
+    for i, entry in enumerate(as_list(helm.get("parameters"))):
+        param = as_dict(entry)
+        pname, value = as_str(param.get("name")), param.get("value")
+        if pname and value is not None:
+            set_values.append((pname, str(value), param.get("forceString") is True))
+            params[pname] = (app_line(app_source_path + ("helm", "parameters", i, "value")), 1)
     if app_file is not None and params:
         layers.insert(0, ValuesLayer(app_file, parameters=params))
     layers.extend(ValuesLayer(f) for f in reversed(value_files))

@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +60,31 @@ class Reads:
     as_patch: set[Path] = field(default_factory=set)  # files read only as patches
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(path: Path) -> tuple[dict[str, Any], Any]:
+    """A kustomization's value and node, read once per run and file version (units share bases)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return {}, None
+    return _load_cached(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _load_cached(path: Path, mtime: int, size: int) -> tuple[dict[str, Any], Any]:
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        value = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        node = yaml.compose(text, Loader=_LOADER)
+        value = yaml.load(text, Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}, None
     return as_dict(value), node
+
+
+def load_kustomization(path: Path) -> dict[str, Any]:
+    return _load(path)[0]
 
 
 def _line_of(node: Any, section: str, ref: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ class Layer:
 
 def mark(display: str, line: int, column: int) -> Mark:
     """A mark in `display` (0-based line and column, as yaml marks are)."""
-    return Mark(display, 0, line, column, None, None)
+    return Mark(display, 0, line, column, None, 0)
 
 
 def strip_annotations(value: dict[str, Any], node: Node | None) -> dict[str, str]:
@@ -53,29 +54,32 @@ def strip_annotations(value: dict[str, Any], node: Node | None) -> dict[str, str
     ann_node, _ = _child(meta_node, "annotations") if meta_node is not None else (None, None)
     if isinstance(ann_node, MappingNode):
         ann_node.value = [(k, v) for k, v in ann_node.value if not (isinstance(k, ScalarNode) and k.value in STRIP)]
-    if not ann:
+    if not ann and isinstance(meta, dict):
         meta.pop("annotations")
         if isinstance(meta_node, MappingNode):
             meta_node.value = [(k, v) for k, v in meta_node.value if not (isinstance(k, ScalarNode) and k.value == "annotations")]
     return found
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=4096)
+def _load_annotation(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        return None
+
+
 def parse_origin(annotations: dict[str, str]) -> tuple[str | None, list[str]]:
     """kustomize's origin path and the kustomization files whose patches touched the object."""
     origin = annotations.get(STRIP[0])
-    path = None
-    if origin:
-        try:
-            path = as_str(as_dict(yaml.safe_load(origin)).get("path"))
-        except yaml.YAMLError:
-            path = None
+    path = as_str(as_dict(_load_annotation(origin)).get("path")) if origin else None
     patched_in: list[str] = []
     trans = annotations.get(STRIP[1])
     if trans:
-        try:
-            entries = as_list(yaml.safe_load(trans))
-        except yaml.YAMLError:
-            entries = []
+        entries = as_list(_load_annotation(trans))
         for entry in entries:
             entry = as_dict(entry)
             kind = as_str(as_dict(entry.get("configuredBy")).get("kind")) or ""
@@ -119,7 +123,7 @@ def _remap(node: Node, path: tuple[Any, ...], layers: list[Layer], fallback: tup
 
 
 def _named(m: Mark, display: str) -> Mark:
-    return Mark(display, m.index, m.line, m.column, None, None)
+    return Mark(display, m.index, m.line, m.column, None, 0)
 
 
 def _source(node: Node, path: tuple[Any, ...], layers: list[Layer]) -> tuple[Node, Node | None, str] | None:

@@ -16,7 +16,12 @@ from typing import Any
 from rolloutlint.loader import Document, SourceFile
 from rolloutlint.model import as_dict, as_str
 from rolloutlint.render.appset import generated_applications
-from rolloutlint.render.kustomize import KUSTOMIZATION_FILES, OfflineError, kustomization_file, reads
+from rolloutlint.render.kustomize import (
+    KUSTOMIZATION_FILES,
+    OfflineError,
+    kustomization_file,
+    reads,
+)
 
 CHART_FILE = "Chart.yaml"
 
@@ -108,6 +113,7 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
     spec = as_dict(body.get("spec"))
     dest = as_dict(spec.get("destination"))
     destination = (as_str(dest.get("server")) or as_str(dest.get("name")) or "in-cluster", as_str(dest.get("namespace")))
+    raw_sources: list[tuple[dict[str, Any], tuple[Any, ...]]]
     if isinstance(spec.get("sources"), list):
         raw_sources = [(as_dict(s), ("spec", "sources", i)) for i, s in enumerate(spec["sources"])]
     else:

@@ -163,3 +163,28 @@ def test_two_clusters_same_names_never_resolve_across_destinations(repo: Callabl
     us = next(r for r in project.index.of_kind("Rollout") if r.file.display == "us/reviews.yaml")
     eu_dr = [r for r in project.index.find("DestinationRule", "reviews", "shop") if r.file.display == "eu/istio.yaml"]
     assert closest(eu_dr, us, "shop") is None
+
+
+@needs_kustomize
+def test_renders_are_cached_by_content(repo: Callable[[str], Path]) -> None:
+    root = repo("overlays")
+    first = api.load_project(["."], cwd=root).rendered
+    assert (first.rendered_units, first.cache_hits) == (3, 0)
+    again = api.load_project(["."], cwd=root).rendered
+    assert again.cache_hits == 3  # nothing changed: nothing rendered
+    patch = root / "prod" / "rollout-patch.yaml"
+    patch.write_text(patch.read_text(encoding="utf-8").replace("replicas: 5", "replicas: 6"), encoding="utf-8")
+    changed = api.load_project(["."], cwd=root)
+    assert changed.rendered.cache_hits == 2  # only the overlay whose patch changed is rendered again
+    prod = next(r for r in changed.index.of_kind("Rollout") if r.namespace == "prod")
+    assert prod.body["spec"]["replicas"] == 6
+
+
+@needs_kustomize
+def test_debug_names_the_engines_and_units(repo: Callable[[str], Path]) -> None:
+    from tests.cli_run import run
+
+    _, out, err = run(["lint", "--debug", "."], cwd=repo("overlays"))
+    assert "render engines: kustomize: kustomize" in err
+    assert "unit kustomization prod: kustomize" in err
+    assert "3 deployment unit(s) rendered (kustomize: kustomize" in out
