@@ -124,9 +124,13 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         report.add(stdin_path)
         named_count += 1
     rendered = _render(files, root, cwd, config, made, debug_log) if render and whole_root else None
-    if rendered is not None:  # files loaded for render findings (Chart.yaml, a values file) are reported too
-        report.update(f.path for f in rendered.extra_files)
-        named_count += len(rendered.extra_files)
+    if rendered is not None:  # files loaded for render findings (Chart.yaml, a values file): reported when
+        # everything is, or when they lie under a named directory
+        if len(files) - len(rendered.extra_files) == named_count:
+            named_count += len(rendered.extra_files)
+        for extra in rendered.extra_files:
+            if any(p.is_dir() and p in extra.path.parents for p in named_paths):
+                report.add(extra.path)
     index = build_index(files, root, config.namespace, config.external, made=made,
                         extra=rendered.resources if rendered is not None else ())
     # Nothing loaded beyond the named files (a named root, say): say so with None, which spares each

@@ -188,3 +188,35 @@ def test_debug_names_the_engines_and_units(repo: Callable[[str], Path]) -> None:
     assert "render engines: kustomize: kustomize" in err
     assert "unit kustomization prod: kustomize" in err
     assert "3 deployment unit(s) rendered (kustomize: kustomize" in out
+
+
+@needs_helm
+def test_multi_source_values_ref_and_values_object(repo: Callable[[str], Path]) -> None:
+    """`$values/env/prod.yaml` comes from the `ref: values` source (this repository); the wrong weight is
+    located in that file; `valuesObject` wins over value files; `releaseName` names the Rollout."""
+    root = repo("multi-source")
+    findings = lint(root)
+    assert where(findings, "RL142") == [("env/prod.yaml", 2, ("Application argocd/web",))]
+    (rollout,) = api.load_project(["."], cwd=root).index.of_kind("Rollout")
+    assert (rollout.name, rollout.namespace) == ("web-prod", "web")
+    assert rollout.body["spec"]["template"]["spec"]["containers"][0]["image"] == "example.com/web:2.0.0"
+
+
+def test_offline_chart_from_repository_is_reported(tmp_path: Path) -> None:
+    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: mesh, namespace: argocd}\n"
+        "spec:\n  source:\n    repoURL: https://charts.example.com\n    chart: istio-base\n    targetRevision: 1.22.0\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: istio-system}\n")
+    (hit,) = [f for f in lint(tmp_path) if f.rule == "RL008"]
+    assert (hit.location.file, hit.location.line) == ("app.yaml", 7)
+    assert "cannot render offline" in hit.message and "istio-base" in hit.message
+
+
+def test_missing_engine_is_a_finding_not_a_silent_pass(repo: Callable[[str], Path]) -> None:
+    root = repo("helm-app")
+    (root / ".rolloutlint.yaml").write_text("render:\n  helm: none\n", encoding="utf-8")
+    findings = lint(root)
+    (hit,) = [f for f in findings if f.rule == "RL008"]
+    assert hit.location.file == "apps/reviews.yaml" and "no Helm engine" in hit.message
+    assert not [f for f in findings if f.rule in ("RL004", "RL005")]  # chart files are still the unit's
