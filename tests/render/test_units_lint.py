@@ -92,6 +92,17 @@ def test_chart_rollout_linted_and_wrong_subset_located_in_values_file(repo: Call
     (rollout,) = project.index.of_kind("Rollout")
     assert rollout.namespace == "shop" and rollout.name == "reviews"  # destination namespace, release name
     assert rollout.body["spec"]["replicas"] == 4  # parameters win over value files and chart values
+    from rolloutlint.positions import locate
+    from rolloutlint.render.origins import file_at
+
+    def origin(*path: str | int) -> tuple[str | None, int]:
+        return file_at(rollout.node, path), locate(rollout.node, path)[0]
+
+    assert origin("spec", "replicas") == ("apps/reviews.yaml", 17)  # the Application's parameter
+    assert origin("spec", "template", "spec", "containers", 0, "image") == ("charts/reviews/values-prod.yaml", 1)
+    assert origin("spec", "strategy", "canary", "trafficRouting", "istio", "destinationRule",
+                  "stableSubsetName") == ("charts/reviews/values.yaml", 5)  # the chart's default
+    assert origin("spec", "selector") == ("charts/reviews/templates/rollout.yaml", 9)  # template line
 
 
 @needs_helm
