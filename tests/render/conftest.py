@@ -14,6 +14,11 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "render"
 
 
 def _engines():  # type: ignore[no-untyped-def]
+    import os
+    import tempfile
+
+    # Engine discovery remembers versions in the render cache: keep it out of the user's cache directory.
+    os.environ.setdefault("ROLLOUTLINT_RENDER_CACHE", tempfile.mkdtemp(prefix="rolloutlint-test-cache-"))
     return find_engines("auto", "auto")
 
 
