@@ -183,8 +183,9 @@ class Engine:
             file = rep.file or ""
         related = tuple(_resolve_related(r) for r in rep.related)
         unit = res.extra.get("unit") if res is not None else None
-        if unit and res is not None and res.extra.get("unit_file") not in (None, file):
-            related += (Related(Location(res.extra["unit_file"], 1, 1, 1, 1), f"rendered by {unit}"),)
+        entry = res.extra.get("unit_file") if unit and res is not None else None
+        if entry is not None and entry[0] != file:
+            related += (Related(Location(entry[0], entry[1], 1, entry[1], 1), f"rendered by {unit}"),)
         fix = None if res is not None and res.extra.get("rendered") else rep.fix  # edits apply to raw files only
         return Finding(rule=rule.id, name=rule.name, severity=severity, message=rep.message,
                        location=Location(file, line, col, eline, ecol), path=format_path(rep.path),

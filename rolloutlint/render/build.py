@@ -290,14 +290,25 @@ def _tag(res: Resource, unit: Unit, source: Source, known: _Files) -> Resource:
         res.extra["destination"] = unit.destination
         if res.namespace is None and res.kind not in CLUSTER_SCOPED and unit.destination[1]:
             res.namespace, res.namespace_source = unit.destination[1], "application"
-    entry = unit.app_file.display if unit.app_file is not None else None
-    if entry is None and source.tool == "kustomize":
-        kfile = kz.kustomization_file(source.path)
-        entry = _display(kfile, known.cwd) if kfile else None
-    if entry is None and source.tool == "helm":
-        entry = _display(source.path / "Chart.yaml", known.cwd)
-    res.extra["unit_file"] = entry
+    if unit.entry is None:
+        unit.entry = _entry(unit, source, known)
+    res.extra["unit_file"] = unit.entry
     return res
+
+
+def _entry(unit: Unit, source: Source, known: _Files) -> tuple[str, int] | None:
+    """Where the unit is defined (its Application's source path, else its kustomization or Chart.yaml):
+    related to every finding on its objects."""
+    if unit.app_file is not None and unit.app_doc is not None:
+        from rolloutlint.positions import locate
+
+        return unit.app_file.display, locate(unit.app_doc.node, unit.app_path + ("path",))[0]
+    if source.tool == "kustomize":
+        kfile = kz.kustomization_file(source.path)
+        return (_display(kfile, known.cwd), 1) if kfile else None
+    if source.tool == "helm":
+        return _display(source.path / "Chart.yaml", known.cwd), 1
+    return None
 
 
 def _display(path: Path, cwd: Path) -> str:

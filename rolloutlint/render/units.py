@@ -46,6 +46,7 @@ class Unit:
     app_doc: Document | None = None
     app_path: tuple[str | int, ...] = ()  # the path of the source inside the Application document
     offline: OfflineError | None = None  # a source that needs the network
+    entry: tuple[str, int] | None = None  # (file, line) defining the unit, related to its findings
 
     @property
     def label(self) -> str:
