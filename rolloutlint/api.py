@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rolloutlint.config import Config, find_config, load_config
 from rolloutlint.discovery import find_root, known_non_manifest, walk
@@ -29,6 +30,7 @@ class Project:
     files: list[SourceFile]
     index: ResourceIndex
     report_files: set[Path] | None  # None: report on everything loaded
+    rendered: Any = None  # rolloutlint.render.build.Rendered: the deployment units and their engines
 
 
 @dataclass
@@ -68,8 +70,10 @@ def _prepare_lint() -> None:
 
 
 def load_project(paths: Sequence[str], *, config_path: str | None = None, namespace: str | None = None,
-                 cwd: Path | None = None, stdin: bytes | None = None, whole_root: bool = True) -> Project:
-    """Discover and load files. `whole_root`: also load the rest of the project root for the index."""
+                 cwd: Path | None = None, stdin: bytes | None = None, whole_root: bool = True,
+                 render: bool = True, debug_log: Any = None) -> Project:
+    """Discover and load files. `whole_root`: also load the rest of the project root for the index.
+    `render`: render deployment units (Applications, kustomizations, charts) as Argo CD would."""
     cwd = (cwd or Path.cwd()).resolve()
     named = [p for p in paths if p != STDIN] or ([] if STDIN in paths else ["."])
     named_paths = [(cwd / p).resolve() if not os.path.isabs(p) else Path(p).resolve() for p in named]
@@ -119,11 +123,39 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         files.append(load_file(stdin_path, "<stdin>", data=data))
         report.add(stdin_path)
         named_count += 1
-    index = build_index(files, root, config.namespace, config.external, made=made)
+    rendered = _render(files, root, cwd, config, made, debug_log) if render and whole_root else None
+    if rendered is not None:  # files loaded for render findings (Chart.yaml, a values file): reported when
+        # everything is, or when they lie under a named directory
+        if len(files) - len(rendered.extra_files) == named_count:
+            named_count += len(rendered.extra_files)
+        for extra in rendered.extra_files:
+            if any(p.is_dir() and p in extra.path.parents for p in named_paths):
+                report.add(extra.path)
+    index = build_index(files, root, config.namespace, config.external, made=made,
+                        extra=rendered.resources if rendered is not None else ())
     # Nothing loaded beyond the named files (a named root, say): say so with None, which spares each
     # consumer a membership test per file.
     everything = len(files) == named_count
-    return Project(root=root, config=config, files=files, index=index, report_files=None if everything else report)
+    return Project(root=root, config=config, files=files, index=index, report_files=None if everything else report,
+                   rendered=rendered)
+
+
+def _render(files: list[SourceFile], root: Path, cwd: Path, config: Config, made: dict[int, list[Resource]],
+            debug_log: Any) -> Any:
+    """Render the deployment units; files they consume (bases, patches, values, templates) give no raw
+    objects (and no "not an object"/"template" notes), the rendered objects stand in for them."""
+    from rolloutlint.render.build import RenderSettings, render_project
+
+    settings = RenderSettings.from_config(config.raw.get("render"), root)
+    if not settings.enabled or os.environ.get("ROLLOUTLINT_NO_RENDER") == "1":
+        return None
+    rendered = render_project(files, root, cwd, settings, debug=debug_log, exclude=config.exclude)
+    files.extend(rendered.extra_files)
+    for src in files:
+        if src.path in rendered.consumed:
+            made[id(src)] = []
+            src.problems = [p for p in src.problems if p.rule_id not in ("RL004", "RL005")]
+    return rendered
 
 
 def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
@@ -142,6 +174,10 @@ def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequen
     ids = reported_files(project.files, project.report_files)
     resources = sum(1 for r in project.index.resources if ids is None or id(r.file) in ids)
     summary = {"files": len(reported), "documents": docs, "resources": resources, **count(findings)}
+    if project.rendered is not None and project.rendered.units:
+        summary["units"] = len(project.rendered.units)
+        summary["unitsNotRendered"] = project.rendered.failed_units
+        summary["engines"] = project.rendered.summary()["engines"]
     return LintResult(findings=findings, project=project, summary=summary)
 
 

@@ -99,24 +99,25 @@ FORMATS = ["text", "json", "sarif", "github", "auto"]
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Show the fixes as a unified diff; write nothing.")
+@click.option("--no-render", is_flag=True, help="Lint raw files; do not render Applications, kustomizations and charts.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str | None,
          namespace: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
          color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
-         unsafe_fixes: bool, diff: bool, debug: bool) -> None:
+         unsafe_fixes: bool, diff: bool, no_render: bool, debug: bool) -> None:
     """Lint files, directories (recursively) or `-` (stdin)."""
     import gc
 
     gc.disable()  # a short-lived process over acyclic data: collections would only rescan the loaded repo
     code = run_guarded(debug, _lint, paths, formats, outputs, fail_on, namespace, config_path, select, ignore,
-                       color, show_suppressed, baseline, write_baseline, fix, unsafe_fixes, diff, debug)
+                       color, show_suppressed, baseline, write_baseline, fix, unsafe_fixes, diff, debug, no_render)
     sys.exit(code)
 
 
 def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str | None,
           namespace: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
-          unsafe_fixes: bool, diff: bool, debug: bool) -> int:
+          unsafe_fixes: bool, diff: bool, debug: bool, no_render: bool = False) -> int:
     from rolloutlint import api
     from rolloutlint.cli_options import check_fix_flags, check_selectors, pair_outputs, split_list
     from rolloutlint.reporters import ReportOptions, get_reporter
@@ -124,7 +125,8 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
     check_fix_flags(fix, diff, unsafe_fixes)
     destinations = pair_outputs(formats, outputs)
     select, ignore = split_list(select), split_list(ignore)
-    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
+    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace, render=not no_render,
+                               debug_log=(lambda msg: click.echo(f"rolloutlint: {msg}", err=True)) if debug else None)
     check_selectors(project.config, select, ignore)
     if fix or diff:
         from rolloutlint.fixer import run_fixes

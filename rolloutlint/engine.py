@@ -174,13 +174,23 @@ class Engine:
             span = locate_inner(res.node, rep.path, rep.inner, res.file.text) if rep.inner else None
             line, col, eline, ecol = span or locate(res.node, rep.path, key=rep.key)
             file = res.file.display
+            if res.extra.get("rendered"):  # a rendered object's nodes carry the file that set them
+                from rolloutlint.render.origins import file_at
+
+                file = file_at(res.node, rep.path, rep.key) or file
         else:
             line = col = eline = ecol = 1
             file = rep.file or ""
         related = tuple(_resolve_related(r) for r in rep.related)
+        unit = res.extra.get("unit") if res is not None else None
+        entry = res.extra.get("unit_file") if unit and res is not None else None
+        if entry is not None and entry[0] != file:
+            related += (Related(Location(entry[0], entry[1], 1, entry[1], 1), f"rendered by {unit}"),)
+        fix = None if res is not None and res.extra.get("rendered") else rep.fix  # edits apply to raw files only
         return Finding(rule=rule.id, name=rule.name, severity=severity, message=rep.message,
                        location=Location(file, line, col, eline, ecol), path=format_path(rep.path),
-                       resource=res.ref if res is not None else None, related=related, fix=rep.fix)
+                       resource=res.ref if res is not None else None, related=related, fix=fix,
+                       units=(unit,) if unit else ())
 
 
 def _resolve_related(rel: RelatedRef) -> Related:
@@ -188,19 +198,28 @@ def _resolve_related(rel: RelatedRef) -> Related:
     if res is None:
         return Related(None, rel.message)
     line, col, eline, ecol = locate(res.node, rel.path, key=rel.key)
-    return Related(Location(res.file.display, line, col, eline, ecol), rel.message)
+    file = res.file.display
+    if res.extra.get("rendered"):
+        from rolloutlint.render.origins import file_at
+
+        file = file_at(res.node, rel.path, rel.key) or file
+    return Related(Location(file, line, col, eline, ecol), rel.message)
 
 
 def dedupe(findings: Iterable[Finding | None]) -> list[Finding]:
-    seen: set[tuple[Any, ...]] = set()
+    """One finding per (rule, location, message); a defect several units share lists all their units."""
+    seen: dict[tuple[Any, ...], Finding] = {}
     out: list[Finding] = []
     for f in findings:
         if f is None:
             continue
         key = (f.rule, f.location, f.message)
-        if key in seen:
+        first = seen.get(key)
+        if first is not None:
+            if f.units:
+                first.units = tuple(sorted({*first.units, *f.units}))
             continue
-        seen.add(key)
+        seen[key] = f
         out.append(f)
     out.sort(key=Finding.sort_key)
     return out

@@ -134,6 +134,7 @@ class Finding:
     fix: Fix | None = None
     suppressed: str | None = None  # the justification, when an inline directive or annotation suppressed it
     fingerprint: str = field(default="")
+    units: tuple[str, ...] = ()  # deployment units whose rendered objects have this defect (rolloutlint.render)
 
     def __post_init__(self) -> None:
         if not self.fingerprint:

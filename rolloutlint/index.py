@@ -90,19 +90,30 @@ def closest(candidates: Sequence[Resource], near: Resource | None, namespace: st
     without namespaces; a reference resolves to the one next to the referring object."""
     if not candidates:
         return None
+    if near is not None and near.extra.get("unit"):
+        # Deployment units (rolloutlint.render): never an object another destination deploys; the unit's
+        # own objects first, then those of units with the same destination.
+        from rolloutlint.render.scope import in_scope
+
+        candidates = in_scope(candidates, near)
+        if not candidates:
+            return None
     if near is None or len(candidates) == 1:
         return candidates[0]
     here = near.file.path
     here_parts = near.file.directory.parts
 
-    def rank(res: Resource) -> tuple[int, int, int]:
+    unit = near.extra.get("unit")
+
+    def rank(res: Resource) -> tuple[int, int, int, int]:
         there = res.file.path
         shared = 0
         for a, b in zip(here_parts, res.file.directory.parts):
             if a != b:
                 break
             shared += 1
-        return (0 if res.namespace == namespace else 1, 0 if there == here else 1, -shared)
+        return (0 if unit is None or res.extra.get("unit") == unit else 1, 0 if res.namespace == namespace else 1,
+                0 if there == here else 1, -shared)
 
     return min(candidates, key=rank)
 
@@ -151,15 +162,18 @@ def _make(body: dict[str, Any], src: SourceFile, doc: Document, item_path: tuple
 
 
 def build_index(files: Iterable[SourceFile], root: Path, default_namespace: str | None = None,
-                external: tuple[ExternalRef, ...] = (), made: Mapping[int, list[Resource]] | None = None) -> ResourceIndex:
+                external: tuple[ExternalRef, ...] = (), made: Mapping[int, list[Resource]] | None = None,
+                extra: Iterable[Resource] = ()) -> ResourceIndex:
     """The index of `files`; `made`: objects already made from some files with `resources_from`, by the
-    file's id (loading makes them while a worker is still loading)."""
+    file's id (loading makes them while a worker is still loading); `extra`: rendered objects."""
     index = ResourceIndex(root=root, external=external)
     file_list = list(files)
     for src in file_list:
         found = made.get(id(src)) if made is not None else None
         for res in found if found is not None else resources_from(src):
             index.add(res)
+    for res in extra:
+        index.add(res)
     resolve_namespaces(index, file_list, default_namespace)
     return index
 

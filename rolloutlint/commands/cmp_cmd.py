@@ -85,15 +85,17 @@ def _has_kustomization(directory: Path) -> bool:
 
 
 def kustomize_build(app_dir: Path) -> bytes:
-    if shutil.which("kustomize"):
-        cmd = ["kustomize", "build", "."]
-    elif shutil.which("kubectl"):
-        cmd = ["kubectl", "kustomize", "."]
-    else:
-        raise CmpError("render=kustomize needs `kustomize` or `kubectl` on PATH in the plugin sidecar; neither is "
-                       "installed (add one to the image, or set the plugin parameter render=none)")
+    # The engine `lint` renders units with (rolloutlint.render.engines), run without network settings.
+    from rolloutlint.render.engines import find_engines, offline_env
+
+    engine = find_engines(need=("kustomize",)).kustomize
+    if engine is None:
+        raise CmpError("render=kustomize needs `kustomize` or `kubectl` on PATH in the plugin sidecar, or "
+                       "`pip install rolloutlint[render]`; none is installed (add one to the image, or set the "
+                       "plugin parameter render=none)")
+    cmd = [*engine.command, "."]
     try:
-        proc = subprocess.run(cmd, cwd=app_dir, capture_output=True, timeout=120, check=False)
+        proc = subprocess.run(cmd, cwd=app_dir, capture_output=True, timeout=120, check=False, env=offline_env())
     except subprocess.TimeoutExpired:
         raise CmpError(f"`{' '.join(cmd)}` timed out after 120 s") from None
     if proc.returncode != 0:

@@ -77,18 +77,26 @@ def simulate_project(project: Any, rollout_sel: str | None = None) -> list[dict[
         if want_name and (ro.name != want_name or (want_ns and ro.namespace != want_ns)):
             continue
         vss: dict[str, dict[str, Any]] = {}
+        drawn: list[Any] = []  # the objects simulated, with the file each came from
         for ref in refs.virtual_service_refs(ro):
-            vs = index.find_one("VirtualService", ref.name, ref.namespace)
+            vs = index.find_one("VirtualService", ref.name, ref.namespace, near=ro)  # same resolver as lint
             if vs is not None:
+                drawn.append(vs)
                 vss[ref.raw] = vs.body
                 vss[f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name] = vs.body
         dr_ref = refs.destination_rule_ref(ro)
-        dr = index.find_one("DestinationRule", dr_ref.name, ro.namespace) if dr_ref else None
+        dr = index.find_one("DestinationRule", dr_ref.name, ro.namespace, near=ro) if dr_ref else None
+        if dr is not None:
+            drawn.append(dr)
         result = simulate_rollout(ro.body, virtual_services=vss, destination_rule=dr.body if dr else None,
                                   namespace=ro.namespace)
         line = ro.node.start_mark.line + 1 if ro.node is not None else 1
         header = {"resource": {"kind": "Rollout", "namespace": ro.namespace, "name": ro.name,
                                "file": ro.file.display, "line": line}}
+        if ro.extra.get("unit"):
+            header["resource"]["unit"] = ro.extra["unit"]
+        header["sources"] = [{"kind": o.kind, "namespace": o.namespace, "name": o.name, "file": o.file.display,
+                              "line": o.node.start_mark.line + 1 if o.node is not None else 1} for o in drawn]
         merged = type(result)(header)  # keep the result's class: it carries the rewritten documents
         merged.update(result)
         out.append(merged)

@@ -27,6 +27,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         out["fix"] = {"description": f.fix.description, "safe": f.fix.safe}
     if f.suppressed is not None:
         out["suppressed"] = f.suppressed
+    if f.units:  # rendered objects: the deployment unit(s) this defect is in
+        out["unit"] = f.units[0] if len(f.units) == 1 else list(f.units)
     return out
 
 

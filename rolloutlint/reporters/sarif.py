@@ -164,6 +164,8 @@ def _result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
         out["relatedLocations"] = related
     if f.fix is not None:
         out["properties"] = {"fix": f.fix.description, "fixSafe": f.fix.safe}
+    if f.units:
+        out.setdefault("properties", {})["units"] = list(f.units)
     if f.suppressed is not None:
         out["suppressions"] = [{"kind": "inSource", "justification": f.suppressed or "suppressed inline"}]
     return out

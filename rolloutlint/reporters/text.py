@@ -29,6 +29,8 @@ def render(findings: list[Finding], summary: dict[str, int], options: ReportOpti
             res = f"{_DIM}{res}{_RESET}"
         tag = "" if f.suppressed is None else f" (suppressed: {f.suppressed})" if f.suppressed else " (suppressed)"
         lines.append(f"{where}:{loc.line}:{loc.column}: {sev} {f.rule} {f.message}{res}{tag}")
+        if f.units:
+            lines.append(f"    note: in {', '.join(f.units)}")
         for rel in f.related:
             if rel.location is not None:
                 lines.append(f"    {rel.location.file}:{rel.location.line}:{rel.location.column}: note: {rel.message}")
@@ -39,6 +41,8 @@ def render(findings: list[Finding], summary: dict[str, int], options: ReportOpti
     scope = f"{summary.get('files', 0)} file(s), {summary.get('resources', 0)} resource(s)"
     if lines:
         lines.append("")
+    if summary.get("units"):
+        scope += f", {summary['units']} deployment unit(s) rendered ({summary.get('engines', '')})"
     lines.append(f"{'Found ' + counts if total else 'No problems found'} in {scope}")
     fixable = fix_counts(findings)
     if fixable:

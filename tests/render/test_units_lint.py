@@ -1,0 +1,233 @@
+"""End to end: deployment units rendered with the real engines, findings mapped to source files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rolloutlint import api
+from rolloutlint.findings import Finding
+from tests.render.conftest import needs_helm, needs_kustomize
+
+
+def lint(root: Path, render: bool = True) -> list[Finding]:
+    project = api.load_project(["."], cwd=root, render=render)
+    return api.lint_project(project).findings
+
+
+def where(findings: list[Finding], rule: str) -> list[tuple[str, int, tuple[str, ...]]]:
+    return sorted((f.location.file, f.location.line, f.units) for f in findings if f.rule == rule)
+
+
+@needs_kustomize
+def test_overlay_patch_files_are_not_linted_as_rollouts(repo: Callable[[str], Path]) -> None:
+    root = repo("overlays")
+    raw = lint(root, render=False)
+    assert {f.location.file for f in raw if f.rule in ("RL100", "RL102")} >= {"prod/rollout-patch.yaml",
+                                                                              "staging/rollout-steps.yaml"}
+    findings = lint(root)
+    patch_files = {"prod/rollout-patch.yaml", "staging/rollout-steps.yaml", "dev/replicas-patch.yaml"}
+    assert not [f for f in findings if f.location.file in patch_files and f.rule in ("RL100", "RL102")]
+    assert not [f for f in findings if f.rule in ("RL100", "RL102")]
+
+
+@needs_kustomize
+def test_defect_in_a_shared_base_is_reported_once_with_its_units(repo: Callable[[str], Path]) -> None:
+    findings = lint(repo("overlays"))
+    assert where(findings, "RL142") == [("base/rollout.yaml", 29, ("kustomization dev", "kustomization prod",
+                                                                   "kustomization staging"))]
+
+
+@needs_kustomize
+def test_common_labels_mismatch_with_rollout_pod_template(repo: Callable[[str], Path]) -> None:
+    """kustomize adds commonLabels to Service selectors but not to a Rollout's pod template (a CRD it does
+    not know): the controller rejects the Rollout; only the overlay that sets them is named."""
+    findings = lint(repo("overlays"))
+    hits = [f for f in findings if f.rule == "RL321"]
+    assert [(f.location.file, f.location.line, f.units) for f in hits] == [
+        ("base/rollout.yaml", 20, ("kustomization prod",)), ("base/rollout.yaml", 21, ("kustomization prod",))]
+    assert all("env=prod" in f.message for f in hits)
+    # the selector that gained the label is related, as is the overlay that rendered it
+    assert any(r.location is not None and r.location.file == "prod/kustomization.yaml" for r in hits[0].related)
+
+
+@needs_kustomize
+def test_name_prefix_breaks_crd_references(repo: Callable[[str], Path]) -> None:
+    """namePrefix renames the VirtualService; kustomize does not rewrite the Rollout's reference to it."""
+    findings = lint(repo("overlays"))
+    assert where(findings, "RL301") == [("base/rollout.yaml", 25, ("kustomization staging",))]
+
+
+@needs_kustomize
+def test_patched_values_point_at_the_patch(repo: Callable[[str], Path]) -> None:
+    """A node a patch set is located in the patch file; one the base set stays in the base."""
+    project = api.load_project(["."], cwd=repo("overlays"))
+    from rolloutlint.positions import locate
+    from rolloutlint.render.origins import file_at
+
+    by_ns = {r.namespace: r for r in project.index.of_kind("Rollout")}
+    assert set(by_ns) == {"dev", "prod", "staging"}
+    prod = by_ns["prod"]
+    assert (file_at(prod.node, ("spec", "replicas")), locate(prod.node, ("spec", "replicas"))[0]) == ("prod/rollout-patch.yaml", 6)
+    assert (file_at(prod.node, ("spec", "selector")), locate(prod.node, ("spec", "selector"))[0]) == ("base/rollout.yaml", 8)
+    dev = by_ns["dev"]  # JSON 6902 op with a target
+    assert (file_at(dev.node, ("spec", "replicas")), locate(dev.node, ("spec", "replicas"))[0]) == ("dev/replicas-patch.yaml", 3)
+    assert dev.body["spec"]["template"]["spec"]["containers"][0]["image"] == "example.com/reviews:1.3.0"  # images
+    staging = by_ns["staging"]  # patchesStrategicMerge, namePrefix, a component
+    assert staging.name == "stg-reviews"
+    assert file_at(staging.node, ("spec", "revisionHistoryLimit")) == "staging/rollout-steps.yaml"
+    assert [r.name for r in project.index.of_kind("PodDisruptionBudget")] == ["stg-reviews"]
+    # kustomize's build metadata never reaches the rules
+    assert all("config.kubernetes.io/origin" not in r.annotations for r in project.index.resources)
+
+
+@needs_helm
+def test_chart_rollout_linted_and_wrong_subset_located_in_values_file(repo: Callable[[str], Path]) -> None:
+    root = repo("helm-app")
+    raw = lint(root, render=False)
+    assert {f.rule for f in raw} <= {"RL004", "RL005"}  # raw: nothing checked
+    findings = lint(root)
+    assert where(findings, "RL310") == [("charts/reviews/values-prod.yaml", 3, ("Application argocd/reviews",))]
+    project = api.load_project(["."], cwd=root)
+    (rollout,) = project.index.of_kind("Rollout")
+    assert rollout.namespace == "shop" and rollout.name == "reviews"  # destination namespace, release name
+    assert rollout.body["spec"]["replicas"] == 4  # parameters win over value files and chart values
+    from rolloutlint.positions import locate
+    from rolloutlint.render.origins import file_at
+
+    def origin(*path: str | int) -> tuple[str | None, int]:
+        return file_at(rollout.node, path), locate(rollout.node, path)[0]
+
+    assert origin("spec", "replicas") == ("apps/reviews.yaml", 17)  # the Application's parameter
+    assert origin("spec", "template", "spec", "containers", 0, "image") == ("charts/reviews/values-prod.yaml", 1)
+    assert origin("spec", "strategy", "canary", "trafficRouting", "istio", "destinationRule",
+                  "stableSubsetName") == ("charts/reviews/values.yaml", 5)  # the chart's default
+    assert origin("spec", "selector") == ("charts/reviews/templates/rollout.yaml", 9)  # template line
+
+
+@needs_helm
+def test_cli_fails_on_broken_chart_value(repo: Callable[[str], Path]) -> None:
+    from tests.cli_run import run
+
+    root = repo("helm-app")
+    code, out, _ = run(["lint", "--format", "json", "."], cwd=root)
+    assert code == 1
+    import json
+
+    doc = json.loads(out)
+    hit = next(f for f in doc["findings"] if f["rule"] == "RL310")
+    assert (hit["file"], hit["line"], hit["unit"]) == ("charts/reviews/values-prod.yaml", 3, "Application argocd/reviews")
+    assert doc["summary"]["units"] == 1
+    code, out, _ = run(["lint", "--no-render", "--format", "json", "."], cwd=root)
+    assert code == 0 and "units" not in json.loads(out)["summary"]  # raw: the chart is only templates
+
+
+@needs_helm
+def test_chart_template_error_is_a_finding_at_the_template_line(repo: Callable[[str], Path]) -> None:
+    findings = lint(repo("broken-chart"))
+    (hit,) = [f for f in findings if f.rule == "RL008"]
+    assert (hit.location.file, hit.location.line) == ("chart/templates/rollout.yaml", 6)
+    assert "wrong number of args for required" in hit.message
+
+
+def test_remote_base_is_reported_never_fetched(repo: Callable[[str], Path]) -> None:
+    findings = lint(repo("remote-base"))
+    (hit,) = [f for f in findings if f.rule == "RL008"]
+    assert (hit.location.file, hit.location.line) == ("app/kustomization.yaml", 2)
+    assert "cannot render offline" in hit.message and "github.com/example/platform" in hit.message
+
+
+@needs_kustomize
+def test_applicationset_git_directories(repo: Callable[[str], Path]) -> None:
+    root = repo("appset")
+    raw = lint(root, render=False)
+    assert any(f.rule == "RL102" and f.location.file.endswith("replicas.yaml") for f in raw)
+    findings = lint(root)
+    assert [(f.rule, f.location.file, f.location.line, f.units) for f in findings] == [
+        ("RL142", "services/details/rollout.yaml", 21, ("Application details",))]
+    project = api.load_project(["."], cwd=root)
+    assert sorted((r.name, r.namespace) for r in project.index.of_kind("Rollout")) == [("details", "details"), ("ratings", "ratings")]
+
+
+def test_no_render_keeps_raw_linting(repo: Callable[[str], Path]) -> None:
+    root = repo("remote-base")
+    assert not [f for f in lint(root, render=False) if f.rule == "RL008"]
+    (root / ".rolloutlint.yaml").write_text("render:\n  enabled: false\n", encoding="utf-8")
+    assert not [f for f in lint(root) if f.rule == "RL008"]
+
+
+def test_two_clusters_same_names_never_resolve_across_destinations(repo: Callable[[str], Path]) -> None:
+    """clusters/eu and clusters/us define the same shop/reviews objects for two destinations: the broken
+    DestinationRule of us is found for us's Rollout, and each Rollout draws only its own cluster's objects."""
+    root = repo("clusters")
+    findings = lint(root)
+    assert where(findings, "RL310") == [("us/reviews.yaml", 28, ("Application argocd/reviews-us",))]
+    project = api.load_project(["."], cwd=root)
+    from rolloutlint.commands.simulate_cmd import simulate_project
+
+    results = simulate_project(project)
+    drawn = {r["resource"]["unit"]: sorted({s["file"] for s in r["sources"]}) for r in results}
+    assert drawn == {"Application argocd/reviews-eu": ["eu/istio.yaml"], "Application argocd/reviews-us": ["us/istio.yaml"]}
+    # the same resolver: the us Rollout never finds the eu DestinationRule, even as a fallback
+    from rolloutlint.index import closest
+
+    us = next(r for r in project.index.of_kind("Rollout") if r.file.display == "us/reviews.yaml")
+    eu_dr = [r for r in project.index.find("DestinationRule", "reviews", "shop") if r.file.display == "eu/istio.yaml"]
+    assert closest(eu_dr, us, "shop") is None
+
+
+@needs_kustomize
+def test_renders_are_cached_by_content(repo: Callable[[str], Path]) -> None:
+    root = repo("overlays")
+    first = api.load_project(["."], cwd=root).rendered
+    assert (first.rendered_units, first.cache_hits) == (3, 0)
+    again = api.load_project(["."], cwd=root).rendered
+    assert again.cache_hits == 3  # nothing changed: nothing rendered
+    patch = root / "prod" / "rollout-patch.yaml"
+    patch.write_text(patch.read_text(encoding="utf-8").replace("replicas: 5", "replicas: 6"), encoding="utf-8")
+    changed = api.load_project(["."], cwd=root)
+    assert changed.rendered.cache_hits == 2  # only the overlay whose patch changed is rendered again
+    prod = next(r for r in changed.index.of_kind("Rollout") if r.namespace == "prod")
+    assert prod.body["spec"]["replicas"] == 6
+
+
+@needs_kustomize
+def test_debug_names_the_engines_and_units(repo: Callable[[str], Path]) -> None:
+    from tests.cli_run import run
+
+    _, out, err = run(["lint", "--debug", "."], cwd=repo("overlays"))
+    assert "render engines: kustomize: kustomize" in err
+    assert "unit kustomization prod: kustomize" in err
+    assert "3 deployment unit(s) rendered (kustomize: kustomize" in out
+
+
+@needs_helm
+def test_multi_source_values_ref_and_values_object(repo: Callable[[str], Path]) -> None:
+    """`$values/env/prod.yaml` comes from the `ref: values` source (this repository); the wrong weight is
+    located in that file; `valuesObject` wins over value files; `releaseName` names the Rollout."""
+    root = repo("multi-source")
+    findings = lint(root)
+    assert where(findings, "RL142") == [("env/prod.yaml", 2, ("Application argocd/web",))]
+    (rollout,) = api.load_project(["."], cwd=root).index.of_kind("Rollout")
+    assert (rollout.name, rollout.namespace) == ("web-prod", "web")
+    assert rollout.body["spec"]["template"]["spec"]["containers"][0]["image"] == "example.com/web:2.0.0"
+
+
+def test_offline_chart_from_repository_is_reported(tmp_path: Path) -> None:
+    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: mesh, namespace: argocd}\n"
+        "spec:\n  source:\n    repoURL: https://charts.example.com\n    chart: istio-base\n    targetRevision: 1.22.0\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: istio-system}\n")
+    (hit,) = [f for f in lint(tmp_path) if f.rule == "RL008"]
+    assert (hit.location.file, hit.location.line) == ("app.yaml", 7)
+    assert "cannot render offline" in hit.message and "istio-base" in hit.message
+
+
+def test_missing_engine_is_a_finding_not_a_silent_pass(repo: Callable[[str], Path]) -> None:
+    root = repo("helm-app")
+    (root / ".rolloutlint.yaml").write_text("render:\n  helm: none\n", encoding="utf-8")
+    findings = lint(root)
+    (hit,) = [f for f in findings if f.rule == "RL008"]
+    assert hit.location.file == "apps/reviews.yaml" and "no Helm engine" in hit.message
+    assert not [f for f in findings if f.rule in ("RL004", "RL005")]  # chart files are still the unit's

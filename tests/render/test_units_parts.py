@@ -1,0 +1,93 @@
+"""The pieces of unit discovery and rendering that need no engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rolloutlint.render.appset import generated_applications
+from rolloutlint.render.engines import clean_message, offline_env
+from rolloutlint.render.kustomize import OfflineError, is_remote, reads, wrapper
+
+
+@pytest.mark.parametrize("ref, remote", [
+    ("../base", False), ("base/rollout.yaml", False), ("https://github.com/x/y//base?ref=v1", True),
+    ("github.com/x/y/base?ref=main", True), ("git@github.com:x/y.git", True), ("git::https://x/y", True),
+    ("./overlay?timeout=90", True),
+])
+def test_remote_references(ref: str, remote: bool) -> None:
+    assert is_remote(ref) is remote
+
+
+def test_list_generator_and_go_templates(tmp_path: Path) -> None:
+    appset = {"spec": {"goTemplate": True, "generators": [{"list": {"elements": [{"env": "dev"}, {"env": "prod"}]}}],
+                       "template": {"metadata": {"name": "web-{{.env}}"},
+                                    "spec": {"source": {"path": "overlays/{{ .env }}"},
+                                             "destination": {"namespace": "{{.env}}"}}}}}
+    apps = generated_applications(appset, tmp_path)
+    assert [(a["metadata"]["name"], a["spec"]["source"]["path"]) for a in apps] == [
+        ("web-dev", "overlays/dev"), ("web-prod", "overlays/prod")]
+
+
+def test_git_files_generator(tmp_path: Path) -> None:
+    for name in ("eu", "us"):
+        (tmp_path / "clusters" / name).mkdir(parents=True)
+        (tmp_path / "clusters" / name / "config.json").write_text(f'{{"cluster": {{"name": "{name}-1"}}}}')
+    appset = {"spec": {"generators": [{"git": {"files": [{"path": "clusters/*/config.json"}]}}],
+                       "template": {"metadata": {"name": "{{cluster.name}}"},
+                                    "spec": {"source": {"path": "{{path}}"}}}}}
+    apps = generated_applications(appset, tmp_path)
+    assert [(a["metadata"]["name"], a["spec"]["source"]["path"]) for a in apps] == [
+        ("eu-1", "clusters/eu"), ("us-1", "clusters/us")]
+
+
+def test_git_directories_exclude(tmp_path: Path) -> None:
+    for name in ("a", "b", "skip"):
+        (tmp_path / "apps" / name).mkdir(parents=True)
+    appset = {"spec": {"generators": [{"git": {"directories": [{"path": "apps/*"}, {"path": "apps/skip", "exclude": True}]}}],
+                       "template": {"metadata": {"name": "{{path.basename}}"}, "spec": {"source": {"path": "{{path}}"}}}}}
+    assert [a["metadata"]["name"] for a in generated_applications(appset, tmp_path)] == ["a", "b"]
+
+
+def test_reads_follows_bases_components_and_patches(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [ro.yaml]\n")
+    (tmp_path / "base" / "ro.yaml").write_text("kind: Rollout\n")
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "overlay" / "kustomization.yaml").write_text(
+        "resources: [../base]\npatches:\n  - path: p.yaml\npatchesStrategicMerge: [q.yaml]\n")
+    (tmp_path / "overlay" / "p.yaml").write_text("kind: Rollout\n")
+    (tmp_path / "overlay" / "q.yaml").write_text("kind: Rollout\n")
+    got = reads(tmp_path / "overlay")
+    assert {p.name for p in got.files} == {"ro.yaml", "p.yaml", "q.yaml"}
+    assert {p.name for p in got.as_patch} == {"p.yaml", "q.yaml"}
+    assert got.directories == {(tmp_path / "base").resolve(), (tmp_path / "overlay").resolve()}
+    (tmp_path / "overlay" / "kustomization.yaml").write_text("resources:\n  - ../base\n  - https://example.com/x.yaml\n")
+    with pytest.raises(OfflineError) as err:
+        reads(tmp_path / "overlay")
+    assert err.value.line == 3
+
+
+def test_wrapper_carries_application_kustomize_options(tmp_path: Path) -> None:
+    import yaml
+
+    target = tmp_path / "apps" / "web"
+    text = wrapper(target, tmp_path / "scratch", {"namePrefix": "p-", "images": ["example.com/web=example.com/web:2.0", "nginx:1.27"],
+                                                  "commonLabels": {"team": "a"}, "components": ["../comp"]})
+    body = yaml.safe_load(text)
+    assert body["resources"] == ["../apps/web"] and body["buildMetadata"] == ["originAnnotations", "transformerAnnotations"]
+    assert body["namePrefix"] == "p-" and body["commonLabels"] == {"team": "a"}
+    assert body["images"] == [{"name": "example.com/web", "newTag": "2.0"}, {"name": "nginx", "newTag": "1.27"}]
+    assert body["components"] == ["../apps/comp"]
+
+
+def test_engines_run_without_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:3128")
+    env = offline_env()
+    assert "HTTPS_PROXY" not in env and env["GIT_TERMINAL_PROMPT"] == "0"
+
+
+def test_engine_messages_are_cleaned() -> None:
+    raw = 'E1203 10:20:13.504169   15224 run.go:72] "command failed" err="accumulating resources: boom"\n'
+    assert clean_message(raw) == "accumulating resources: boom"
