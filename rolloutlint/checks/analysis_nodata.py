@@ -57,6 +57,10 @@ def empty_guard_advice(query: str, condition: str, field: str, ratio: bool) -> s
             "`len(result) == 0 || ...` (no data passes)")
 
 
+# A null point skipped before judging: filter(xs, .value != nil) or {.value == nil || ...}.
+_MQE_NIL_GUARD = re.compile(r"filter\([^()]*\.value\s*!=\s*nil|\.value\s*==\s*nil\s*\|\|")
+
+
 @register
 class PrometheusEmptyResultUnguarded(Rule):
     """A condition indexes a Prometheus vector that is empty when no series matches.
@@ -135,7 +139,10 @@ class SkyWalkingZeroFilledPointsFail(Rule):
     request it received. RL439 is the mirror case for latency.
 
     ## How to fix
-    Select `isEmptyValue` and judge only the points with data, e.g.
+    With MQE (`execExpression`) a minute without data is a null value rather than a zero-filled point; a
+    condition that turns a null point into `false` inside `all()` fails the same way.
+
+    Select `isEmptyValue` (or, with MQE, filter out null values) and judge only the points with data, e.g.
     `all(filter(xs, !.isEmptyValue), {.value >= 9900})`, and decide explicitly what a window without any data
     means (`len(filter(xs, !.isEmptyValue)) == 0 || ...`).
 
@@ -159,14 +166,19 @@ class SkyWalkingZeroFilledPointsFail(Rule):
                             if any(w in n.split("_") for w in _HIGHER_WORDS)})
             if not names:
                 continue
+            # MQE (execExpression) gives null, not a zero-filled point, for a minute without data: the harm is
+            # the same when the condition turns a null point into false inside all().
+            mqe = "execExpression" in query
             for field in ("successCondition", "failureCondition"):
                 cond = m.get(field)
-                if not isinstance(cond, str) or "isEmptyValue" in cond:
+                if not isinstance(cond, str) or "isEmptyValue" in cond or (mqe and _MQE_NIL_GUARD.search(cond)):
                     continue
                 bound = re.search(r">=?", cond) if field == "successCondition" else re.search(r"<=?(?!=)", cond)
                 if bound:
+                    why = ("MQE returns null for minutes without data, so a quiet minute fails the measurement; "
+                           "judge only points with data, e.g. all(filter(xs, .value != nil), {...})" if mqe else
+                           "SkyWalking reports minutes without data as 0 with isEmptyValue: true, so a quiet minute "
+                           "fails the measurement; select isEmptyValue and judge only points with data")
                     yield self.report(tmpl, ("spec", "metrics", i, field),
-                                      f"{field} bounds {', '.join(names)} from below, but SkyWalking reports minutes "
-                                      "without data as 0 with isEmptyValue: true, so a quiet minute fails the "
-                                      "measurement; select isEmptyValue and judge only points with data")
+                                      f"{field} bounds {', '.join(names)} from below, but {why}")
                     break
