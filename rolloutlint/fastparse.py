@@ -30,7 +30,7 @@ try:
     from yaml._yaml import CParser
 except ImportError:  # no rapidyaml wheel or no libyaml: every file takes the libyaml compose path
     ryml = None
-    CParser = None
+    CParser = None  # type: ignore[misc,assignment]  # the optional C extension: callers check `ryml is None` first
 
 # libyaml's parser judges the syntax; these are valid constructs that need the loader's own handling or
 # that the two parsers could read differently: node properties (`&a`, `*a`, `!tag`, even `!=tag`) and

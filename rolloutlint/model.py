@@ -53,7 +53,7 @@ class Resource:
     namespace: str | None = None  # resolved namespace (None: unknown or cluster-scoped)
     namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
     extra: dict[str, Any] = field(default_factory=dict)
-    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # refs.per_resource's cache
+    derived: dict[str | tuple[str, int], Any] = field(default_factory=dict, repr=False)  # refs.per_resource's cache
 
     @property
     def node(self) -> Node | None:

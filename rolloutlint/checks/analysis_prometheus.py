@@ -178,7 +178,7 @@ def _parse_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
         return []
     out: list[dict[str, str]] = []
 
-    def visit(node):  # noqa: ANN001, ANN202 - promql_parser node
+    def visit(node: pp.Expr) -> None:  # returning None: walk on into the children
         if isinstance(node, pp.VectorSelector) and (node.name or "").startswith("istio_"):
             labels: dict[str, str] = {}
             for m in node.matchers.matchers:
@@ -190,7 +190,6 @@ def _parse_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
                 elif m.op == pp.MatchOp.Re:
                     labels.setdefault(m.name, "\0regex")
             out.append(labels)
-        return None
 
     pp.walk(expr, pre_visit=visit)
     return out

@@ -262,10 +262,11 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
         return cached
     from rolloutlint.providers import skywalking
 
-    out: list[tuple[int, str, Any, list[RelatedRef]]] = []
+    out: list[tuple[int, str, Any, list[RelatedRef], Any]] = []
     seen: set[tuple[int, str, str]] = set()
     uses = au.usages_of_template(ctx, tmpl)
     contexts: list[tuple[au.Usage | None, dict[str, Any]]] = []
+    usage: au.Usage | None
     for usage, _ in uses:
         ro = usage.owner
         if ro.kind != "Rollout":

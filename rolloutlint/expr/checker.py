@@ -224,9 +224,9 @@ class _Checker:
             return self.visit(n.node, lets, preds)
         if isinstance(n, Slice):
             base = self.visit(n.obj, lets, preds)
-            for b in (n.start, n.stop):
-                if b is not None:
-                    self.visit(b, lets, preds)
+            for bound in (n.start, n.stop):
+                if bound is not None:
+                    self.visit(bound, lets, preds)
             return base if base.kind in ("array", "string") else _ANY
         if isinstance(n, Call):
             return self.call(n, lets, preds)
