@@ -342,7 +342,7 @@ def evaluate_template(tmpl: Resource, responses: dict[str | None, Any], *, args:
         raise EvalUsageError(f"{tmpl.kind} {tmpl.name} has no metrics")
     resolved_args = template_args(list(dict.fromkeys(t for t, _ in metrics)), args or {})
     outcomes: list[Outcome] = []
-    for (owner, m), name in zip(metrics, all_names):
+    for (_, m), name in zip(metrics, all_names):
         if metric_names and name not in metric_names:
             continue
         if name not in responses and None not in responses:

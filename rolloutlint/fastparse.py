@@ -125,7 +125,7 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
         return None
     try:
         tree = ryml.parse_in_arena(data)
-    except Exception:  # rapidyaml refuses a few valid forms (e.g. container keys): libyaml path
+    except Exception:  # noqa: BLE001 - rapidyaml refuses a few valid forms (e.g. container keys): libyaml path
         return None
     root = tree.root_id()
     if tree.is_stream(root):
@@ -140,7 +140,7 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
         # documents it can refuse a file each of whose documents is shallow: then go document by document.
         try:
             js = ryml.emit_json_malloc(tree, root)
-        except Exception:  # something JSON cannot spell (rapidyaml refuses to emit it)
+        except Exception:  # noqa: BLE001 - something JSON cannot spell (rapidyaml refuses to emit it)
             return None
         if _depth_within(js, max_depth):
             values = _decode(js)
@@ -151,7 +151,7 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
     for i, node_id in enumerate(ids):
         try:
             js = ryml.emit_json_malloc(tree, node_id)
-        except Exception:  # something JSON cannot spell (rapidyaml refuses to emit it)
+        except Exception:  # noqa: BLE001 - something JSON cannot spell (rapidyaml refuses to emit it)
             return None
         if not _depth_within(js, max_depth):
             return None

@@ -21,7 +21,7 @@ CLUSTER_SCOPED = frozenset(
 V = TypeVar("V")
 
 
-class cached_property(Generic[V]):  # noqa: N801 - used like functools.cached_property
+class cached_property(Generic[V]):  # lower case: used like functools.cached_property
     """functools.cached_property without its per-access lock (Python 3.11 takes one on every first
     access; thousands of resources each read their spec, labels and group)."""
 

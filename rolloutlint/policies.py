@@ -372,7 +372,7 @@ def _compile_one(entry: dict[str, Any], display: str, node: "Node | None", at: D
     assert isinstance(pid, str)
     from rolloutlint.positions import locate
 
-    line, col, _, _ = locate(node, at)
+    line, _, _, _ = locate(node, at)
     source = f"{display}:{line}"
     message: str = entry["message"]
     bad = _bad_placeholders(message)
@@ -486,7 +486,7 @@ def _compile_schema(raw: Any, display: str, node: "Node | None", at: DocPath, pi
         return schema, None
     try:
         validator = jsonschema_rs.Draft202012Validator(schema, offline=True)
-    except Exception as exc:  # bad regex, unresolvable $ref, ...
+    except Exception as exc:  # noqa: BLE001 - bad regex, unresolvable $ref, ...: whatever the library refuses is a policy error
         ipath = tuple(getattr(exc, "instance_path", None) or ())
         msg = getattr(exc, "message", None) or str(exc).split("\n", 1)[0]
         if not ipath:

@@ -15,6 +15,7 @@ import difflib
 import io
 import re
 from collections import Counter
+from itertools import pairwise
 from dataclasses import dataclass
 from typing import Any
 
@@ -460,7 +461,7 @@ def splice(original: str, before: str, after: str) -> str | None:
     a_lines = after.split("\n")[:-1] if after.endswith("\n") else after.split("\n")
     # before line index -> original line index, for lines ruamel reproduced as they were
     mapping: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, orig_cmp, b_lines, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, orig_cmp, b_lines, autojunk=False).get_opcodes():
         if tag == "equal":
             for k in range(i2 - i1):
                 mapping[j1 + k] = i1 + k
@@ -583,7 +584,7 @@ def edit_in_place(lines: list[str], root: Any, edits: list[tuple[DocPath, Edit]]
                 raise EditError(f"cannot set {_fmt(path)} in place")
             out.append(_replace_scalar(lines, node, edit.value, json_style))
     spans = sorted(out)
-    if any(a[0] == b[0] and a[2] > b[1] for a, b in zip(spans, spans[1:])):
+    if any(a[0] == b[0] and a[2] > b[1] for a, b in pairwise(spans)):
         raise EditError("overlapping edits")
     return out
 

@@ -51,7 +51,7 @@ def query_inner(line: int | None, column: int | None) -> tuple[int, int] | None:
     return None if line is None or column is None else (line, column)
 
 
-def _query_reports(rule: Rule, tmpl: Resource, codes: set[str] | None, exclude: set[str]) -> Iterator[Report]:
+def _query_reports(rule: Rule, tmpl: Resource, codes: frozenset[str] | set[str] | None, exclude: set[str]) -> Iterator[Report]:
     for i, problems in query_problems(tmpl):
         for p in problems:
             if (codes is not None and p.code not in codes) or p.code in exclude:
@@ -161,7 +161,7 @@ class SkyWalkingQueryInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "SkyWalking OAP GraphQL validation via Argo Rollouts: `graphql: <message>`"
 
-    CODES = {"graphql-syntax", "graphql-invalid", "graphql-operation", "duration-type", "variable-unsupplied"}
+    CODES = frozenset({"graphql-syntax", "graphql-invalid", "graphql-operation", "duration-type", "variable-unsupplied"})
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         yield from _query_reports(self, tmpl, self.CODES, set())

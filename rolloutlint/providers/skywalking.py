@@ -73,7 +73,7 @@ def schema():
 
 
 def _strip_period(message: str) -> str:
-    return message[:-1] if message.endswith(".") else message
+    return message.removesuffix(".")
 
 
 class _Prepared:

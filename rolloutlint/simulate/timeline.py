@@ -306,7 +306,7 @@ def desired_traffic(ro: dict[str, Any], new_rs: RS | None, stable_rs: RS | None,
     """
     given = ro.get("status")
     st = given if isinstance(given, dict) else {}
-    step, idx = current_step(ro)
+    _, idx = current_step(ro)
     n_steps = len(steps_of(ro))
     cur = _canary_weight(weights)
 
