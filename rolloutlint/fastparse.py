@@ -38,9 +38,9 @@ except ImportError:  # no rapidyaml wheel or no libyaml: every file takes the li
 # present. Expression operators (` * 100`, ` && `, ` != `) do not match; other matches inside quoted
 # strings only cost speed (the file takes the libyaml path).
 _PROPERTY_CHARS = "&*!?"
-_PROPERTY = re.compile(r"(?:^|[\s\[{,:])(?:&[^\s&]|\*\S|![^\s=]|!=\S|\?(?:\s|$))", re.M)
-_SIGNED_DOT = re.compile(r"(?:^|[\s\[{,:])[-+]\.[0-9]", re.M)
-_BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$", re.M)
+_PROPERTY = re.compile(r"(?:^|[\s\[{,:])(?:&[^\s&]|\*\S|![^\s=]|!=\S|\?(?:\s|$))", re.MULTILINE)
+_SIGNED_DOT = re.compile(r"(?:^|[\s\[{,:])[-+]\.[0-9]", re.MULTILINE)
+_BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$", re.MULTILINE)
 
 # Quoted tokens in rapidyaml's JSON that a plain YAML 1.1 scalar could have produced while meaning a
 # bool, int, float or null: a cheap superset (the lookahead skips almost every token at its first
@@ -58,7 +58,7 @@ def _non_str_pattern() -> re.Pattern[str]:
         for tag, regexp in resolvers:
             if tag.rsplit(":", 1)[-1] in _NON_STR_TAGS and regexp.pattern not in patterns:
                 patterns.append(regexp.pattern)
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.X)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.VERBOSE)
 
 
 _NON_STR = _non_str_pattern()  # PyYAML's bool/null/int/float patterns, anchored

@@ -18,7 +18,7 @@ from typing import Any
 from rolloutlint.registry import Rule
 
 EXPECT_RE = re.compile(r"[ \t]*#\s*expect:\s*([A-Z0-9][A-Za-z0-9, ]*?)\s*$")
-SECTION_RE = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)
+SECTION_RE = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
 DOCS_URL = "https://github.com/rolloutlint/rolloutlint/blob/main/docs/rules.md"
 MAX_DOC_LINES = 25  # docs/rules.md: longer example files are linked, not inlined
@@ -313,7 +313,7 @@ def _demote(body: str, sub: str) -> str:
     """Headings inside a section body go below the section's own level."""
     if "```" in body:
         return body  # a code block may hold YAML comments that look like headings
-    return re.sub(r"^#+[ \t]", sub + "# ", body, flags=re.M)
+    return re.sub(r"^#+[ \t]", sub + "# ", body, flags=re.MULTILINE)
 
 
 # ---------------------------------------------------------------- explain
