@@ -201,7 +201,7 @@ _constructor = yaml.constructor.SafeConstructor()
 def key_text(text: str) -> str:
     """What a plain mapping key `text` becomes: JSON object keys are strings, so `true` stays `true`,
     `0.50` becomes `0.5` and `~` becomes `None` (as the libyaml path converts them)."""
-    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
     if tag.rsplit(":", 1)[-1] not in _NON_STR_TAGS:
         return text
     try:
