@@ -26,7 +26,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> Severity:
+    def parse(cls, text: str) -> "Severity":
         try:
             return cls[text.strip().upper()]
         except KeyError:
@@ -57,7 +57,7 @@ class Location:
 class RelatedRef:
     """The other side of a cross-resource finding, resolved to a location by the engine."""
 
-    resource: Resource | None
+    resource: "Resource | None"
     path: Path
     message: str
     key: bool = False
@@ -72,7 +72,7 @@ class Edit:
     value: Any = None
     # The resource to edit when it is not the one the finding is reported on (a Rollout finding that fixes
     # its VirtualService). None: the finding's own resource (or, for file-level findings, its document).
-    target: Resource | None = None
+    target: "Resource | None" = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class Report:
 
     rule_id: str
     message: str
-    resource: Resource | None = None
+    resource: "Resource | None" = None
     path: Path = ()
     key: bool = False  # point at the mapping key rather than its value
     inner: tuple[int, int] | None = None  # (line, column) inside the string value at `path`, 1-based

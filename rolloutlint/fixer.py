@@ -57,8 +57,8 @@ class _State:
         self.notes.setdefault(msg, None)
 
 
-def run_fixes(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (), write: bool = False,
-              unsafe: bool = False, debug: bool = False, echo: Callable[[str], Any] = print) -> Project:
+def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequence[str] = (), write: bool = False,
+              unsafe: bool = False, debug: bool = False, echo: Callable[[str], Any] = print) -> "Project":
     """Fix what can be fixed; write it (`write`) or print it as a unified diff. Returns the project to lint:
     the re-loaded fixed project when writing, the unchanged one for a diff (nothing on disk changed)."""
     state = _State(write=write)
@@ -103,7 +103,7 @@ def run_fixes(project: Project, *, select: Sequence[str] = (), ignore: Sequence[
 
 # --- finding the fixes -----------------------------------------------------------------------------
 
-def _fixable(project: Project, select: Sequence[str], ignore: Sequence[str], debug: bool) -> list[tuple[Finding, Report]]:
+def _fixable(project: "Project", select: Sequence[str], ignore: Sequence[str], debug: bool) -> list[tuple[Finding, Report]]:
     """Lint like `api.lint_project`, keeping for each unsuppressed finding with a fix the report behind it."""
     from rolloutlint.engine import Context, Engine, selected_rule_ids
     from rolloutlint.loader import gc_paused
@@ -126,7 +126,7 @@ def _fixable(project: Project, select: Sequence[str], ignore: Sequence[str], deb
     return [(f, origin[id(f)]) for f in findings if f.suppressed is None and id(f) in origin]
 
 
-def _plan(project: Project, finding: Finding, rep: Report, state: _State, by_display: dict[str, SourceFile],
+def _plan(project: "Project", finding: Finding, rep: Report, state: _State, by_display: dict[str, SourceFile],
           refused: dict[Path, str | None]) -> _Planned | None:
     fix = rep.fix
     assert fix is not None
@@ -168,7 +168,7 @@ def _doc_at(src: SourceFile, line: int) -> Document | None:
     return best
 
 
-def _refuse_file(project: Project, src: SourceFile, write: bool) -> str | None:
+def _refuse_file(project: "Project", src: SourceFile, write: bool) -> str | None:
     if project.report_files is not None and src.path not in project.report_files:
         return "the file is not among the paths being linted"
     if src.text is None or any(p.rule_id in UNPARSEABLE for p in src.problems):
@@ -205,7 +205,7 @@ def _overlaps(a: DocPath, b: DocPath) -> bool:
 
 # --- one pass --------------------------------------------------------------------------------------
 
-def _run_pass(project: Project, todo: list[tuple[Finding, Report]], state: _State) -> dict[Path, str]:
+def _run_pass(project: "Project", todo: list[tuple[Finding, Report]], state: _State) -> dict[Path, str]:
     from rolloutlint import yamlio
 
     accepted: dict[tuple[Path, int], list[_Planned]] = defaultdict(list)
@@ -394,7 +394,7 @@ def _verify(src: SourceFile, new_text: str, done: list[_Planned]) -> str | None:
     return None
 
 
-def _reload(project: Project, changed: dict[Path, str]) -> Project:
+def _reload(project: "Project", changed: dict[Path, str]) -> "Project":
     from rolloutlint.api import Project
     from rolloutlint.index import build_index
 

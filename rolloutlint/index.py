@@ -40,7 +40,7 @@ class ResourceIndex:
         rebuilt per resource, or a project-wide lookup turns the lint quadratic)."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[no-any-return]  # each key holds its own compute()'s T
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def add(self, res: Resource) -> None:
         self.resources.append(res)

@@ -90,7 +90,7 @@ class Match:
             return ("*",)
         return self.kinds
 
-    def matches(self, res: Resource) -> bool:
+    def matches(self, res: "Resource") -> bool:
         if self.kinds and not any(fnmatchcase(res.kind, k) for k in self.kinds):
             return False
         if self.namespaces and (res.namespace is None or not any(fnmatchcase(res.namespace, g) for g in self.namespaces)):
@@ -167,7 +167,7 @@ class Policy:
         ordered = sorted(problems.values(), key=schemas._sort_key)
         return sorted(ordered, key=lambda p: -len(p.path))  # stable: document order among equal depths
 
-    def render(self, res: Resource, problem: Any) -> str:
+    def render(self, res: "Resource", problem: Any) -> str:
         from rolloutlint.schemas import dotted
 
         error = problem.message
@@ -225,7 +225,7 @@ class PolicyRule(Rule):
     policy: ClassVar[Policy]
     stage = 1
 
-    def check(self, resource: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, resource: "Resource", ctx: "Context") -> Iterator[Report]:
         policy = self.policy
         if not policy.match.matches(resource):
             return
@@ -282,14 +282,14 @@ def _docs(policy: Policy, summary: str) -> str:
 class _Errors:
     lines: list[str]
 
-    def add(self, display: str, node: Node | None, path: DocPath, message: str, key: bool = False) -> None:
+    def add(self, display: str, node: "Node | None", path: DocPath, message: str, key: bool = False) -> None:
         from rolloutlint.positions import locate
 
         line, col, _, _ = locate(node, path, key=key)
         self.lines.append(f"{display}:{line}:{col}: {message}")
 
 
-def compile_policies(entries: Any, node: Node | None, config_path: Path | None,
+def compile_policies(entries: Any, node: "Node | None", config_path: Path | None,
                      packs: list[Path] | None = None) -> tuple[list[Policy], list[str]]:
     """Policies of a configuration's `policies:` list (inline ones and packs) and the error lines.
 
@@ -318,7 +318,7 @@ def compile_policies(entries: Any, node: Node | None, config_path: Path | None,
     return policies, errors.lines
 
 
-def _load_pack(rel: str, base: Path, display: str, node: Node | None, at: DocPath, policies: list[Policy],
+def _load_pack(rel: str, base: Path, display: str, node: "Node | None", at: DocPath, policies: list[Policy],
                seen: dict[str, str], errors: _Errors) -> Path | None:
     from rolloutlint.loader import load_file
 
@@ -360,7 +360,7 @@ def _load_pack(rel: str, base: Path, display: str, node: Node | None, at: DocPat
     return path
 
 
-def _compile_one(entry: dict[str, Any], display: str, node: Node | None, at: DocPath, seen: dict[str, str],
+def _compile_one(entry: dict[str, Any], display: str, node: "Node | None", at: DocPath, seen: dict[str, str],
                  errors: _Errors) -> Policy | None:
     before = len(errors.lines)
     _check_shape(entry, display, node, at, errors)
@@ -390,7 +390,7 @@ def _compile_one(entry: dict[str, Any], display: str, node: Node | None, at: Doc
                   schema=schema, validator=validator, source=source, description=entry.get("description"))
 
 
-def _check_id(pid: str, display: str, node: Node | None, at: DocPath, seen: dict[str, str], errors: _Errors) -> None:
+def _check_id(pid: str, display: str, node: "Node | None", at: DocPath, seen: dict[str, str], errors: _Errors) -> None:
     from rolloutlint.positions import locate
 
     if not ID_RE.match(pid) or len(pid) > 63:
@@ -416,7 +416,7 @@ def _check_id(pid: str, display: str, node: Node | None, at: DocPath, seen: dict
             seen[pid.lower()] = f"{display}:{line}"
 
 
-def _check_shape(entry: dict[str, Any], display: str, node: Node | None, at: DocPath, errors: _Errors) -> None:
+def _check_shape(entry: dict[str, Any], display: str, node: "Node | None", at: DocPath, errors: _Errors) -> None:
     """The policy object's own keys and types (the JSON Schema it asserts is checked separately)."""
     import jsonschema_rs
 
@@ -465,7 +465,7 @@ def _bad_placeholders(message: str) -> str | None:
     return None
 
 
-def _compile_schema(raw: Any, display: str, node: Node | None, at: DocPath, pid: str,
+def _compile_schema(raw: Any, display: str, node: "Node | None", at: DocPath, pid: str,
                     errors: _Errors) -> tuple[Any, Any]:
     import jsonschema_rs
 

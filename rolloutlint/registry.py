@@ -34,13 +34,13 @@ class Rule:
     options: ClassVar[dict[str, Any]] = {}  # option name -> default, documented in the docstring
     stage: ClassVar[int] = 1  # 0 schema, 1 per-resource, 2 cross-resource (engine order)
 
-    def check(self, resource: Resource, ctx: Context) -> Iterable[Report]:
+    def check(self, resource: "Resource", ctx: "Context") -> Iterable[Report]:
         return ()
 
-    def check_repo(self, ctx: Context) -> Iterable[Report]:
+    def check_repo(self, ctx: "Context") -> Iterable[Report]:
         return ()
 
-    def report(self, resource: Resource | None, path: Path, message: str, *, key: bool = False,
+    def report(self, resource: "Resource | None", path: Path, message: str, *, key: bool = False,
                related: Iterable[RelatedRef] = (), fix: Fix | None = None,
                severity: Severity | None = None, inner: tuple[int, int] | None = None) -> Report:
         """A finding at `path` in `resource`; `inner` = (line, column) inside that string value (a

@@ -228,7 +228,7 @@ def _kind_hint(word: str) -> str:
     return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
-def _annotation_directive(res: Resource) -> tuple[Directive | None, list[_Problem]]:
+def _annotation_directive(res: "Resource") -> tuple[Directive | None, list[_Problem]]:
     from rolloutlint.positions import locate
 
     value = res.annotations.get(ANNOTATION)
@@ -257,9 +257,9 @@ def _annotation_directive(res: Resource) -> tuple[Directive | None, list[_Proble
     return d, problems
 
 
-def apply_suppressions(findings: list[Finding], project: Project, rule_ids: set[str]) -> list[Finding]:
+def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: set[str]) -> list[Finding]:
     """Mark suppressed findings (kept, with the reason) and add RL006/RL007 findings."""
-    reported: dict[str, SourceFile] = {}
+    reported: dict[str, "SourceFile"] = {}
     for src in project.files:
         if project.report_files is None or src.path in project.report_files:
             reported[src.display] = src

@@ -168,7 +168,7 @@ class AnalysisConditionSyntaxError(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Argo Rollouts EvalCondition / expr compile: `unexpected token ...`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, m in au.metrics(tmpl):
             for c in compile_metric(tmpl, m, i):
                 if c.syntax is not None:
@@ -205,7 +205,7 @@ class AnalysisConditionInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "expr-lang compile errors as reported by Argo Rollouts: `unknown name x`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, c, e in condition_problems(tmpl, ("plain",), errors=True):
             yield report_problem(self, tmpl, i, c, e)
 
@@ -245,7 +245,7 @@ class AnalysisConditionResultMismatch(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "expr-lang via Argo Rollouts EvalCondition: `type float64[int] is undefined`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, c, e in condition_problems(tmpl, ("shaped",), errors=True):
             yield report_problem(self, tmpl, i, c, e, suffix=f"; {c.shape_note}")
 
@@ -278,6 +278,6 @@ class AnalysisConditionSuspicious(Rule):
     summary = "Condition uses a construct that does not do what it reads like"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, c, e in condition_problems(tmpl, ("plain", "shaped"), errors=False):
             yield report_problem(self, tmpl, i, c, e)

@@ -102,7 +102,7 @@ class AnalysisMetricLimitsInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Argo Rollouts ValidateMetric: `metrics[0]: interval must be specified when count > 1`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         spec = tmpl.spec
         if not isinstance(tmpl.body.get("spec"), dict):
             return  # missing or mistyped spec: the schema rules report it
@@ -167,7 +167,7 @@ class AnalysisDurationInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Argo Rollouts ValidateMetric: `metrics[0]: invalid interval string: time: ...`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         args = au.default_args(tmpl)
         for i, m in au.metrics(tmpl):
             for key, label in (("interval", "interval"), ("initialDelay", "startDelay")):
@@ -218,7 +218,7 @@ class AnalysisMetricRunsForever(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `AnalysisTemplate t has metric m which runs indefinitely. Invalid value for count: <nil>`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         for usage in au.rollout_usages(ro):
             if not usage.runs_to_completion:
                 continue
@@ -276,7 +276,7 @@ class AnalysisFailureLimitUnreachable(Rule):
     summary = "failureLimit is at least count; the metric can never fail"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         args = au.default_args(tmpl)
         for i, m in au.metrics(tmpl):
             v = metric_ints(m, args)
@@ -313,7 +313,7 @@ class AnalysisConditionsMissing(Rule):
     summary = "Metric has no successCondition or failureCondition"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, m in au.metrics(tmpl):
             prov = au.provider_name(m)
             if prov not in au.VALUE_PROVIDERS or not isinstance(as_dict(m.get("provider")).get(prov), dict):
@@ -367,7 +367,7 @@ class AnalysisMetricPatternUnmatched(Rule):
     kinds = ("AnalysisTemplate", "ClusterAnalysisTemplate", "Rollout", "Experiment")
     mirrors = "Argo Rollouts: `dryRun[0]: Rule didn't match any metric name(s)`"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if res.kind in au.TEMPLATE_KINDS:
             flat = au.flatten(ctx, [au.TemplateRef(res.name, res.kind == "ClusterAnalysisTemplate", ())], res.namespace, res)
             templates = list(flat.templates) if any(t is res for t in flat.templates) else [res]
@@ -423,7 +423,7 @@ class AnalysisProviderCount(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Argo Rollouts ValidateMetric: `metrics[0]: no provider specified` / `multiple providers specified`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, m in au.metrics(tmpl):
             prov = m.get("provider")
             if not isinstance(prov, dict):

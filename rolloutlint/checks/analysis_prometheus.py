@@ -59,7 +59,7 @@ class PrometheusQueryInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Prometheus API `bad_data`: `parse error: ...`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         from rolloutlint.providers import prometheus
 
         known = {k: v for k, v in au.default_args(tmpl).items() if v is not None}
@@ -105,7 +105,7 @@ class PrometheusAddressInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Argo Rollouts NewPrometheusAPI: `prometheus address is not is url format`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         from rolloutlint.providers import prometheus
 
         yield from am.address_reports(self, tmpl, "prometheus", prometheus_metrics(tmpl), prometheus.validate_address)
@@ -226,7 +226,7 @@ class PrometheusQueryNotCanary(Rule):
     summary = "Prometheus query over Istio metrics does not isolate the canary"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         from rolloutlint import refs
 
         seen: set[tuple] = set()

@@ -51,7 +51,7 @@ class AnalysisTemplateNotFound(Rule):
     kinds = ("Rollout", "Experiment", "AnalysisTemplate", "ClusterAnalysisTemplate")
     mirrors = "Argo Rollouts: `AnalysisTemplate 'name' not found`"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if res.kind in au.TEMPLATE_KINDS:
             ns = None if res.kind == "ClusterAnalysisTemplate" else res.namespace
             refs = au._template_refs(res.spec, ("spec",))
@@ -62,7 +62,7 @@ class AnalysisTemplateNotFound(Rule):
             for ref in usage.refs:
                 yield from self._check_ref(res, ref, res.namespace, ctx)
 
-    def _check_ref(self, owner: Resource, ref: au.TemplateRef, ns: str | None, ctx: Context) -> Iterator[Report]:
+    def _check_ref(self, owner: Resource, ref: au.TemplateRef, ns: str | None, ctx: "Context") -> Iterator[Report]:
         if not ref.name or au.find_template(ctx, ref, ns) is not None or au.is_external(ctx, ref, ns):
             return
         kind = "ClusterAnalysisTemplate" if ref.cluster_scope else "AnalysisTemplate"
@@ -82,7 +82,7 @@ class AnalysisTemplateNotFound(Rule):
         yield self.report(owner, ref.path + ("templateName",), f"{kind} '{ref.name}' not found{where}{hint}", related=related)
 
 
-def _ref_for(ctx: Context, usage: au.Usage, tmpl: Resource) -> au.TemplateRef:
+def _ref_for(ctx: "Context", usage: au.Usage, tmpl: Resource) -> au.TemplateRef:
     """The usage's top-level reference that (possibly through nesting) brings in `tmpl`."""
     for ref in usage.refs:
         flat = au.flatten(ctx, [ref], usage.owner.namespace, usage.owner)
@@ -125,7 +125,7 @@ class AnalysisArgMissing(Rule):
     kinds = ("Rollout", "Experiment")
     mirrors = "Argo Rollouts: `missing analysis arguments in rollout spec` / `args.x was not resolved`"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         for usage in au.usages(res):
             flat = au.cached_flatten(ctx, usage)
             passed = {as_str(a.get("name")) for _, a in usage.arg_entries() if au.has_value(a)}
@@ -170,7 +170,7 @@ class AnalysisArgUnknown(Rule):
     summary = "Analysis passes an argument no template declares"
     kinds = ("Rollout", "Experiment")
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         for usage in au.usages(res):
             flat = au.cached_flatten(ctx, usage)
             if not flat.complete or not flat.templates:
@@ -212,7 +212,7 @@ class AnalysisArgConflict(Rule):
     kinds = ("Rollout", "Experiment")
     mirrors = "Argo Rollouts: ``Argument `x` specified multiple times with different values: 'a', 'b'``"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         for usage in au.usages(res):
             flat = au.cached_flatten(ctx, usage)
             for name, decls in flat.declared_args.items():
@@ -259,7 +259,7 @@ class AnalysisPlaceholderUnresolved(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Argo Rollouts: `Unable to resolve metric arguments: failed to resolve {{args.x}}`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         # Argo resolves an AnalysisRun's metrics with the merged args of all its templates, so args of
         # nested templates and of templates run together with this one count as declared.
         declared = set(au.default_args(tmpl))
@@ -318,7 +318,7 @@ class AnalysisPlaceholderMisplaced(Rule):
     summary = "Analysis argument value holds a placeholder that is not resolved there"
     kinds = ("Rollout", "Experiment")
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         for usage in au.usages(res):
             for i, arg in usage.arg_entries():
                 value = arg.get("value")
@@ -367,7 +367,7 @@ class AnalysisMetricNameDuplicate(Rule):
     kinds = ("Rollout", "Experiment", "AnalysisTemplate", "ClusterAnalysisTemplate")
     mirrors = "Argo Rollouts: `two metrics have the same name 'x'` / `duplicate name 'x'`"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if res.kind in au.TEMPLATE_KINDS:
             seen: dict[str, int] = {}
             for i, m in au.metrics(res):
@@ -430,7 +430,7 @@ class AnalysisArgValueAndValueFrom(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "Argo Rollouts: `AnalysisTemplate tmpl: arg 'x' has both Value and ValueFrom fields`"
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, arg in au.template_args(tmpl):
             if arg.get("value") is not None and arg.get("valueFrom") is not None:
                 yield self.report(tmpl, ("spec", "args", i, "valueFrom"), f"{tmpl.kind} {tmpl.name}: arg "

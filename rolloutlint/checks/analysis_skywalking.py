@@ -88,7 +88,7 @@ class SkyWalkingAddressInvalid(Rule):
     summary = "SkyWalking address is missing or not the OAP HTTP base URL"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         from rolloutlint.providers import skywalking
 
         yield from am.address_reports(self, tmpl, "skywalking", skywalking_metrics(tmpl), skywalking.validate_address)
@@ -119,7 +119,7 @@ class SkyWalkingIntervalInvalid(Rule):
     summary = "SkyWalking interval is missing or not a Go duration"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         from rolloutlint.providers import skywalking
 
         for i, _, sw in skywalking_metrics(tmpl):
@@ -163,7 +163,7 @@ class SkyWalkingQueryInvalid(Rule):
 
     CODES = frozenset({"graphql-syntax", "graphql-invalid", "graphql-operation", "duration-type", "variable-unsupplied"})
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         yield from _query_reports(self, tmpl, self.CODES, set())
 
 
@@ -193,7 +193,7 @@ class SkyWalkingQueryDeprecated(Rule):
     summary = "SkyWalking query uses a deprecated API"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         yield from _query_reports(self, tmpl, {"graphql-deprecated"}, set())
 
 
@@ -223,7 +223,7 @@ class SkyWalkingEntityNormalMissing(Rule):
     summary = "SkyWalking entity names a service without normal"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         yield from _query_reports(self, tmpl, {"entity-normal"}, set())
 
 
@@ -251,11 +251,11 @@ class SkyWalkingDurationUnused(Rule):
     summary = "SkyWalking query ignores the $duration Argo supplies"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         yield from _query_reports(self, tmpl, {"duration-unused"}, set())
 
 
-def _service_name_problems(tmpl: Resource, ctx: Context) -> list[tuple[int, str, Any, list[RelatedRef], Any]]:
+def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef], Any]]:
     """(metric index, origin label, problem, related) for every service name in every SkyWalking query."""
     cached = tmpl.extra.get("skywalking_service_names")
     if cached is not None:
@@ -340,7 +340,7 @@ class SkyWalkingServiceNameMismatch(Rule):
     summary = "SkyWalking service name does not name the Rollout's canary"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, where, p, related, inner in _service_name_problems(tmpl, ctx):
             if p.severity == "error":
                 yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
@@ -375,7 +375,7 @@ class SkyWalkingServiceNameNotCanary(Rule):
     summary = "SkyWalking service name does not isolate the canary"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, where, p, related, inner in _service_name_problems(tmpl, ctx):
             if p.severity != "error":
                 sev = am.PROVIDER_SEVERITY.get(p.severity, Severity.WARNING)
@@ -415,7 +415,7 @@ class SkyWalkingThresholdScale(Rule):
     summary = "Apdex/SLA threshold is a fraction, but SkyWalking scales the values by 10000"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, m, sw in skywalking_metrics(tmpl):
             query = sw.get("query")
             if not isinstance(query, str):
@@ -465,7 +465,7 @@ class SkyWalkingEmptyValuesPass(Rule):
     summary = "Latency condition passes on SkyWalking's zero-filled empty points"
     kinds = au.TEMPLATE_KINDS
 
-    def check(self, tmpl: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, m, sw in skywalking_metrics(tmpl):
             query = sw.get("query")
             if not isinstance(query, str) or "isEmptyValue" in query:

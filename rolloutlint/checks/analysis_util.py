@@ -134,7 +134,7 @@ def usages(res: Resource) -> list[Usage]:
     return []
 
 
-def find_template(ctx: Context, ref: TemplateRef, namespace: str | None, near: Resource | None = None) -> Resource | None:
+def find_template(ctx: "Context", ref: TemplateRef, namespace: str | None, near: Resource | None = None) -> Resource | None:
     """The template a reference resolves to. Several candidates (unknown namespaces, copies in several
     directories): exact namespace first, then the one closest to `near` in the file tree."""
     if not ref.name:
@@ -159,7 +159,7 @@ def _closeness(a: Resource, b: Resource) -> tuple[int, int]:
     return (common, 0)
 
 
-def is_external(ctx: Context, ref: TemplateRef, namespace: str | None) -> bool:
+def is_external(ctx: "Context", ref: TemplateRef, namespace: str | None) -> bool:
     kind = "ClusterAnalysisTemplate" if ref.cluster_scope else "AnalysisTemplate"
     return ctx.index.is_external(kind, ref.name, None if ref.cluster_scope else namespace)
 
@@ -182,7 +182,7 @@ class Flattened:
         return out
 
 
-def flatten(ctx: Context, usage_refs: list[TemplateRef], namespace: str | None, near: Resource | None = None) -> Flattened:
+def flatten(ctx: "Context", usage_refs: list[TemplateRef], namespace: str | None, near: Resource | None = None) -> Flattened:
     """Templates a usage runs, following nested `spec.templates` (as Argo's FlattenTemplates)."""
     seen: set[int] = set()
     out: list[Resource] = []
@@ -263,13 +263,13 @@ def effective_args(tmpl: Resource, usage: Usage | None) -> dict[str, str | None]
     return {k: (None if v is not None and "{{" in v else v) for k, v in args.items()}
 
 
-def usages_of_template(ctx: Context, tmpl: Resource) -> list[tuple[Usage, Flattened]]:
+def usages_of_template(ctx: "Context", tmpl: Resource) -> list[tuple[Usage, Flattened]]:
     """Every Rollout/Experiment usage whose flattened templates include `tmpl` (one table per run, so
     template rules stay linear in the number of Rollouts)."""
     return ctx.index.memo(("analysis", "usages-by-template"), lambda: _usages_by_template(ctx)).get(id(tmpl), [])
 
 
-def _usages_by_template(ctx: Context) -> dict[int, list[tuple[Usage, Flattened]]]:
+def _usages_by_template(ctx: "Context") -> dict[int, list[tuple[Usage, Flattened]]]:
     table: dict[int, list[tuple[Usage, Flattened]]] = {}
     for owner in ctx.index.of_kind("Rollout", "Experiment"):
         if owner.group not in ("argoproj.io", ""):
@@ -281,7 +281,7 @@ def _usages_by_template(ctx: Context) -> dict[int, list[tuple[Usage, Flattened]]
     return table
 
 
-def cached_flatten(ctx: Context, usage: Usage) -> Flattened:
+def cached_flatten(ctx: "Context", usage: Usage) -> Flattened:
     cache = usage.owner.extra.setdefault("analysis_flatten", {})
     key = usage.path
     if key not in cache:
@@ -331,7 +331,7 @@ def rollout_uses_label(usage: Usage) -> str:
     return f"{usage.owner.kind} {usage.owner.name}"
 
 
-def canary_subsets(ctx: Context, ro: Resource) -> tuple[str | None, str | None]:
+def canary_subsets(ctx: "Context", ro: Resource) -> tuple[str | None, str | None]:
     """(canary, stable) subset names as SkyWalking/TSB sees them: the pods' `version` label set through
     canaryMetadata/stableMetadata, else the DestinationRule's canarySubsetName/stableSubsetName."""
     can_v = as_str(dig(refs.canary(ro), "canaryMetadata", "labels", "version"))
@@ -340,7 +340,7 @@ def canary_subsets(ctx: Context, ro: Resource) -> tuple[str | None, str | None]:
     return (can_v or (dr.canary_subset if dr else None), stab_v or (dr.stable_subset if dr else None))
 
 
-def destination_rule_host(ctx: Context, ro: Resource) -> str | None:
+def destination_rule_host(ctx: "Context", ro: Resource) -> str | None:
     dr = refs.destination_rule_ref(ro)
     if dr is None:
         return None

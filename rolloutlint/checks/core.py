@@ -183,7 +183,7 @@ class UnknownField(Rule):
     fixable = True
     mirrors = "Kubernetes strict field validation: `strict decoding error: unknown field \"spec.x\"`"
 
-    def check(self, resource: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, resource: "Resource", ctx: "Context") -> Iterator[Report]:
         for prob in _schema_problems(resource):
             if prob.kind != "unknown-field":
                 continue
@@ -220,7 +220,7 @@ class SchemaViolation(Rule):
     stage = 0
     mirrors = "API server OpenAPI validation: `spec.x in body must be of type integer: \"string\"`"
 
-    def check(self, resource: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, resource: "Resource", ctx: "Context") -> Iterator[Report]:
         for prob in _schema_problems(resource):
             if prob.kind != "unknown-field":
                 yield self.report(resource, prob.path, prob.message, key=prob.key)
@@ -251,7 +251,7 @@ class InternalError(Rule):
 
 
 @refs.per_resource  # both schema rules share one validation per resource
-def _schema_problems(resource: Resource) -> list:
+def _schema_problems(resource: "Resource") -> list:
     from rolloutlint import schemas
 
     return schemas.validate(resource.api_version, resource.kind, resource.body)

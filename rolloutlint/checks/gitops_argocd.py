@@ -87,7 +87,7 @@ def covered(app: App, res: Resource, concrete: list[str], managers: tuple[str, .
     return any(entry_matches(e, res) and entry_covers(e, concrete, managers) for _, e in app.ignore_entries())
 
 
-def _app_for(res: Resource, ctx: Context) -> App | None:
+def _app_for(res: Resource, ctx: "Context") -> App | None:
     for app in applications(ctx):
         if app.resource is res:
             return app
@@ -199,7 +199,7 @@ class SelfHealRevertsTrafficWeights(Rule):
     mirrors = ("Argo Rollouts docs, Istio \"Integrating with GitOps\": ignoreDifferences "
                "`.spec.http[].route[].weight` + RespectIgnoreDifferences=true")
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         app = _app_for(res, ctx)
         if app is None or not app.self_heal():
             return
@@ -281,7 +281,7 @@ class ManagedFieldsManagerHidesEdits(Rule):
     kinds = APP_KINDS
     mirrors = "argoproj/argo-rollouts#3854, #4539 (managedFieldsManagers: rollouts-controller)"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         app = _app_for(res, ctx)
         if app is None:
             return
@@ -357,7 +357,7 @@ class AnalysisTemplateLaterSyncWave(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo CD sync waves + Argo Rollouts `AnalysisTemplate '%s' not found`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         ro_wave = sync_wave(ro)
         if ro_wave is None:
             return
@@ -423,7 +423,7 @@ class IgnoreDifferencesGroupHasVersion(Rule):
     fixable = True
     mirrors = "Argo CD diff normaliser: `glob.Match(group, gvk.Group)` (group without version)"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         app = _app_for(res, ctx)
         if app is None:
             return
@@ -493,7 +493,7 @@ class IndefinitePauseBlocksPostSync(Rule):
     kinds = ("Rollout",)
     mirrors = "argoproj/argo-cd#19422, #25054: Suspended Rollout blocks PostSync hooks"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         pauses = list(indefinite_pauses(ro))
         if not pauses:
             return
@@ -513,7 +513,7 @@ class IndefinitePauseBlocksPostSync(Rule):
             return
 
 
-def hpa_targets(ctx: Context) -> Iterator[tuple[Resource, Resource]]:
+def hpa_targets(ctx: "Context") -> Iterator[tuple[Resource, Resource]]:
     """(HPA, Rollout) pairs: HorizontalPodAutoscalers whose scaleTargetRef is a Rollout the repo holds."""
     for hpa in ctx.index.of_kind("HorizontalPodAutoscaler"):
         target = as_dict(dig(hpa.body, "spec", "scaleTargetRef"))
@@ -573,7 +573,7 @@ class HpaReplicasNotIgnored(Rule):
     fixable = True
     mirrors = "Argo CD diffing customization: ignore `/spec/replicas` of HPA-scaled workloads + RespectIgnoreDifferences=true"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         app = _app_for(res, ctx)
         if app is None:
             return

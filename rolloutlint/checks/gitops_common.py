@@ -164,7 +164,7 @@ def entry_matches(entry: dict[str, Any], res: Resource) -> bool:
 _CACHE: dict[int, tuple[Any, dict[str, Any]]] = {}
 
 
-def cached(ctx: Context, key: str, build: Callable[[], Any]) -> Any:
+def cached(ctx: "Context", key: str, build: Callable[[], Any]) -> Any:
     """Per-project memo (keyed by the index object): the rules below are per resource, the data per project."""
     entry = _CACHE.get(id(ctx.index))
     if entry is None or entry[0] is not ctx.index:
@@ -178,12 +178,12 @@ def cached(ctx: Context, key: str, build: Callable[[], Any]) -> Any:
     return memo[key]
 
 
-def applications(ctx: Context) -> list[App]:
+def applications(ctx: "Context") -> list[App]:
     """Every Application / plain ApplicationSet template in the project, with the files it deploys."""
     return cached(ctx, "applications", lambda: list(_build_apps(ctx)))
 
 
-def vs_users(ctx: Context) -> dict[int, list[tuple[Resource, Any]]]:
+def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
     """id(VirtualService) → [(Rollout, VirtualServiceRef)] for every Rollout routing through it."""
     from rolloutlint import refs
 
@@ -198,11 +198,11 @@ def vs_users(ctx: Context) -> dict[int, list[tuple[Resource, Any]]]:
     return cached(ctx, "vs_users", build)
 
 
-def apps_deploying(res: Resource, ctx: Context) -> list[App]:
+def apps_deploying(res: Resource, ctx: "Context") -> list[App]:
     return [a for a in applications(ctx) if a.deploys(res)]
 
 
-def _build_apps(ctx: Context) -> Iterator[App]:
+def _build_apps(ctx: "Context") -> Iterator[App]:
     found = [res for res in ctx.index.of_kind("Application", "ApplicationSet") if res.group == "argoproj.io"]
     if not found:
         return  # most repositories have no Application: skip relativising every file path

@@ -31,14 +31,14 @@ def _show(rev: str | None) -> str:
     return f"istio.io/rev={rev}" if rev is not None else "no istio.io/rev"
 
 
-def revision_tags(ctx: Context) -> dict[str, str]:
+def revision_tags(ctx: "Context") -> dict[str, str]:
     """Revision tags the project knows: `istio.revision-tags` in config, plus tag objects in the repo
     (the `istio-revision-tag-<tag>` webhooks and tag Services `istioctl tag generate` writes, which carry
     `istio.io/tag` and `istio.io/rev`)."""
     return cached(ctx, "revision_tags", lambda: _revision_tags(ctx))
 
 
-def _revision_tags(ctx: Context) -> dict[str, str]:
+def _revision_tags(ctx: "Context") -> dict[str, str]:
     tags = {str(k): str(v) for k, v in ctx.config.istio_revision_tags.items()}
     for kind in ("MutatingWebhookConfiguration", "Service"):
         for res in ctx.index.of_kind(kind):
@@ -66,7 +66,7 @@ def gateway_refs(vs: Resource) -> list[tuple[str, str | None, int]]:
     return out
 
 
-def find_istio_gateway(ctx: Context, name: str, ns: str | None) -> Resource | None:
+def find_istio_gateway(ctx: "Context", name: str, ns: str | None) -> Resource | None:
     for gw in ctx.index.find("Gateway", name, ns):
         if gw.group == "networking.istio.io":
             return gw
@@ -106,7 +106,7 @@ class IstioRevisionInconsistent(Rule):
     kinds = ("Rollout",)
     mirrors = "istiod config filter `LabelsInRevision` (no upstream analyzer)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         objects: list[Resource] = []
         seen: set[int] = set()
 
@@ -189,7 +189,7 @@ class IstioRevisionLabelMismatch(Rule):
     fixable = True
     mirrors = "istiod `LabelsInRevision`; Tetrate TSB GitOps `istio.io/rev: \"tsb\"` requirement"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         want = ctx.config.istio_revision
         if not want or not is_istio_config(res):
             return
@@ -245,7 +245,7 @@ class IstioRevisionTagOnConfig(Rule):
     fixable = True
     mirrors = "istiod `LabelsInRevision` (tags are not resolved for config objects)"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if not is_istio_config(res):
             return
         have = rev_label(res)
@@ -315,7 +315,7 @@ class NamespaceMultipleInjectionLabels(Rule):
     kinds = ("Namespace",)
     mirrors = "Istio IST0123: `The namespace has more than one type of injection labels %v, which may lead to undefined behavior`"
 
-    def check(self, ns: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ns: Resource, ctx: "Context") -> Iterator[Report]:
         found = injection_labels(ns.labels)
         if len(found) < 2:
             return
@@ -358,7 +358,7 @@ class PodRevisionLabelIgnored(Rule):
     kinds = ("Rollout", "Deployment", "StatefulSet", "DaemonSet")
     mirrors = "Istio sidecar injector webhook selectors (namespace labels beat pod labels)"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         labels = as_dict(dig(res.body, "spec", "template", "metadata", "labels"))
         pod_rev = rev_of(labels)
         if pod_rev is None or str(labels.get("sidecar.istio.io/inject", "")).lower() == "false":

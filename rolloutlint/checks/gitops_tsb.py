@@ -22,7 +22,7 @@ ANNOTATIONS = ("metadata", "annotations")
 
 
 
-def is_direct_mode(res: Resource, ctx: Context) -> bool:
+def is_direct_mode(res: Resource, ctx: "Context") -> bool:
     """A TSB/TSE direct-mode Istio object: TSB annotations, the `tsb` revision label, or a `tsb` project."""
     if not is_istio_config(res):
         return False
@@ -90,7 +90,7 @@ class TsbDirectModeRevisionLabel(Rule):
     fixable = True
     mirrors = "Tetrate TSB/TSE GitOps: direct-mode resources need `istio.io/rev: \"tsb\"` (admission webhook)"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if not is_istio_config(res) or not tsb_annotations(res):
             return
         have = rev_label(res)
@@ -151,7 +151,7 @@ class TsbDirectModeAnnotationsIncomplete(Rule):
     kinds = ("*",)
     mirrors = "Tetrate TSB/TSE GitOps: `tsb.tetrate.io/{organization,tenant,workspace,<type>Group}` annotations"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if not is_direct_mode(res, ctx):
             return
         ann = tsb_annotations(res)
@@ -214,7 +214,7 @@ class TsbDirectModeSubsetsNotDistinguished(Rule):
     kinds = ("Rollout",)
     mirrors = "Tetrate TSB + Argo Rollouts guide: subsets distinguished by canaryMetadata/stableMetadata labels"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         ref = refs.destination_rule_ref(ro)
         if ref is None or not ref.canary_subset or not ref.stable_subset or ref.canary_subset == ref.stable_subset:
             return

@@ -73,7 +73,7 @@ class WorkloadRefDeploymentNotScaledDown(Rule):
     fixable = True
     mirrors = "Argo Rollouts migration guide: `workloadRef.scaleDown` or Deployment `replicas: 0`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         ref = as_dict(dig(ro.body, "spec", "workloadRef"))
         if not ref or (as_str(ref.get("kind")) or "Deployment") != "Deployment":
             return

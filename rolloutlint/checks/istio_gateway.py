@@ -16,12 +16,12 @@ if TYPE_CHECKING:
     from rolloutlint.model import Resource
 
 
-def _gateways(ctx: Context) -> list[Resource]:
+def _gateways(ctx: "Context") -> list["Resource"]:
     return ih.cached(ctx.index, "gateways", lambda: [g for g in ctx.index.of_kind("Gateway")
                                                      if g.group in (ih.ISTIO_GROUP, ih.K8S_GATEWAY_GROUP)])
 
 
-def find_gateway(name: str, ns: str | None, ctx: Context) -> Resource | None:
+def find_gateway(name: str, ns: str | None, ctx: "Context") -> "Resource | None":
     """Istio Gateway first, then a Kubernetes Gateway, as istioctl's GatewayAnalyzer looks them up."""
     hits = [g for g in _gateways(ctx) if g.name == name and (g.namespace is None or ns is None or g.namespace == ns)]
     hits.sort(key=lambda g: (g.group != ih.ISTIO_GROUP, g.namespace != ns))
@@ -29,12 +29,12 @@ def find_gateway(name: str, ns: str | None, ctx: Context) -> Resource | None:
 
 
 @refs.per_resource
-def gateway_refs(vs: Resource) -> list[tuple[Any, str]]:
+def gateway_refs(vs: "Resource") -> list[tuple[Any, str]]:
     """(path, value) of every gateway named by the VirtualService: `spec.gateways` and match-level ones."""
     return list(_gateway_refs(vs))
 
 
-def _gateway_refs(vs: Resource) -> Iterator[tuple[Any, str]]:
+def _gateway_refs(vs: "Resource") -> Iterator[tuple[Any, str]]:
     for i, g in enumerate(as_list(vs.spec.get("gateways"))):
         if isinstance(g, str):
             yield ("spec", "gateways", i), g
@@ -81,7 +81,7 @@ class VirtualServiceGatewayNotFound(Rule):
     mirrors = ("Istio IST0101 `Referenced gateway not found: \"httpbin-gateway-bogus\"`; "
                "Kiali KIA1102 `VirtualService is pointing to a non-existent gateway`")
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         gws = _gateways(ctx)
@@ -108,7 +108,7 @@ def _valid_ref(raw: str) -> bool:
     return all(ih.DNS1123_LABEL.match(p) for p in raw.split("."))
 
 
-def _istio_gateway_hosts(gw: Resource, vs_ns: str | None) -> list[str]:
+def _istio_gateway_hosts(gw: "Resource", vs_ns: str | None) -> list[str]:
     """Server hosts of an Istio Gateway visible to a VirtualService of `vs_ns` (`ns/host` entries of other
     namespaces dropped, `./host` meaning the Gateway's namespace)."""
     out = []
@@ -128,7 +128,7 @@ def _istio_gateway_hosts(gw: Resource, vs_ns: str | None) -> list[str]:
     return out
 
 
-def _k8s_gateway_hosts(gw: Resource) -> list[str]:
+def _k8s_gateway_hosts(gw: "Resource") -> list[str]:
     out = []
     for listener in as_list(gw.spec.get("listeners")):
         h = as_str(as_dict(listener).get("hostname"))
@@ -167,7 +167,7 @@ class VirtualServiceHostNotInGateway(Rule):
     kinds = ("VirtualService",)
     mirrors = "Istio IST0132 `one or more host %v defined in VirtualService %s not found in Gateway %s.`"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         hosts = ih.vs_hosts(vs)
@@ -226,7 +226,7 @@ class GatewayRouteBypassesSubsetSplit(Rule):
     kinds = ("VirtualService",)
     mirrors = "Istio IST0140 `Subset in virtual service %s has no effect on ingress gateway %s requests`"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs) or not any(g != ih.MESH for g in ih.vs_gateways(vs)):
             return
         meshes = [m for m in ih.istio_objects(ctx.index, "VirtualService")
@@ -246,7 +246,7 @@ class GatewayRouteBypassesSubsetSplit(Rule):
                     break
 
 
-def _split_of(m: Resource, host: str, host_ns: str | None) -> str | None:
+def _split_of(m: "Resource", host: str, host_ns: str | None) -> str | None:
     if not any(ih.same_service_host(host, host_ns, h, m.namespace) for h in ih.vs_hosts(m)):
         return None
     subsets = sorted({d.subset for d in ih.destinations(m, mirrors=False)
@@ -291,7 +291,7 @@ class LegacyGatewayName(Rule):
     mirrors = ("Istio IST0133 `using legacy gatewayName format %q; prefer the <namespace>/<name> format: %q`; "
                "Kiali KIA1108 `Preferred nomenclature: <gateway namespace>/<gateway name>`")
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for path, raw in gateway_refs(vs):

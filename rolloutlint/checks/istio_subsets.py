@@ -18,17 +18,17 @@ if TYPE_CHECKING:
 
 
 @refs.per_resource
-def subset_names(dr: Resource) -> list[tuple[int, str]]:
+def subset_names(dr: "Resource") -> list[tuple[int, str]]:
     return [(i, n) for i, s in enumerate(as_list(dr.spec.get("subsets")))
             if (n := as_str(as_dict(s).get("name")))]
 
 
 @refs.per_resource
-def defined_subsets(dr: Resource) -> frozenset[str]:
+def defined_subsets(dr: "Resource") -> frozenset[str]:
     return frozenset(n for _, n in subset_names(dr))
 
 
-def rules_for_host(host: str, namespace: str | None, ctx: Context) -> list[Resource]:
+def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Resource"]:
     """DestinationRules that apply to `host` (as written in an object of `namespace`).
 
     Exact host matches win over wildcard hosts, as in Istio's DestinationRule lookup. Answers are kept
@@ -42,7 +42,7 @@ def rules_for_host(host: str, namespace: str | None, ctx: Context) -> list[Resou
     return found
 
 
-def _rules_for_host(host: str, namespace: str | None, ctx: Context) -> list[Resource]:
+def _rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Resource"]:
     by_label, wildcards = ih.cached(ctx.index, "dr-by-first-label", lambda: _dr_buckets(ctx))
     exact, wild = [], []
     # Two hosts can only name the same service when their first DNS labels agree: look at those and
@@ -59,9 +59,9 @@ def _rules_for_host(host: str, namespace: str | None, ctx: Context) -> list[Reso
     return exact or wild
 
 
-def _dr_buckets(ctx: Context) -> tuple[dict[str, list[Resource]], list[Resource]]:
-    by_label: dict[str, list[Resource]] = defaultdict(list)
-    wildcards: list[Resource] = []
+def _dr_buckets(ctx: "Context") -> tuple[dict[str, list["Resource"]], list["Resource"]]:
+    by_label: dict[str, list["Resource"]] = defaultdict(list)
+    wildcards: list["Resource"] = []
     for dr in ih.istio_objects(ctx.index, "DestinationRule"):
         dr_host = as_str(dr.spec.get("host"))
         if dr_host and ih.is_wildcard(dr_host):
@@ -112,7 +112,7 @@ class VirtualServiceSubsetNotFound(Rule):
     mirrors = ("Istio IST0101 `Referenced host+subset in destinationrule not found: \"reviews+bogus\"`; "
                "Kiali KIA1107 `Subset not found`")
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for d in ih.destinations(vs):
@@ -173,7 +173,7 @@ class DestinationRuleDuplicateSubset(Rule):
     fixable = True
     mirrors = "Istio admission validation: `duplicate subset names: %s` (istioctl IST0106)"
 
-    def check(self, dr: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, dr: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(dr):
             return
         first: dict[str, int] = {}
@@ -226,8 +226,8 @@ class SubsetDefinedInMultipleDestinationRules(Rule):
     stage = 2
     mirrors = "Kiali KIA0201 `More than one DestinationRules for the same host subset combination`"
 
-    def check_repo(self, ctx: Context) -> Iterator[Report]:
-        groups: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+    def check_repo(self, ctx: "Context") -> Iterator[Report]:
+        groups: dict[tuple[str, str, str], list["Resource"]] = defaultdict(list)
         for dr in ih.istio_objects(ctx.index, "DestinationRule"):
             host = as_str(dr.spec.get("host"))
             if not host or ih.is_wildcard(host) or not dr.name:

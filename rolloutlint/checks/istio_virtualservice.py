@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 
 # --- RL201 ---------------------------------------------------------------------------------------------
 
-def _service_entries(ctx: Context) -> list[Resource]:
+def _service_entries(ctx: "Context") -> list["Resource"]:
     return ih.istio_objects(ctx.index, "ServiceEntry")
 
 
-def _se_matches(se: Resource, host: str, vs_ns: str | None) -> bool:
+def _se_matches(se: "Resource", host: str, vs_ns: str | None) -> bool:
     target = ih.fqdn(host, vs_ns)
     for h in as_list(se.spec.get("hosts")):
         if not isinstance(h, str):
@@ -38,7 +38,7 @@ def _se_matches(se: Resource, host: str, vs_ns: str | None) -> bool:
     return False
 
 
-def _se_visible(se: Resource, vs: Resource) -> bool:
+def _se_visible(se: "Resource", vs: "Resource") -> bool:
     """Is the ServiceEntry exported to the VirtualService's namespace (`~`: to nobody)?"""
     scopes = ih.export_scopes(se)
     if scopes == {"~"}:
@@ -46,7 +46,7 @@ def _se_visible(se: Resource, vs: Resource) -> bool:
     return _visible_from_vs(scopes - {"~"}, vs)
 
 
-def _visible_from_vs(scopes: set[str] | frozenset[str], vs: Resource) -> bool:
+def _visible_from_vs(scopes: set[str] | frozenset[str], vs: "Resource") -> bool:
     """Istio `GetDestinationHost`: a Service/ServiceEntry scope must include `*`, or the VS namespace when the
     VS has no exportTo, or one of the namespaces the VS is exported to."""
     if "*" in scopes or "?" in scopes or vs.namespace is None:
@@ -58,23 +58,23 @@ def _visible_from_vs(scopes: set[str] | frozenset[str], vs: Resource) -> bool:
     return bool(wanted & scopes)
 
 
-def _service_candidates(services: dict[str, list[Resource]], name: str, ns: str | None) -> list[Resource]:
+def _service_candidates(services: dict[str, list["Resource"]], name: str, ns: str | None) -> list["Resource"]:
     return [s for s in services.get(name, ()) if ns is None or s.namespace in (None, ns)]
 
 
-def _services_by_name(ctx: Context) -> dict[str, list[Resource]]:
-    by_name: dict[str, list[Resource]] = defaultdict(list)
+def _services_by_name(ctx: "Context") -> dict[str, list["Resource"]]:
+    by_name: dict[str, list["Resource"]] = defaultdict(list)
     for svc in ctx.index.of_kind("Service"):
         if svc.group == "" and svc.name:
             by_name[svc.name].append(svc)
     return by_name
 
 
-def _exact_host(h: str, se: Resource, host: str, vs: Resource) -> bool:
+def _exact_host(h: str, se: "Resource", host: str, vs: "Resource") -> bool:
     return ih.fqdn(h, se.namespace) == ih.fqdn(host, vs.namespace)
 
 
-def _same_dir(a: Resource, b: Resource) -> bool:
+def _same_dir(a: "Resource", b: "Resource") -> bool:
     return getattr(a.file, "path", None) is not None and a.file.directory == b.file.directory
 
 
@@ -124,7 +124,7 @@ class VirtualServiceDestinationHostNotFound(Rule):
     mirrors = ("Istio IST0101 `Referenced host not found: \"reviews-bogus\"` (host, mirror host, host:port); "
                "Kiali KIA1101 `DestinationWeight on route doesn't have a valid service (host not found)`")
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         known_ns = ih.cached(ctx.index, "known_namespaces", lambda: ih.known_namespaces(ctx.index))
@@ -227,8 +227,8 @@ class ConflictingMeshVirtualServiceHosts(Rule):
     mirrors = ("Istio IST0109 `The VirtualServices %s associated with mesh gateway define the same host %s which can "
                "lead to undefined behavior`; Kiali KIA1106 `More than one Virtual Service for same host`")
 
-    def check_repo(self, ctx: Context) -> Iterator[Report]:
-        entries: list[tuple[str, str, Resource, int]] = []
+    def check_repo(self, ctx: "Context") -> Iterator[Report]:
+        entries: list[tuple[str, str, "Resource", int]] = []
         for vs in ih.istio_objects(ctx.index, "VirtualService"):
             if not ih.is_mesh_bound(vs):
                 continue
@@ -238,7 +238,7 @@ class ConflictingMeshVirtualServiceHosts(Rule):
                 if isinstance(h, str) and h:
                     for scope in scopes:
                         entries.append((scope, ih.fqdn(h, key), vs, i))
-        hits: dict[tuple[int, int], tuple[Resource, int, set[int], str]] = {}
+        hits: dict[tuple[int, int], tuple["Resource", int, set[int], str]] = {}
         for a_i, b_i in _candidate_pairs(entries):
             sa, ha, va, ia = entries[a_i]
             sb, hb, vb, ib = entries[b_i]
@@ -269,7 +269,7 @@ class ConflictingMeshVirtualServiceHosts(Rule):
                                        for o in sorted(others, key=lambda x: _stable_key(by_id[x]))])
 
 
-def _stable_key(res: Resource) -> tuple[str, str, int, tuple[Any, ...]]:
+def _stable_key(res: "Resource") -> tuple[str, str, int, tuple[Any, ...]]:
     # Labels repeat across files (kustomize overlays): order by place too, never by object identity.
     return (ih.label(res), str(res.file.path), res.doc_index, tuple(map(str, res.item_path)))
 
@@ -338,7 +338,7 @@ def _covers(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
-def analyze_rules(vs: Resource) -> Iterator[tuple[str, Any, str, str]]:
+def analyze_rules(vs: "Resource") -> Iterator[tuple[str, Any, str, str]]:
     """Istio's unreachable-rule analysis. Yields (kind, path, rule label, text), kind 'unreachable' or
     'ineffective'."""
     for proto in ("http", "tcp", "tls"):
@@ -424,7 +424,7 @@ class VirtualServiceUnreachableRule(Rule):
     kinds = ("VirtualService",)
     mirrors = "Istio IST0130 `VirtualService rule %v not used (%s).`"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for kind, path, _, text in analyze_rules(vs):
@@ -462,7 +462,7 @@ class VirtualServiceIneffectiveMatch(Rule):
     kinds = ("VirtualService",)
     mirrors = "Istio IST0131 `VirtualService rule %v match %v is not used (duplicate/overlapping match in rule %v).`"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for kind, path, _, text in analyze_rules(vs):
@@ -503,7 +503,7 @@ class InvalidExportTo(Rule):
     mirrors = ("Istio validation: `only .,*, or a valid DNS 1123 label is allowed as exportTo entry`, "
                "`duplicate entries in exportTo for entry %s`, `cannot have both public (*) and non-public exportTo values`")
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(res):
             return
         raw = res.spec.get("exportTo")
@@ -576,7 +576,7 @@ class HostNotExpandedByIstio(Rule):
     fixable = True
     mirrors = "Istio ResolveShortnameToFQDN (only dot-less hosts are expanded); no IST/KIA code"
 
-    def check(self, res: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, res: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(res):
             return
         known_ns = ih.cached(ctx.index, "known_namespaces", lambda: ih.known_namespaces(ctx.index))
@@ -630,7 +630,7 @@ class RepeatedRouteDestination(Rule):
     kinds = ("VirtualService",)
     mirrors = "Kiali KIA1105 `This host subset combination is already referenced in another route destination`"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for proto in ("http", "tcp", "tls"):
@@ -694,7 +694,7 @@ class DuplicateHttpRouteName(Rule):
     kinds = ("VirtualService",)
     mirrors = "Argo Rollouts `searchHttpRoute` (first route with the name wins); no Istio validation"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         first: dict[str, int] = {}
@@ -711,7 +711,7 @@ class DuplicateHttpRouteName(Rule):
                 first[name] = i
 
 
-def _candidate_pairs(entries: list[tuple[str, str, Resource, int]]) -> list[tuple[int, int]]:
+def _candidate_pairs(entries: list[tuple[str, str, "Resource", int]]) -> list[tuple[int, int]]:
     """Index pairs (a < b) whose hosts could clash: equal hosts, or one of them a wildcard.
 
     Two literal hosts clash only when equal, so bucketing by host keeps this linear for real repos

@@ -21,12 +21,12 @@ def _int(v: Any) -> int | None:
 
 
 @refs.per_resource
-def routes_with_weights(vs: Resource) -> list[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
+def routes_with_weights(vs: "Resource") -> list[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
     """(path of the `route` list, [(index, weight or None, weight key present)]) for every http/tcp/tls rule."""
     return list(_routes_with_weights(vs))
 
 
-def _routes_with_weights(vs: Resource) -> Iterator[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
+def _routes_with_weights(vs: "Resource") -> Iterator[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
     for proto in ("http", "tcp", "tls"):
         for i, rule in enumerate(as_list(vs.spec.get(proto))):
             route = as_list(as_dict(rule).get("route"))
@@ -65,7 +65,7 @@ class NegativeRouteWeight(Rule):
     kinds = ("VirtualService",)
     mirrors = "Istio validation: `weight %d < 0` (IST0106)"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for path, items in routes_with_weights(vs):
@@ -100,7 +100,7 @@ class AllRouteWeightsZero(Rule):
     kinds = ("VirtualService",)
     mirrors = "Istio validation: `total destination weight = 0` (IST0106)"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for path, items in routes_with_weights(vs):
@@ -138,7 +138,7 @@ class SingleDestinationPartialWeight(Rule):
     fixable = True
     mirrors = "Kiali KIA1104 `The weight is assumed to be 100 because there is only one route destination`"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for path, items in routes_with_weights(vs):
@@ -179,7 +179,7 @@ class RouteWeightsNotHundred(Rule):
     kinds = ("VirtualService",)
     mirrors = "Istio ≤ 1.14 validation: `total destination weight %v != 100` (relative weights since 1.15)"
 
-    def check(self, vs: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
         for path, items in routes_with_weights(vs):

@@ -35,7 +35,7 @@ def _dr_label(dr: Resource) -> str:
     return f"DestinationRule {ns_label(dr.namespace)}{dr.name}"
 
 
-def _managed(ro: Resource, ctx: Context) -> list[tuple[refs.VirtualServiceRef, Resource, ManagedRoute]]:
+def _managed(ro: Resource, ctx: "Context") -> list[tuple[refs.VirtualServiceRef, Resource, ManagedRoute]]:
     return _managed_routes(ro, ctx.index)
 
 
@@ -52,7 +52,7 @@ def _dest_path(route: ManagedRoute, i: int) -> tuple[Any, ...]:
     return route.path + ("route", i)
 
 
-def _destination_rule(ro: Resource, ctx: Context) -> tuple[refs.DestinationRuleRef | None, Resource | None]:
+def _destination_rule(ro: Resource, ctx: "Context") -> tuple[refs.DestinationRuleRef | None, Resource | None]:
     return referenced_destination_rule(ro, ctx.index)
 
 
@@ -89,7 +89,7 @@ class IstioVirtualServiceConfig(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `either VirtualService or VirtualServices must be configured`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         ist = refs.istio(ro)
@@ -135,7 +135,7 @@ class VirtualServiceNotFound(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `virtualservices.networking.istio.io \"x\" not found`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         for ref in refs.virtual_service_refs(ro):
@@ -183,7 +183,7 @@ class VirtualServiceHasNoRoutes(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `Unable to get any of the HTTP, TCP or TLS routes for the Istio VirtualService`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         for ref, vs in referenced_virtual_services(ro, ctx.index):
@@ -230,7 +230,7 @@ class VirtualServiceRouteNotFound(Rule):
     fixable = True
     mirrors = "Argo Rollouts: `HTTP Route 'x' is not found in the defined Virtual Service.`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         for ref, vs in referenced_virtual_services(ro, ctx.index):
@@ -283,7 +283,7 @@ class VirtualServiceRouteAmbiguous(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `spec.http[] should be set in VirtualService and it must have exactly one route when omitting ...routes`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         for ref, vs in referenced_virtual_services(ro, ctx.index):
@@ -324,7 +324,7 @@ class VirtualServiceRouteImplicitlyManaged(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts `getTlsRouteIndexesToPatch` / `getTcpRouteIndexesToPatch` (derived, no upstream message)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         for ref, vs in referenced_virtual_services(ro, ctx.index):
@@ -377,7 +377,7 @@ class ManagedRouteMissingDestination(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `Canary Service 'x' not found in route` / `Stable DestinationRule subset 'x' not found in route`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         r = roles(ro)
@@ -437,7 +437,7 @@ class ManagedRouteExtraDestination(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts `processRoutes` (derived, no upstream message)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         r = roles(ro)
@@ -495,7 +495,7 @@ class ManagedRouteInitialWeights(Rule):
     fixable = True
     mirrors = "Argo Rollouts Istio docs: weights must add to 100 (derived, no upstream message)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         r = roles(ro)
@@ -569,7 +569,7 @@ class DestinationRuleNotFound(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `destinationrules.networking.istio.io \"x\" not found` (event DestinationRuleNotFound)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         ref, dr = _destination_rule(ro, ctx)
@@ -614,7 +614,7 @@ class DestinationRuleSubsetNotFound(Rule):
     fixable = True
     mirrors = "Istio IST0101 `Referenced host+subset in destinationrule not found`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         ref, dr = _destination_rule(ro, ctx)
@@ -660,7 +660,7 @@ class DestinationRuleSubsetsIdentical(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts `UpdateHash` (derived, no upstream message)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         ref = refs.destination_rule_ref(ro)
@@ -698,7 +698,7 @@ class DestinationRuleExtraSubset(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts `UpdateHash` (derived, no upstream message)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         ref, dr = _destination_rule(ro, ctx)
@@ -759,7 +759,7 @@ class IstioHostServiceMismatch(Rule):
     kinds = ("Rollout",)
     mirrors = "Istio IST0101 `Referenced host+subset in destinationrule not found`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         r = roles(ro)
@@ -822,7 +822,7 @@ class DestinationPortNotInService(Rule):
     kinds = ("Rollout",)
     mirrors = "Istio IST0112 / IST0101 `Referenced host:port not found`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         r = roles(ro)

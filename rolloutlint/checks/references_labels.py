@@ -48,7 +48,7 @@ class SubsetLabelsUnsatisfiable(Rule):
     kinds = ("Rollout",)
     mirrors = "Kiali KIA0203 `This subset's labels are not found in any matching host`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         if not uses_istio(ro):
             return
         ref, dr = referenced_destination_rule(ro, ctx.index)

@@ -55,7 +55,7 @@ class ServiceNotFound(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `Invalid value: \"x\": service \"x\" not found`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         for ref in service_refs(ro):
             if find_service(ctx.index, ref.name, ro.namespace, near=ro) is not None:
                 continue
@@ -97,7 +97,7 @@ class ServiceSelectorMismatch(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `Service \"x\" has unmatch label \"app\" in rollout`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         template = refs.pod_template(ro, ctx.index)
         if template.missing_workload or not _has_template(ro):
             return  # nothing to compare with (a missing template is reported by the Rollout-spec rules)
@@ -147,7 +147,7 @@ class ServiceManagedByAnotherRollout(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `Service \"x\" is managed by another Rollout`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         for ref in service_refs(ro):
             svc = find_service(ctx.index, ref.name, ro.namespace, near=ro)
             if svc is None:
@@ -180,7 +180,7 @@ class ServiceManagedByAnotherRollout(Rule):
                     break
 
 
-def _rollouts_by_service(ctx: Context) -> dict[str, list[Resource]]:
+def _rollouts_by_service(ctx: "Context") -> dict[str, list[Resource]]:
     """Service name -> the Rollouts naming it, built once per run instead of a scan per reference."""
     table: dict[str, list[Resource]] = {}
     for other in ctx.index.of_kind("Rollout"):

@@ -71,7 +71,7 @@ class MaxSurgeAndUnavailableZero(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.maxSurge: Invalid value: 0: MaxSurge and MaxUnavailable both can not be "
                "zero`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
         can = refs.canary(ro)
@@ -114,7 +114,7 @@ class IntOrPercentWithoutPercentSign(Rule):
     fixable = False
     mirrors = "Argo Rollouts runtime semantics (`intstr.GetValueFromIntOrPercent`: any string is a percent)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         fields = []
         if rc.has_canary(ro):
             fields += [(C, "maxSurge"), (C, "maxUnavailable")]
@@ -157,7 +157,7 @@ class CanaryStableSameService(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.stableService: Invalid value: \"x\": This rollout uses the same service for "
                "the stable and canary services, but two different services are required.`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
         can = refs.canary(ro)
@@ -198,7 +198,7 @@ class PingPongInvalid(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.pingPong.pingService: Invalid value: \"\": Ping service and Pong service "
                "must to be set to use Ping-Pong feature`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
         can = refs.canary(ro)
@@ -254,7 +254,7 @@ class TrafficRoutingServicesMissing(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.stableService: Invalid value: \"\": Canary service and Stable service must "
                "to be set to use Traffic Routing`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
         can = refs.canary(ro)
@@ -315,7 +315,7 @@ class RequiresTrafficRouting(Rule):
     mirrors = ("Argo Rollouts: `spec.trafficRouting: Required value: SetCanaryScale requires TrafficRouting to be "
                "set` (and the other `... only be used with traffic routing` errors)")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro) or rc.traffic_routing(ro) is not None:
             return
         can = refs.canary(ro)
@@ -372,7 +372,7 @@ class UnsupportedByTrafficRouter(Rule):
     mirrors = ("Argo Rollouts: `Canary maxTrafficWeight in traffic routing only supported in Nginx and Plugins` (and "
                "the other router-support errors)")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         tr = rc.traffic_routing(ro)
         if not rc.only_canary(ro) or tr is None:
             return
@@ -428,7 +428,7 @@ class DynamicStableScaleWithScaleDownDelay(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.dynamicStableScale: Invalid value: true: Canary dynamicStableScale "
                "cannot be used with scaleDownDelaySeconds`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro) or rc.traffic_routing(ro) is None:
             return
         can = refs.canary(ro)
@@ -466,7 +466,7 @@ class IgnoredWithoutTrafficRouting(Rule):
     mirrors = ("Argo Rollouts runtime: traffic-routing-only defaults (`GetAbortScaleDownDelaySecondsOrDefault`, "
                "`CheckMinPodsPerReplicaSet`)")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro) or rc.traffic_routing(ro) is not None:
             return
         can = refs.canary(ro)
@@ -508,7 +508,7 @@ class TrafficRouterIngressConfigInvalid(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.canary.trafficRouting.nginx: Internal error: Either StableIngress or "
                "StableIngresses must be configured. Both are configured.`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         tr = rc.traffic_routing(ro)
         if not rc.has_canary(ro) or tr is None:
             return
@@ -561,7 +561,7 @@ class ReplicaProgressThresholdIneffective(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts runtime: `ReplicaProgressThresholdMet` (type Percent, else Pods; value < 0 ignored)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
         rpt = refs.canary(ro).get("replicaProgressThreshold")

@@ -49,7 +49,7 @@ class StrategyMissing(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.strategy: Required value: Rollout has missing field "
                "'.spec.strategy.canary or .spec.strategy.blueGreen'`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.has_canary(ro) and not rc.has_blue_green(ro):
             path = ("spec", "strategy") if isinstance(dig(ro.body, "spec", "strategy"), dict) else ("spec",)
             yield self.report(ro, path, "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'"
@@ -82,7 +82,7 @@ class MultipleStrategies(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.strategy: Invalid value: \"blueGreen: true canary: true\": Multiple "
                "Strategies can not be listed`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if rc.has_canary(ro) and rc.has_blue_green(ro):
             yield self.report(ro, refs.BLUE_GREEN, "Multiple Strategies can not be listed: both canary and blueGreen "
                               "are set; keep one", key=True,
@@ -116,7 +116,7 @@ class SelectorMissing(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `spec.selector: Required value: Rollout has missing field '.spec.selector'`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         spec = ro.spec
         if not rc.is_set(spec, "workloadRef") and not rc.is_set(spec, "selector"):
             labels = dig(spec, "template", "metadata", "labels")
@@ -125,7 +125,7 @@ class SelectorMissing(Rule):
 
 
 @refs.per_resource
-def _own_selector_problems(ro: Resource) -> list[tuple[tuple[Any, ...], str, bool]]:
+def _own_selector_problems(ro: "Resource") -> list[tuple[tuple[Any, ...], str, bool]]:
     """`selector_problems` of `spec.selector` (none when it is not a mapping), for the two selector rules."""
     sel = ro.spec.get("selector")
     return rc.selector_problems(sel) if isinstance(sel, dict) else []
@@ -160,7 +160,7 @@ class SelectorEmpty(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `spec.selector: Invalid value: ...: empty selector is invalid for deployment`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         sel = ro.spec.get("selector")
         if rc.is_set(ro.spec, "workloadRef") or not isinstance(sel, dict):
             return
@@ -198,7 +198,7 @@ class SelectorInvalid(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts / Kubernetes: `spec.selector: Invalid value: ...: invalid label selector`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for sub, msg, key in _own_selector_problems(ro):
             yield self.report(ro, ("spec", "selector") + sub, f"invalid label selector: {msg}", key=key)
 
@@ -236,7 +236,7 @@ class SelectorTemplateMismatch(Rule):
     mirrors = ("Argo Rollouts / Kubernetes: ``spec.template.metadata.labels: Invalid value: ...: `selector` does not "
                "match template `labels` ``")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         spec = ro.spec
         tmpl = rc.pod_template(ro, ctx.index)
         if tmpl.missing_workload:
@@ -299,7 +299,7 @@ class PodTemplateNotForReplicaSet(Rule):
     mirrors = ("Argo Rollouts / Kubernetes: `spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported "
                "values: \"Always\"`; `activeDeadlineSeconds in ReplicaSet is not Supported`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         tmpl = rc.pod_template(ro, ctx.index)
         if tmpl.missing_workload:
             return
@@ -343,7 +343,7 @@ class NegativeSpecValue(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `spec.replicas: Invalid value: -1: must be greater than or equal to 0`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for key in ("replicas", "minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"):
             v = rc.as_int(ro.spec.get(key))
             if v is not None and v < 0:
@@ -376,7 +376,7 @@ class ProgressDeadlineNotAboveMinReady(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         pds_raw, mrs_raw = ro.spec.get("progressDeadlineSeconds"), ro.spec.get("minReadySeconds")
         pds = rc.as_int(pds_raw)
         mrs = 0 if mrs_raw is None else rc.as_int(mrs_raw)
@@ -426,7 +426,7 @@ class ActivePreviewSameService(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.activeService: Invalid value: \"svc\": This rollout uses the same service "
                "for the active and preview services, but two different services are required.`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_blue_green(ro):
             return
         bg = refs.blue_green(ro)
@@ -473,7 +473,7 @@ class ScaleDownRevisionLimitAboveHistory(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.scaleDownDelayRevisionLimit: Invalid value: 11: This rollout's revision "
                "history limit can not be smaller than the rollout's scale down limit`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_blue_green(ro):
             return
         limit = rc.as_int(refs.blue_green(ro).get("scaleDownDelayRevisionLimit"))
@@ -517,7 +517,7 @@ class AntiAffinityInvalid(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.antiAffinity: ... AntiAffinity must have exactly one strategy listed`; "
                "`AntiAffinity weight must be between 1-100`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if rc.only_canary(ro):
             base = refs.CANARY
         elif rc.only_blue_green(ro):

@@ -27,15 +27,15 @@ ROUTE_STEPS = ("setHeaderRoute", "setMirrorRoute")
 
 
 @refs.per_resource
-def _canary_steps(ro: Resource) -> list[tuple[int, dict[str, Any]]]:
+def _canary_steps(ro: "Resource") -> list[tuple[int, dict[str, Any]]]:
     return rc.steps(ro) if rc.only_canary(ro) else []
 
 
-def _canary_actions(ro: Resource) -> list[tuple[int, dict[str, Any], frozenset[str]]]:
+def _canary_actions(ro: "Resource") -> list[tuple[int, dict[str, Any], frozenset[str]]]:
     return rc.step_actions(ro) if rc.only_canary(ro) else []
 
 
-def _max_weight(ro: Resource) -> int:
+def _max_weight(ro: "Resource") -> int:
     """`weightutil.MaxTrafficWeight`: `trafficRouting.maxTrafficWeight` when set, else 100."""
     tr = rc.traffic_routing(ro)
     mw = rc.as_int(tr.get("maxTrafficWeight")) if tr is not None else None
@@ -73,7 +73,7 @@ class StepHasMultipleActions(Rule):
                "step.SetWeight: true step.Analysis: false\": Step must have one of the following set: experiment, "
                "setWeight, setCanaryScale, plugin or pause`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for i, _, keys in _canary_actions(ro):
             present = [k for k in COUNTED if k in keys]
             if len(present) > 1:
@@ -111,7 +111,7 @@ class StepIsEmpty(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.steps[0]: Invalid value: ...: Step must have one of the following set: "
                "experiment, setWeight, setCanaryScale, plugin or pause`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
         acting = {i for i, _, keys in rc.step_actions(ro) if not ALL_KINDS.isdisjoint(keys)}
@@ -158,7 +158,7 @@ class SetWeightOutOfRange(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.steps[0].setWeight: Invalid value: 101: SetWeight needs to be between 0 "
                "and 100`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         mw = _max_weight(ro)
         for i, step in _canary_steps(ro):
             w = rc.as_int(step.get("setWeight"))
@@ -197,7 +197,7 @@ class PauseDurationInvalid(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.steps[0].pause.duration: Invalid value: -1: Duration needs to be "
                "greater than 0`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for i, step in _canary_steps(ro):
             pause = step.get("pause")
             if not isinstance(pause, dict) or pause.get("duration") is None:
@@ -248,7 +248,7 @@ class ManagedRoutesMissing(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.trafficRouting.managedRoutes: Required value: Rollout has missing field "
                "'spec.strategy.canary.trafficRouting.managedRoutes'`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         tr = rc.traffic_routing(ro)
         if tr is None or rc.is_set(tr, "managedRoutes"):
             return
@@ -297,7 +297,7 @@ class ManagedRouteUndeclared(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.steps[0].setHeaderRoute: Invalid value: \"name\": Steps define a route that "
                "does not exist in spec.strategy.canary.trafficRouting.managedRoutes`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         tr = rc.traffic_routing(ro)
         if tr is None or not rc.is_set(tr, "managedRoutes"):
             return
@@ -361,7 +361,7 @@ class StringMatchInvalid(Rule):
             return self.MISSED
         return None
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         have = rc.rollout_routers(ro)
         for i, step in _canary_steps(ro):
             hr = step.get("setHeaderRoute")
@@ -426,7 +426,7 @@ class ExperimentSpecRefInvalid(Rule):
     fixable = True
     mirrors = "Argo Rollouts: `Invalid template step SpecRef: must be canary or stable`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for i, step in _canary_steps(ro):
             exp = step.get("experiment")
             if not isinstance(exp, dict):
@@ -479,7 +479,7 @@ class AnalysisArgFieldPathInvalid(Rule):
     mirrors = ("Argo Rollouts: `spec.strategy.steps[0].analyses: Invalid value: ...: Analyses arguments must refer to "
                "valid object metadata supported by downwardAPI`")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for i, step in _canary_steps(ro):
             arg_lists: list[tuple[tuple[Any, ...], Any]] = []
             an = step.get("analysis")
@@ -530,7 +530,7 @@ class SetCanaryScaleAmbiguous(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts runtime: `UseSetCanaryScale` precedence (matchTrafficWeight > replicas > weight)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for i, step in _canary_steps(ro):
             scs = step.get("setCanaryScale")
             if not isinstance(scs, dict):
@@ -575,7 +575,7 @@ class SetCanaryScaleExceedsReplicas(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts runtime: `setCanaryScale` weight/replicas are not bounded"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         raw = ro.spec.get("replicas")
         replicas = rc.as_int(raw) if raw is not None else 1
         for i, step in _canary_steps(ro):
@@ -620,7 +620,7 @@ class ExperimentWeightExceedsTotal(Rule):
     mirrors = ("Argo Rollouts runtime: `processRoutes` clamps the stable weight at 0 when canary + experiment weights "
                "exceed 100")
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if rc.traffic_routing(ro) is None:
             return
         mw = _max_weight(ro)
@@ -669,7 +669,7 @@ class AnalysisStartingStepOutOfRange(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts runtime: `BeforeStartingStep` (`currentStepIndex < startingStep`)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.only_canary(ro):
             return
         can = refs.canary(ro)
@@ -711,7 +711,7 @@ class AnalysisBeforeFirstSetWeight(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts runtime: `GetCurrentSetWeight` returns 0 before the first setWeight"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         for i, _, keys in _canary_actions(ro):
             if "setWeight" in keys or "setCanaryScale" in keys or "experiment" in keys:
                 return  # after an experiment, an analysis usually measures the experiment's pods
@@ -750,7 +750,7 @@ class ExperimentWeightWithoutPorts(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts runtime: experiment template Service is created only when the pod template has ports"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if rc.traffic_routing(ro) is None:
             return
         weighted = [(i, k) for i, step in _canary_steps(ro)

@@ -56,7 +56,7 @@ class WorkloadRefTemplateNotEmpty(Rule):
     fixable = True
     mirrors = "Argo Rollouts: `spec.template: Internal error: template must be empty for workload reference rollout`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         if not rc.is_set(ro.spec, "workloadRef"):
             return
         meta = as_dict(dig(ro.spec, "template", "metadata"))
@@ -95,7 +95,7 @@ class WorkloadRefKindUnsupported(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: `spec.workloadRef: Invalid value: ...: workload of type %s/%s is not supported`"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         ref = ro.spec.get("workloadRef")
         if not isinstance(ref, dict):
             return
@@ -148,7 +148,7 @@ class WorkloadRefNotFound(Rule):
     kinds = ("Rollout",)
     mirrors = "Argo Rollouts: workloadRef resolution fails with the NotFound error (`deployments.apps \"x\" not found`)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         ref = ro.spec.get("workloadRef")
         if not isinstance(ref, dict):
             return
@@ -197,7 +197,7 @@ class WorkloadRefScaleDownInvalid(Rule):
     fixable = True
     mirrors = "Argo Rollouts: `workloadRef.scaleDown` constants `never` / `onsuccess` / `progressively` (no validation)"
 
-    def check(self, ro: Resource, ctx: Context) -> Iterator[Report]:
+    def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:
         ref = ro.spec.get("workloadRef")
         if not isinstance(ref, dict) or "scaleDown" not in ref or ref.get("scaleDown") is None:
             return

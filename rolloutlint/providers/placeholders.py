@@ -217,7 +217,7 @@ def offset_of(text: str, line: int, column: int) -> int:
     return min(pos + column - 1, len(text))
 
 
-def split_url(value: str) -> tuple[SplitResult | None, str | None]:
+def split_url(value: str) -> tuple["SplitResult | None", str | None]:
     """A provider address as (parts, None), or (None, problem message); (None, None) when placeholders hide
     the scheme and host, which are then only known at runtime. Shared by the metric providers."""
     from urllib.parse import urlsplit
