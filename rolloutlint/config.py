@@ -120,7 +120,8 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
         ipath = tuple(err.instance_path)
         if len(ipath) >= 2 and ipath[0] == "policies":
             continue  # one policy's problems, reported with a precise message by policies.compile_policies
-        if isinstance(err.kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        kind = type(err.kind).__name__
+        if kind == "AdditionalProperties" and isinstance(err.kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
             allowed = _allowed_keys(schema, ipath)
             for key in err.kind.unexpected:
                 from difflib import get_close_matches
