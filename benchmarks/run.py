@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_corpus import generate  # noqa: E402
+from generate_corpus import generate
 
 
 def compose_floor(root: Path) -> float:

@@ -376,14 +376,14 @@ def evaluate_template(tmpl: Resource, responses: dict[str | None, Any], *, args:
     for n in metric_names:
         if n not in all_names:
             raise EvalUsageError(f"{tmpl.kind} {tmpl.name} has no metric {n!r} (metrics: {', '.join(all_names) or 'none'})")
-    for n in responses:
-        if n is not None and n not in all_names:
-            raise EvalUsageError(f"--result {n}=...: {tmpl.kind} {tmpl.name} has no metric {n!r} (metrics: {', '.join(all_names)})")
+    for given in responses:
+        if given is not None and given not in all_names:
+            raise EvalUsageError(f"--result {given}=...: {tmpl.kind} {tmpl.name} has no metric {given!r} (metrics: {', '.join(all_names)})")
     if not metrics:
         raise EvalUsageError(f"{tmpl.kind} {tmpl.name} has no metrics")
     resolved_args = template_args(list(dict.fromkeys(t for t, _ in metrics)), args or {})
     outcomes: list[Outcome] = []
-    for (owner, m), name in zip(metrics, all_names):
+    for (_, m), name in zip(metrics, all_names):
         if metric_names and name not in metric_names:
             continue
         if name not in responses and None not in responses:

@@ -62,7 +62,7 @@ def _prepare_lint() -> None:
     suppressions, the rule split's pickling), while the load worker shares the cost."""
     import pickle  # noqa: F401
 
-    import rolloutlint.engine  # noqa: F401
+    import rolloutlint.engine
     import rolloutlint.suppress  # noqa: F401
     from rolloutlint.registry import prepare_rules
 

@@ -37,7 +37,7 @@ class LazyGroup(click.Group):
         if target is None or not _importable(target):
             return None
         module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), attr)
 
 
 def _importable(target: str) -> bool:

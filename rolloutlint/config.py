@@ -121,7 +121,7 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
         if len(ipath) >= 2 and ipath[0] == "policies":
             continue  # one policy's problems, reported with a precise message by policies.compile_policies
         kind = type(err.kind).__name__
-        if kind == "AdditionalProperties":
+        if kind == "AdditionalProperties" and isinstance(err.kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
             allowed = _allowed_keys(schema, ipath)
             for key in err.kind.unexpected:
                 from difflib import get_close_matches

@@ -107,7 +107,7 @@ class Engine:
                     for check in by_kind.get(res.kind, any_kind):
                         try:
                             extend(check(res, ctx) or ())
-                        except Exception as exc:  # a crashing rule must not hide the others' findings
+                        except Exception as exc:  # noqa: BLE001 - a crashing rule must not hide the others' findings
                             out.append(self._crashed(check.__self__, exc, res))  # type: ignore[attr-defined]
             return out
 
@@ -118,7 +118,7 @@ class Engine:
             def job() -> list[Report]:
                 try:
                     found = list(rule.check_repo(ctx) or ())
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - a crashing rule must not hide the others' findings
                     found = [self._crashed(rule, exc, None)]
                 return [rep for rep in found if rep.resource is None or reported is None or id(rep.resource.file) in reported]
             return job

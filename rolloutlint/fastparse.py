@@ -30,7 +30,7 @@ try:
     from yaml._yaml import CParser
 except ImportError:  # no rapidyaml wheel or no libyaml: every file takes the libyaml compose path
     ryml = None
-    CParser = None
+    CParser = None  # type: ignore[misc,assignment]  # the optional C extension: callers check `ryml is None` first
 
 # libyaml's parser judges the syntax; these are valid constructs that need the loader's own handling or
 # that the two parsers could read differently: node properties (`&a`, `*a`, `!tag`, even `!=tag`) and
@@ -38,9 +38,9 @@ except ImportError:  # no rapidyaml wheel or no libyaml: every file takes the li
 # present. Expression operators (` * 100`, ` && `, ` != `) do not match; other matches inside quoted
 # strings only cost speed (the file takes the libyaml path).
 _PROPERTY_CHARS = "&*!?"
-_PROPERTY = re.compile(r"(?:^|[\s\[{,:])(?:&[^\s&]|\*\S|![^\s=]|!=\S|\?(?:\s|$))", re.M)
-_SIGNED_DOT = re.compile(r"(?:^|[\s\[{,:])[-+]\.[0-9]", re.M)
-_BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$", re.M)
+_PROPERTY = re.compile(r"(?:^|[\s\[{,:])(?:&[^\s&]|\*\S|![^\s=]|!=\S|\?(?:\s|$))", re.MULTILINE)
+_SIGNED_DOT = re.compile(r"(?:^|[\s\[{,:])[-+]\.[0-9]", re.MULTILINE)
+_BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$", re.MULTILINE)
 
 # Quoted tokens in rapidyaml's JSON that a plain YAML 1.1 scalar could have produced while meaning a
 # bool, int, float or null: a cheap superset (the lookahead skips almost every token at its first
@@ -58,7 +58,7 @@ def _non_str_pattern() -> re.Pattern[str]:
         for tag, regexp in resolvers:
             if tag.rsplit(":", 1)[-1] in _NON_STR_TAGS and regexp.pattern not in patterns:
                 patterns.append(regexp.pattern)
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.X)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.VERBOSE)
 
 
 _NON_STR = _non_str_pattern()  # PyYAML's bool/null/int/float patterns, anchored
@@ -125,7 +125,7 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
         return None
     try:
         tree = ryml.parse_in_arena(data)
-    except Exception:  # rapidyaml refuses a few valid forms (e.g. container keys): libyaml path
+    except Exception:  # noqa: BLE001 - rapidyaml refuses a few valid forms (e.g. container keys): libyaml path
         return None
     root = tree.root_id()
     if tree.is_stream(root):
@@ -140,7 +140,7 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
         # documents it can refuse a file each of whose documents is shallow: then go document by document.
         try:
             js = ryml.emit_json_malloc(tree, root)
-        except Exception:  # something JSON cannot spell (rapidyaml refuses to emit it)
+        except Exception:  # noqa: BLE001 - something JSON cannot spell (rapidyaml refuses to emit it)
             return None
         if _depth_within(js, max_depth):
             values = _decode(js)
@@ -151,7 +151,7 @@ def _documents(text: str, data: bytes, max_depth: int) -> list[tuple[int, Any]] 
     for i, node_id in enumerate(ids):
         try:
             js = ryml.emit_json_malloc(tree, node_id)
-        except Exception:  # something JSON cannot spell (rapidyaml refuses to emit it)
+        except Exception:  # noqa: BLE001 - something JSON cannot spell (rapidyaml refuses to emit it)
             return None
         if not _depth_within(js, max_depth):
             return None
@@ -201,7 +201,7 @@ _constructor = yaml.constructor.SafeConstructor()
 def key_text(text: str) -> str:
     """What a plain mapping key `text` becomes: JSON object keys are strings, so `true` stays `true`,
     `0.50` becomes `0.5` and `~` becomes `None` (as the libyaml path converts them)."""
-    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
     if tag.rsplit(":", 1)[-1] not in _NON_STR_TAGS:
         return text
     try:

@@ -149,7 +149,7 @@ def compute_fingerprint(f: Finding) -> str:
     # Line numbers are left out so baselines and code scanning survive edits that move lines: a finding on
     # a resource is anchored by the resource and the path inside it, a file-level one by its message.
     res = f.resource.label() if f.resource else ""
-    raw = "\x1f".join((f.rule, f.location.file, res, f.path, f.message))
+    raw = f"{f.rule}\x1f{f.location.file}\x1f{res}\x1f{f.path}\x1f{f.message}"
     import hashlib  # only runs that find something pay for the import
 
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]

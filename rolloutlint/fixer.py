@@ -231,7 +231,7 @@ def _run_pass(project: "Project", todo: list[tuple[Finding, Report]], state: _St
         text = src.text or ""
         try:
             regions = yamlio.document_regions(text)
-        except Exception:  # libyaml read it before; be safe anyway
+        except Exception:  # noqa: BLE001 - libyaml read it before; be safe anyway
             state.note(f"{src.display}: not fixed: the file does not parse")
             continue
         if any(d.index >= len(regions) for d, _ in docs):
@@ -298,7 +298,7 @@ def _edit_doc(src: SourceFile, doc: Document, body: str, group: list[_Planned]) 
     try:
         indent = yamlio.detect_indent(body, src.text or "")
         new_body, ok, reasons = yamlio.check_edits(body, [p.edits for p in group], indent)
-    except Exception as exc:  # ruamel reads some YAML differently from libyaml: leave the document alone
+    except Exception as exc:  # noqa: BLE001 - ruamel reads some YAML differently from libyaml: leave the document alone
         return body, [], [f"cannot round-trip document {doc.index + 1} ({type(exc).__name__})"]
     return new_body, [group[i] for i in ok], reasons
 

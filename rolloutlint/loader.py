@@ -360,11 +360,13 @@ class _Builder:
                 return cached[0]
             before = self.expanded
             self.expanded += 1
+        # Exact-class dispatch on a saved `__class__`: cheaper per node than isinstance or repeated type()
+        # calls, but mypy does not narrow on it, hence the two ignores.
         cls = node.__class__
         if cls is ScalarNode:
-            value = node.value if node.tag == _STR else self._scalar_value(node)
+            value = node.value if node.tag == _STR else self._scalar_value(node)  # type: ignore[arg-type]
         elif cls is MappingNode:
-            value = self._mapping(node, depth)
+            value = self._mapping(node, depth)  # type: ignore[arg-type]
         elif cls is SequenceNode:
             build = self._build
             depth += 1

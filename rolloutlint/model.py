@@ -21,7 +21,7 @@ CLUSTER_SCOPED = frozenset(
 V = TypeVar("V")
 
 
-class cached_property(Generic[V]):  # noqa: N801 - used like functools.cached_property
+class cached_property(Generic[V]):  # lower case: used like functools.cached_property
     """functools.cached_property without its per-access lock (Python 3.11 takes one on every first
     access; thousands of resources each read their spec, labels and group)."""
 
@@ -53,7 +53,7 @@ class Resource:
     namespace: str | None = None  # resolved namespace (None: unknown or cluster-scoped)
     namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
     extra: dict[str, Any] = field(default_factory=dict)
-    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # refs.per_resource's cache
+    derived: dict[str | tuple[str, int], Any] = field(default_factory=dict, repr=False)  # refs.per_resource's cache
 
     @property
     def node(self) -> Node | None:

@@ -330,8 +330,8 @@ def _load_pack(rel: str, base: Path, display: str, node: "Node | None", at: DocP
     pack_display = _display(path)
     src = load_file(path, pack_display)
     if src.problems:
-        p = src.problems[0]
-        errors.lines.append(f"{pack_display}:{p.line}:{p.column}: {p.message}")
+        prob = src.problems[0]
+        errors.lines.append(f"{pack_display}:{prob.line}:{prob.column}: {prob.message}")
         return path
     doc = src.documents[0] if src.documents else None
     raw = doc.value if doc is not None else None
@@ -372,7 +372,7 @@ def _compile_one(entry: dict[str, Any], display: str, node: "Node | None", at: D
     assert isinstance(pid, str)
     from rolloutlint.positions import locate
 
-    line, col, _, _ = locate(node, at)
+    line, _, _, _ = locate(node, at)
     source = f"{display}:{line}"
     message: str = entry["message"]
     bad = _bad_placeholders(message)
@@ -427,22 +427,22 @@ def _check_shape(entry: dict[str, Any], display: str, node: "Node | None", at: D
     label = _policy_label(entry, at)
     for err in validator.iter_errors(entry):
         ipath = tuple(err.instance_path)
-        kind = type(err.kind).__name__
+        kind = err.kind
         where = format_path(ipath)
-        if kind == "AdditionalProperties":
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
             allowed = MATCH_KEYS if ipath[-1:] == ("match",) else POLICY_KEYS
             what = "match selector" if ipath[-1:] == ("match",) else "policy key"
-            for key in err.kind.unexpected:
+            for key in kind.unexpected:
                 hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 suffix = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(allowed)})"
                 errors.add(display, node, at + ipath + (key,), f"{label}: unknown {what} {key!r}{suffix}", key=True)
-        elif kind == "Required":
-            errors.add(display, node, at + ipath, f"{label}: missing required key {err.kind.property!r}", key=bool(ipath))
-        elif kind == "Type":
-            expected = " or ".join(str(t) for t in err.kind.types)
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+            errors.add(display, node, at + ipath, f"{label}: missing required key {kind.property!r}", key=bool(ipath))
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Type):
+            expected = " or ".join(str(t) for t in kind.types)
             errors.add(display, node, at + ipath, f"{label}: {where}: expected {expected}, got {_type(err.instance)}")
-        elif kind == "Enum":
-            allowed_values = ", ".join(str(o) for o in err.kind.options)
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
+            allowed_values = ", ".join(str(o) for o in kind.options)
             errors.add(display, node, at + ipath, f"{label}: {where}: {err.instance!r} is not one of {allowed_values}")
         else:
             errors.add(display, node, at + ipath, f"{label}: {where or 'policy'}: {err.message}")
@@ -486,7 +486,7 @@ def _compile_schema(raw: Any, display: str, node: "Node | None", at: DocPath, pi
         return schema, None
     try:
         validator = jsonschema_rs.Draft202012Validator(schema, offline=True)
-    except Exception as exc:  # bad regex, unresolvable $ref, ...
+    except Exception as exc:  # noqa: BLE001 - bad regex, unresolvable $ref, ...: whatever the library refuses is a policy error
         ipath = tuple(getattr(exc, "instance_path", None) or ())
         msg = getattr(exc, "message", None) or str(exc).split("\n", 1)[0]
         if not ipath:

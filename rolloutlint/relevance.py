@@ -29,7 +29,7 @@ REF_KEYS = frozenset({"host", "hosts", "templateName", "canaryService", "stableS
 NAME_PARENTS = frozenset({"virtualService", "virtualServices", "destinationRule", "workloadRef", "scaleTargetRef",
                           "delegate", "configMapKeyRef", "secretKeyRef", "serviceAccountName", "ref"})
 # Files that can change any resource's namespace or that rules consult project-wide.
-ALWAYS_RE = re.compile(rb"^\s*kind:\s*[\"']?(Application|ApplicationSet|Namespace|Kustomization)\b", re.M)
+ALWAYS_RE = re.compile(rb"^\s*kind:\s*[\"']?(Application|ApplicationSet|Namespace|Kustomization)\b", re.MULTILINE)
 MAX_ROUNDS = 4
 MAX_TOKEN_LEN = 253
 

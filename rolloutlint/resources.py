@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_dir(name: str) -> Path:
     """`schemas` or `rules`: inside the installed wheel, else the source checkout beside the package."""
     packaged = Path(__file__).resolve().parent / "_data" / name

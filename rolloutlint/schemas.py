@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -55,7 +55,7 @@ def _all_str(*values: object) -> bool:
     return all(isinstance(v, str) for v in values)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(api_version: str, kind: str) -> tuple[Any, dict[str, Any]] | None:
     """(validator, schema dict) or None; compiled on first use."""
     rel = _catalog().get((api_version, kind))

@@ -268,11 +268,12 @@ def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: se
     # backslash); most files have neither, so their resources are not even looked at.
     may_annotate: set[str] = set()
     for display, src in reported.items():
-        mentioned = bool(src.text) and "rolloutlint" in src.text
-        if mentioned or not src.text or "\\" in src.text:
+        text = src.text or ""
+        mentioned = "rolloutlint" in text
+        if mentioned or not text or "\\" in text:
             may_annotate.add(display)
         if mentioned:
-            parsed = parse_directives(src.text, display)
+            parsed = parse_directives(text, display)
             if parsed.directives or parsed.problems:
                 by_file[display] = parsed
 

@@ -15,6 +15,7 @@ import difflib
 import io
 import re
 from collections import Counter
+from itertools import pairwise
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +70,7 @@ def document_regions(text: str) -> list[Region]:
     start_marker: int | None = None
     for ev in yaml.parse(text, Loader=_Loader):
         if isinstance(ev, yaml.DocumentStartEvent):
-            start_marker = ev.start_mark.line if ev.explicit else None
+            start_marker = _line(ev) if ev.explicit else None
             start = (start_marker + 1) if start_marker is not None else boundary
             if regions and start_marker is not None and regions[-1].end > start_marker:
                 last = regions[-1]
@@ -82,15 +83,21 @@ def document_regions(text: str) -> list[Region]:
             if start_marker is not None and first_content is not None and first_content <= start_marker:
                 editable = False  # `--- {a: 1}` or `--- !tag`: content on the marker line
             if ev.explicit:
-                end = ev.start_mark.line
+                end = _line(ev)
                 boundary = end + 1
             else:
                 end = n_lines
             regions.append(Region(start, max(start, end), editable))
             pending = None
         elif isinstance(ev, yaml.NodeEvent) and first_content is None:
-            first_content = ev.start_mark.line
+            first_content = _line(ev)
     return regions
+
+
+def _line(ev: yaml.Event) -> int:
+    mark = ev.start_mark
+    assert mark is not None  # the parser sets marks on every event; the stubs allow None for hand-made ones
+    return mark.line
 
 
 # --- indentation -----------------------------------------------------------------------------------
@@ -322,7 +329,7 @@ def apply_edit(data: Any, path: DocPath, edit: Edit) -> None:
         raise EditError(f"{_fmt(path[:-1])} is not a mapping or list")
 
 
-def _append_key(mapping: Any, key: str, value: Any) -> None:
+def _append_key(mapping: Any, key: str | int, value: Any) -> None:
     # Comments after the mapping's last value describe what follows the mapping: keep them after the new key.
     rest = _take_following(mapping)
     mapping[key] = _commented(protect(value))
@@ -454,7 +461,7 @@ def splice(original: str, before: str, after: str) -> str | None:
     a_lines = after.split("\n")[:-1] if after.endswith("\n") else after.split("\n")
     # before line index -> original line index, for lines ruamel reproduced as they were
     mapping: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, orig_cmp, b_lines, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, orig_cmp, b_lines, autojunk=False).get_opcodes():
         if tag == "equal":
             for k in range(i2 - i1):
                 mapping[j1 + k] = i1 + k
@@ -463,10 +470,10 @@ def splice(original: str, before: str, after: str) -> str | None:
     for tag, i1, i2, j1, j2 in reversed(changes):
         new = [ln + nl for ln in a_lines[j1:j2]]
         if i2 > i1:
-            idx = [mapping.get(k) for k in range(i1, i2)]
-            if any(x is None for x in idx) or idx != list(range(idx[0], idx[0] + len(idx))):  # type: ignore[operator]
-                return None
-            lo, hi = idx[0], idx[-1] + 1  # type: ignore[operator]
+            idx = [mapping[k] for k in range(i1, i2) if k in mapping]
+            if len(idx) != i2 - i1 or idx != list(range(idx[0], idx[0] + len(idx))):
+                return None  # some replaced line is not the original's, or they are not contiguous there
+            lo, hi = idx[0], idx[-1] + 1
             if tag == "delete":
                 new = _keep_trailing_comments(out[lo:hi])
             else:
@@ -477,7 +484,7 @@ def splice(original: str, before: str, after: str) -> str | None:
             if i1 in mapping:
                 lo = hi = mapping[i1]
             elif i1 > 0 and (i1 - 1) in mapping:
-                lo = hi = mapping[i1 - 1] + 1  # type: ignore[operator]
+                lo = hi = mapping[i1 - 1] + 1
             elif i1 == 0:
                 lo = hi = 0
             else:
@@ -529,7 +536,7 @@ def apply_plain(data: Any, path: DocPath, edit: Edit) -> None:
     if edit.op == "set":
         node[last] = value
     elif edit.op == "insert":
-        if isinstance(node, list):
+        if isinstance(node, list) and isinstance(last, int):
             node.insert(last, value)
         else:
             node[last] = value
@@ -577,7 +584,7 @@ def edit_in_place(lines: list[str], root: Any, edits: list[tuple[DocPath, Edit]]
                 raise EditError(f"cannot set {_fmt(path)} in place")
             out.append(_replace_scalar(lines, node, edit.value, json_style))
     spans = sorted(out)
-    if any(a[0] == b[0] and a[2] > b[1] for a, b in zip(spans, spans[1:])):
+    if any(a[0] == b[0] and a[2] > b[1] for a, b in pairwise(spans)):
         raise EditError("overlapping edits")
     return out
 

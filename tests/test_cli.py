@@ -48,6 +48,7 @@ def test_exit_codes(repo: Path) -> None:
 
 def test_text_output_line_format(repo: Path) -> None:
     code, out, _ = run(["lint", "bad.yaml", "--color", "never"], repo)
+    assert code == 1
     first = out.splitlines()[0]
     assert first.startswith("bad.yaml:6:13: error RL011 ")
     assert first.endswith("[Rollout reviews]")
@@ -58,6 +59,7 @@ def test_json_contract(repo: Path) -> None:
     import jsonschema
 
     code, out, _ = run(["lint", "--format", "json", "."], repo)
+    assert code == 1
     doc = json.loads(out)
     schema = json.loads((data_dir("schemas") / "rolloutlint-output.schema.json").read_text())
     jsonschema.validate(doc, schema)
@@ -83,6 +85,7 @@ def test_stdin(repo: Path) -> None:
 
 def test_several_outputs(repo: Path) -> None:
     code, out, _ = run(["lint", "-f", "json", "-o", "out.json", "-f", "text", "."], repo)
+    assert code == 1
     assert json.loads((repo / "out.json").read_text())["summary"]["errors"] == 1
     assert "bad.yaml:6:13" in out
 
@@ -120,12 +123,12 @@ def test_internal_error_exit_3_without_traceback(repo: Path, monkeypatch: pytest
         raise RuntimeError("boom")
 
     monkeypatch.setattr(rolloutlint.api, "lint_project", boom)
-    code, out, err = run(["lint", "."], repo)
+    code, _, err = run(["lint", "."], repo)
     assert code == 3 and "internal error" in err and "Traceback" not in err
 
 
 def test_python_dash_m_and_version(repo: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "rolloutlint", "--version"], capture_output=True, text=True, cwd=repo)
+    proc = subprocess.run([sys.executable, "-m", "rolloutlint", "--version"], capture_output=True, text=True, cwd=repo, check=False)
     assert proc.returncode == 0 and "rolloutlint" in proc.stdout
 
 

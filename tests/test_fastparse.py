@@ -61,7 +61,7 @@ SCALARS = """0 -0 +0 00 007 08 0x1F 0X1f 0b101 -0x1 +12 12 -12 1_000 1,000 1:30 
 +1.5 .5 -.5 +.5 1. -1. 0.50 00.5 1e3 1E3 1e+3 1.0e3 1.0e+3 1.0E-3 -1.0e+3 .1e+3 1.e+3 1.5e 1e 0e0 .inf -.inf
 +.inf .Inf .INF .nan .NaN .NAN inf nan NaN Infinity -Infinity true True TRUE false False FALSE yes Yes YES no
 No NO on On ON off Off OFF y Y n N null Null NULL ~ nil None 2001-12-14 2001-12-14t21:59:43.10-05:00 1.2.3
-v1 1h 5m 50% 123456789012345678901234567890 0.1e-5 5e-324 1e309 = - 0_1 ._5 0x_ 0.0 -0.0 1.0e+03""".split()
+v1 1h 5m 50% 123456789012345678901234567890 0.1e-5 5e-324 1e309 = - 0_1 ._5 0x_ 0.0 -0.0 1.0e+03""".split()  # noqa: SIM905 - a table of scalars, space-separated as YAML would read them
 CONTEXTS = ["k: {s}\n", "{s}: v\n", "- {s}\n", "k: [{s}, x]\n", "k: {{a: {s}}}\n", "{s}\n",
             "k:\n  - {s}\n  - '{s}'\n  - \"{s}\"\n", "'{s}': 1\n\"{s}\": 2\n", "k: {s}\n---\nj: {s}\n"]
 

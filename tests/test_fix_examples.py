@@ -54,7 +54,7 @@ def _kept_lines(before: str, after: str) -> str:
 
 
 def _comments(text: str) -> list[str]:
-    return [m.group(0).strip() for m in re.finditer(r"(?:^|\s)#.*$", text, flags=re.M)]
+    return [m.group(0).strip() for m in re.finditer(r"(?:^|\s)#.*$", text, flags=re.MULTILINE)]
 
 
 @pytest.mark.parametrize("case", FIX_CASES, ids=[c.parent.name for c in FIX_CASES])

@@ -306,7 +306,7 @@ def test_fixes_only_named_paths(tmp_path: Path) -> None:
 def test_several_passes_until_clean(tmp_path: Path) -> None:
     text = ROLLOUT.replace("  replicas: 3\n", "  replicas: 3\n  replicas: 3  # twice\n  replicas: 3\n")
     root = _repo(tmp_path, {"ro.yaml": text}, config="select: [RL003, RL010]\n")
-    messages, project = _fix(root)
+    messages, _ = _fix(root)
     assert (root / "ro.yaml").read_text() == FIXED
     assert any("RL003 ×2" in m and "RL010 ×1" in m for m in messages)
 

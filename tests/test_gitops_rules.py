@@ -87,7 +87,7 @@ def _apps(root: Path):  # type: ignore[no-untyped-def]
 
 def test_directory_source_is_not_recursive_by_default(tmp_path: Path) -> None:
     write(tmp_path, {"apps/app.yaml": app_yaml(), "svc/vs.yaml": VS, "svc/nested/ro.yaml": ROLLOUT})
-    project, apps = _apps(tmp_path)
+    _, apps = _apps(tmp_path)
     names = {p.name for p in apps[0].files}
     assert names == {"vs.yaml"}
 

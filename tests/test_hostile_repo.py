@@ -24,7 +24,7 @@ def test_hostile_repository(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(
         "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  replicas: \"x\"\n")
     proc = subprocess.run([sys.executable, "-m", "rolloutlint", "lint", "-f", "json", "."], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)

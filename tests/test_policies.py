@@ -222,7 +222,7 @@ def test_unknown_id_in_suppression_is_still_reported(tmp_path: Path) -> None:
 def test_sarif_lists_policy_rules(tmp_path: Path) -> None:
     root = project(tmp_path, {".rolloutlint.yaml": config(history(message="history is required: {error}")),
                               "r.yaml": rollout()})
-    code, out, _ = run(["lint", "--select", "ACME001", "--format", "sarif", "."], root)
+    _, out, _ = run(["lint", "--select", "ACME001", "--format", "sarif", "."], root)
     run_ = json.loads(out)["runs"][0]
     rule = next(r for r in run_["tool"]["driver"]["rules"] if r["id"] == "ACME001")
     assert rule["shortDescription"]["text"] == "history is required: <error>"

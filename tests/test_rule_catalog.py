@@ -144,5 +144,5 @@ def test_project_policies_are_listed_and_explained(tmp_path: Path) -> None:
 
 def test_rules_with_invalid_config_exits_2(tmp_path: Path) -> None:
     (tmp_path / ".rolloutlint.yaml").write_text(POLICY_CONFIG.replace("ACME001", "RL301"))
-    code, out, err = run(["rules"], tmp_path)
+    code, _, err = run(["rules"], tmp_path)
     assert code == 2 and "looks like a built-in rule id" in err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.checks import analysis_util as au
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DUMMY = "dummy-value"  # Argo's setArgValuePlaceHolder value for args without a value
 
 
-def resolve(value: Any, args: dict[str, str | None]) -> tuple[Any, bool]:
+def resolve(value: Any, args: Mapping[str, str | None]) -> tuple[Any, bool]:
     """Substitute `{{args.x}}` with known values; (text, True) when some tag stayed unresolved."""
     if not isinstance(value, str) or "{{" not in value:
         return value, False
@@ -428,7 +428,7 @@ class AnalysisProviderCount(Rule):
             prov = m.get("provider")
             if not isinstance(prov, dict):
                 continue  # missing or mistyped: the schema rules report it
-            names = []
+            names: list[str] = []
             for k, v in prov.items():
                 if v is None:
                     continue

@@ -179,7 +179,7 @@ def _parse_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
         return []
     out: list[dict[str, str]] = []
 
-    def visit(node):  # noqa: ANN001, ANN202 - promql_parser node
+    def visit(node: pp.Expr) -> None:  # returning None: walk on into the children
         if isinstance(node, pp.VectorSelector) and (node.name or "").startswith("istio_"):
             labels: dict[str, str] = {}
             for m in node.matchers.matchers:
@@ -193,7 +193,6 @@ def _parse_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
                     op = "=~" if m.op == pp.MatchOp.Re else "!~"
                     labels.setdefault(m.name, f"{REGEX_MARK}{op}{value}")
             out.append(labels)
-        return None
 
     pp.walk(expr, pre_visit=visit)
     return out

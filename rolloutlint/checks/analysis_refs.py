@@ -219,7 +219,7 @@ class AnalysisArgConflict(Rule):
                 values = [(t, i, a.get("value")) for t, i, a in decls if a.get("value") is not None]
                 distinct = {str(v) for _, _, v in values}
                 if len(distinct) > 1:
-                    (t1, _, v1), (t2, i2, v2) = values[0], next(x for x in values if str(x[2]) != str(values[0][2]))
+                    (t1, _, v1), (t2, _, v2) = values[0], next(x for x in values if str(x[2]) != str(values[0][2]))
                     ref = _ref_for(ctx, usage, t2)
                     yield self.report(
                         res, _ref_field(ref),

@@ -51,7 +51,7 @@ def query_inner(line: int | None, column: int | None) -> tuple[int, int] | None:
     return None if line is None or column is None else (line, column)
 
 
-def _query_reports(rule: Rule, tmpl: Resource, codes: set[str] | None, exclude: set[str]) -> Iterator[Report]:
+def _query_reports(rule: Rule, tmpl: Resource, codes: frozenset[str] | set[str] | None, exclude: set[str]) -> Iterator[Report]:
     for i, problems in query_problems(tmpl):
         for p in problems:
             if (codes is not None and p.code not in codes) or p.code in exclude:
@@ -161,7 +161,7 @@ class SkyWalkingQueryInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
     mirrors = "SkyWalking OAP GraphQL validation via Argo Rollouts: `graphql: <message>`"
 
-    CODES = {"graphql-syntax", "graphql-invalid", "graphql-operation", "duration-type", "variable-unsupplied"}
+    CODES = frozenset({"graphql-syntax", "graphql-invalid", "graphql-operation", "duration-type", "variable-unsupplied"})
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         yield from _query_reports(self, tmpl, self.CODES, set())
@@ -262,10 +262,11 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
         return cached
     from rolloutlint.providers import skywalking
 
-    out: list[tuple[int, str, Any, list[RelatedRef]]] = []
+    out: list[tuple[int, str, Any, list[RelatedRef], Any]] = []
     seen: set[tuple[int, str, str]] = set()
     uses = au.usages_of_template(ctx, tmpl)
     contexts: list[tuple[au.Usage | None, dict[str, Any]]] = []
+    usage: au.Usage | None
     for usage, _ in uses:
         ro = usage.owner
         if ro.kind != "Rollout":

@@ -10,7 +10,7 @@ with the same name merged, then the usage's `args` override the template values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rolloutlint.engine import Context
 
 TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
-TAG_RE = re.compile(r"\{\{(.*?)\}\}", re.S)
+TAG_RE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 # Providers whose measurement value is handed to successCondition/failureCondition.
 VALUE_PROVIDERS = frozenset({"prometheus", "skywalking", "web", "datadog", "newRelic", "cloudWatch", "wavefront",
@@ -348,7 +348,7 @@ def destination_rule_host(ctx: "Context", ro: Resource) -> str | None:
     return as_str(dig(res.body, "spec", "host")) if res is not None else None
 
 
-def only_placeholders(text: Any, args: dict[str, str | None] | None = None) -> bool:
+def only_placeholders(text: Any, args: Mapping[str, str | None] | None = None) -> bool:
     """True when a query is nothing but unresolved `{{...}}` tags (e.g. `query: "{{args.query}}"`): its
     content is only known at run time, so neither its syntax nor its result shape can be checked."""
     if not isinstance(text, str) or "{{" not in text:

@@ -254,7 +254,7 @@ class InternalError(Rule):
 
 
 @refs.per_resource  # both schema rules share one validation per resource
-def _schema_problems(resource: "Resource") -> list:  # type: ignore[type-arg]
+def _schema_problems(resource: "Resource") -> list:
     from rolloutlint import schemas
 
     return schemas.validate(resource.api_version, resource.kind, resource.body)

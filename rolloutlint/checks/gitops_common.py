@@ -158,9 +158,7 @@ def entry_matches(entry: dict[str, Any], res: Resource) -> bool:
     if name and name != res.name:
         return False
     ns = as_str(entry.get("namespace")) or ""
-    if ns and res.namespace is not None and ns != res.namespace:
-        return False
-    return True
+    return not (ns and res.namespace is not None and ns != res.namespace)
 
 
 _CACHE: dict[int, tuple[Any, dict[str, Any]]] = {}

@@ -59,8 +59,8 @@ def gateway_refs(vs: Resource) -> list[tuple[str, str | None, int]]:
             ns, _, name = gw.partition("/")
             out.append((name, ns or vs.namespace, i))
         elif "." in gw:  # legacy `name.namespace[.svc.cluster.local]`
-            name, ns = refs.split_vs_name(gw, vs.namespace)
-            out.append((name, ns, i))
+            name, legacy_ns = refs.split_vs_name(gw, vs.namespace)
+            out.append((name, legacy_ns, i))
         else:
             out.append((gw, vs.namespace, i))
     return out

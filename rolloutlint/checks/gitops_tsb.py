@@ -170,7 +170,7 @@ class TsbDirectModeAnnotationsIncomplete(Rule):
                             + " or ".join(TSB_PREFIX + g for g in allowed) + ")")
         if not problems:
             return
-        path = ANNOTATIONS if ann or res.annotations else ("metadata",)
+        path: tuple[str, ...] = ANNOTATIONS if ann or res.annotations else ("metadata",)
         if len(groups) == 1 and groups[0] not in allowed and not missing:
             path = ANNOTATIONS + (TSB_PREFIX + groups[0],)
         yield self.report(res, path, f"TSB direct-mode {res.kind} {res.name}: {'; '.join(problems)}; the TSB relay "

@@ -39,7 +39,7 @@ def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Re
     found = answers.get(key)
     if found is None:
         found = answers[key] = _rules_for_host(host, namespace, ctx)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Resource"]:

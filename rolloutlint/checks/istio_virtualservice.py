@@ -377,8 +377,8 @@ def analyze_rules(vs: "Resource") -> Iterator[tuple[str, Any, str, str]]:
             if not matches:
                 if empty_at >= 0:
                     yield ("unreachable", ("spec", proto, rn), rname,
-                           f"{proto} rule {rname} is never used: only the last rule can have no matches "
-                           f"(rule #{empty_at} already matches everything)")
+                           (f"{proto} rule {rname} is never used: only the last rule can have no matches "
+                            f"(rule #{empty_at} already matches everything)"))
                 empty_at = rn
                 continue
             dups = 0
@@ -387,16 +387,16 @@ def analyze_rules(vs: "Resource") -> Iterator[tuple[str, Any, str, str]]:
                 if empty_at >= 0:
                     if not reported_after_empty:
                         yield ("unreachable", ("spec", proto, rn, "match"), rname,
-                               f"{proto} rule {rname} is never used: rule #{empty_at} without matches is defined "
-                               f"before it and takes all traffic")
+                               (f"{proto} rule {rname} is never used: rule #{empty_at} without matches is defined "
+                                f"before it and takes all traffic"))
                         reported_after_empty = True
                     continue
                 key = _as_json(match)
                 if key in seen:
                     dn = seen[key]
                     yield ("ineffective", ("spec", proto, rn, "match", mn), rname,
-                           f"{proto} rule {rname} match {_match_name(proto, match, mn)} is not used: the same match is "
-                           f"in rule {_route_name(proto, as_dict(routes[dn]), dn)}")
+                           (f"{proto} rule {rname} match {_match_name(proto, match, mn)} is not used: the same match is "
+                            f"in rule {_route_name(proto, as_dict(routes[dn]), dn)}"))
                     dups += 1
                     continue
                 seen[key] = rn
@@ -413,8 +413,8 @@ def analyze_rules(vs: "Resource") -> Iterator[tuple[str, Any, str, str]]:
                     continue
                 if _covers(a, b):
                     yield ("ineffective", bpath, b["route"],
-                           f"http rule {b['route']} match {b['match']} of prefix {b['prefix']!r} is not used: match "
-                           f"{a['match']} of prefix {a['prefix']!r} on rule {a['route']} covers it")
+                           (f"http rule {b['route']} match {b['match']} of prefix {b['prefix']!r} is not used: match "
+                            f"{a['match']} of prefix {a['prefix']!r} on rule {a['route']} covers it"))
 
 
 @register

@@ -110,7 +110,7 @@ class RouteIssue:
 
 class Target(NamedTuple):
     """One destination of a managed route, read the way `processRoutes` reads it."""
-    index: int
+    position: int  # in the route's destinations (not `index`: that would shadow tuple.index)
     dest: dict[str, Any]
     host: str  # as written; '' when missing
     subset: str | None
@@ -136,14 +136,14 @@ class ManagedRoute:
         found = self.__dict__.get("_destinations")  # asked by most reference rules; the route never changes
         if found is None:
             found = self.__dict__["_destinations"] = [(i, as_dict(d)) for i, d in enumerate(as_list(self.route.get("route")))]
-        return found  # type: ignore[no-any-return]
+        return found
 
     def targets(self, r: Roles) -> list[Target]:
         """Each destination with its host, subset and role. A route is selected for one Rollout, so its
         roles are those of that Rollout: read once for the several rules that ask."""
         cached = self.__dict__.get("_targets")
         if cached is not None and cached[0] is r:
-            return cached[1]  # type: ignore[no-any-return]
+            return cached[1]
         found = []
         for i, dest in self.destinations():
             d = as_dict(dest.get("destination"))
@@ -172,7 +172,7 @@ def select_routes(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource) -> Ro
     key = (ref.path, id(vs))
     if key not in cache:
         cache[key] = _select_routes(ro, ref, vs)
-    return cache[key]  # type: ignore[no-any-return]
+    return cache[key]
 
 
 def _select_routes(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource) -> RouteSelection:

@@ -246,7 +246,7 @@ def _route_fix(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource, path: tu
     name = as_str(dig(ro.body, *path))
     if name is None or len(path) < 2 or path[-2] != "routes":
         return None
-    listed = set(ref.routes)
+    listed = set(ref.routes or ())
     names = [n for n in (as_str(as_dict(r).get("name")) for r in as_list(vs.spec.get("http"))) if n and n not in listed]
     hint = unique_near(name, names)
     if hint is None:

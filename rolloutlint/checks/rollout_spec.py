@@ -262,7 +262,7 @@ class SelectorTemplateMismatch(Rule):
                               related=[RelatedRef(tmpl.owner, tmpl.path + ("metadata", "labels"),
                                                   f"{tmpl.owner.kind} {tmpl.owner.name} pod template labels")])
         else:
-            lpath = ("spec", "template", "metadata", "labels")
+            lpath: tuple[str, ...] = ("spec", "template", "metadata", "labels")
             if not isinstance(dig(ro.body, *lpath), dict):
                 lpath = ("spec", "template", "metadata") if isinstance(dig(ro.body, "spec", "template", "metadata"), dict) \
                     else ("spec", "template")

@@ -632,8 +632,8 @@ class ExperimentWeightExceedsTotal(Rule):
             exp = step.get("experiment")
             if not isinstance(exp, dict):
                 continue
-            weights = [(k, rc.as_int(as_dict(t).get("weight"))) for k, t in enumerate(as_list(exp.get("templates")))]
-            weights = [(k, x) for k, x in weights if x is not None]
+            given = [(k, rc.as_int(as_dict(t).get("weight"))) for k, t in enumerate(as_list(exp.get("templates")))]
+            weights = [(k, x) for k, x in given if x is not None]
             total = current + sum(x for _, x in weights)
             if weights and total > mw:
                 rel = [RelatedRef(ro, S + (current_at, "setWeight"), f"setWeight: {current}")] if current_at is not None else []

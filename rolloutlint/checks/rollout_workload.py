@@ -107,7 +107,7 @@ class WorkloadRefKindUnsupported(Rule):
         if (group, kind_s) in SUPPORTED:
             return
         hint = ""
-        for (g, k), av in SUPPORTED.items():
+        for (_, k), av in SUPPORTED.items():
             if k.lower() == kind_s.lower():
                 hint = f"; use apiVersion: {av}, kind: {k}"
         if not hint:

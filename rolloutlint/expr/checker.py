@@ -224,9 +224,9 @@ class _Checker:
             return self.visit(n.node, lets, preds)
         if isinstance(n, Slice):
             base = self.visit(n.obj, lets, preds)
-            for b in (n.start, n.stop):
-                if b is not None:
-                    self.visit(b, lets, preds)
+            for bound in (n.start, n.stop):
+                if bound is not None:
+                    self.visit(bound, lets, preds)
             return base if base.kind in ("array", "string") else _ANY
         if isinstance(n, Call):
             return self.call(n, lets, preds)
@@ -523,9 +523,8 @@ class _Checker:
             return _Info("string", static=both)
         # arithmetic
         if (ka != "any" and not _is_num(ka)) or (kb != "any" and not _is_num(kb)):
-            if known or ka in ("nil", "array", "map", "bool") or kb in ("nil", "array", "map", "bool"):
-                if known:
-                    return mismatch()
+            if known:
+                return mismatch()
             return _ANY
         if op == "%":
             if known and not (ka == kb == "int"):
@@ -579,7 +578,7 @@ def check(source: str, *, result_shape: object | None = None) -> list[ExprError]
         return [ExprCheckError(e.message, e.pos, code="syntax", compile_time=True)]
     except RecursionError:
         return [ExprCheckError("expression too deeply nested", 0, code="syntax", compile_time=True)]
-    except Exception as e:  # defensive: a linter must report, not crash
+    except Exception as e:  # noqa: BLE001 - defensive: a linter must report, not crash
         return [ExprCheckError(f"internal parser error: {e}", 0, code="internal")]
     checker = _Checker(result_shape)
     try:
@@ -588,7 +587,7 @@ def check(source: str, *, result_shape: object | None = None) -> list[ExprError]
             checker.report(node.pos, f"expected bool, but got {_GO_NAMES.get(top.kind, top.kind)}", "not-bool")
     except RecursionError:
         checker.report(0, "expression too deeply nested", "internal")
-    except Exception as e:  # defensive
+    except Exception as e:  # noqa: BLE001 - defensive: a linter must report, not crash
         checker.report(0, f"internal checker error: {e}", "internal")
     checker.errors.sort(key=lambda e: e.pos)
     return list(checker.errors)

@@ -213,7 +213,7 @@ class _Evaluator:
             raise self.fail(node, str(e)) from None
         except ExprError:
             raise
-        except Exception as e:  # expr turns panics in env functions into errors
+        except Exception as e:  # noqa: BLE001 - expr turns panics in env functions into errors
             raise self.fail(node, f"{label}: {e}") from None
 
     def _Builtin(self, node: Builtin) -> Any:

@@ -128,9 +128,7 @@ class _Lexer:
                 self.quoted(BYTES, start, start + 1)
             elif ch == "`":
                 self.raw_string(start)
-            elif ch.isdecimal() and ch.isascii():
-                self.number(start)
-            elif ch == "." and self.peek(1).isdecimal() and self.peek(1).isascii():
+            elif (ch.isdecimal() and ch.isascii()) or (ch == "." and self.peek(1).isdecimal() and self.peek(1).isascii()):
                 self.number(start)
             elif ch == "?":
                 self.i += 1

@@ -8,7 +8,6 @@ name or ``[`` for member access, function name for calls).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 
 class Node:
@@ -95,8 +94,8 @@ class Member(Node):
 @dataclass(frozen=True, slots=True)
 class Slice(Node):
     obj: Node
-    start: Optional[Node]
-    stop: Optional[Node]
+    start: Node | None
+    stop: Node | None
     pos: int
 
 

@@ -6,6 +6,8 @@ Structure follows expr's own parser so that precedence, comparison chaining,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .errors import ExprSyntaxError
 from .lexer import BRACKET, BYTES, EOF, IDENTIFIER, NUMBER, OPERATOR, STRING, NEGATABLE, Token, tokenize
 from .nodes import (
@@ -236,8 +238,8 @@ class _Parser:
             return self.parse_postfix(Pointer(name, tok.pos))
         if tok.is_(OPERATOR, "::"):
             self.next()
-            name = self.expect(IDENTIFIER)
-            return self.parse_postfix(self.parse_call(name, []))
+            ident = self.expect(IDENTIFIER)
+            return self.parse_postfix(self.parse_call(ident, []))
         return self.parse_secondary()
 
     def parse_secondary(self) -> Node:
@@ -276,6 +278,7 @@ class _Parser:
     def parse_number(self, tok: Token) -> Node:
         text = tok.value.replace("_", "")
         low = text.lower()
+        fn: Callable[[], int | float]
         # Same case order and messages as expr (which wraps strconv's errors).
         if low.startswith("0x"):
             kind, parse_fn, fn = "hex", "ParseInt", lambda: int(text, 16)

@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from urllib.parse import SplitResult
 
 import re
 from dataclasses import dataclass
 
-TAG = re.compile(r"\{\{(.*?)\}\}", re.S)  # fasttemplate ends a tag at the first "}}"
+TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)  # fasttemplate ends a tag at the first "}}"
 
 DUMMY_STRING = "dummy"
 DUMMY_IDENT = "dummy"
@@ -125,7 +126,7 @@ def _context(text: str, start: int, end: int, scanner: _Scanner) -> str:
 _DUMMIES = {"string": DUMMY_STRING, "duration": DUMMY_DURATION, "identifier": DUMMY_IDENT, "number": DUMMY_NUMBER}
 
 
-def substitute_detailed(text: str, args: dict[str, str | None] | None = None) -> tuple[str, list[Replacement]]:
+def substitute_detailed(text: str, args: Mapping[str, str | None] | None = None) -> tuple[str, list[Replacement]]:
     """Like :func:`substitute`, but also returns where every tag went."""
     args = args or {}
     scanner = _Scanner()

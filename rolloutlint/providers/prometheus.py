@@ -108,8 +108,8 @@ def validate_query(query: str, args: dict[str, str] | None = None) -> list[Provi
     problems: list[ProviderProblem] = []
     unclosed = ph.unclosed_tag(query)
     if unclosed is not None:
-        line, col = ph.line_col(query, unclosed)
-        problems.append(ProviderProblem("error", "placeholder-unclosed", "'{{' has no closing '}}'; Argo cannot resolve the template", line, col))
+        tag_line, tag_col = ph.line_col(query, unclosed)
+        problems.append(ProviderProblem("error", "placeholder-unclosed", "'{{' has no closing '}}'; Argo cannot resolve the template", tag_line, tag_col))
 
     text, reps = ph.substitute_detailed(query, args)
 

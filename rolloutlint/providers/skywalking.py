@@ -73,7 +73,7 @@ def schema():
 
 
 def _strip_period(message: str) -> str:
-    return message[:-1] if message.endswith(".") else message
+    return message.removesuffix(".")
 
 
 class _Prepared:
@@ -145,8 +145,8 @@ def validate_query(query: str, args: dict[str, str] | None = None) -> list[Provi
     prep = _Prepared(query, args)
     try:
         document = _parse(prep)
-    except GraphQLError as error:
-        problems.append(_problem_from_error(prep, error, "error", "graphql-syntax"))
+    except GraphQLError as exc:
+        problems.append(_problem_from_error(prep, exc, "error", "graphql-syntax"))
         return problems
 
     sch = schema()
@@ -458,6 +458,7 @@ def parse_go_duration(text: str) -> float:
         if not (s[0] == "." or "0" <= s[0] <= "9"):
             raise ValueError(f"time: invalid duration {quoted}")
         m = re.match(r"([0-9]*)(?:\.([0-9]*))?", s)
+        assert m is not None  # every group is optional: the pattern matches any string
         whole, frac = m.group(1), m.group(2)
         if not whole and not frac:
             raise ValueError(f"time: invalid duration {quoted}")

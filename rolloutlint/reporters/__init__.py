@@ -29,4 +29,4 @@ class ReportOptions:
 
 def get_reporter(name: str) -> Callable[[list[Finding], dict[str, int], ReportOptions], str]:
     module = importlib.import_module(REPORTERS[name])
-    return module.render  # type: ignore[no-any-return]
+    return module.render

@@ -69,9 +69,9 @@ def summary_markdown(findings: list[Finding], summary: dict[str, int]) -> str:
     lines = [
         "### rolloutlint",
         "",
-        f"{summary.get('errors', 0)} error(s), {summary.get('warnings', 0)} warning(s), {summary.get('infos', 0)} info "
-        f"in {summary.get('files', 0)} file(s). GitHub shows at most {PER_STEP_LIMIT} annotations of each level per "
-        f"step and {PER_JOB_LIMIT} per job, so every finding is listed here.",
+        (f"{summary.get('errors', 0)} error(s), {summary.get('warnings', 0)} warning(s), {summary.get('infos', 0)} info "
+         f"in {summary.get('files', 0)} file(s). GitHub shows at most {PER_STEP_LIMIT} annotations of each level per "
+         f"step and {PER_JOB_LIMIT} per job, so every finding is listed here."),
         "",
         "| Severity | Rule | Location | Resource | Message |",
         "|---|---|---|---|---|",

@@ -38,7 +38,7 @@ def _first_paragraph(doc: str) -> str:
 
 
 def _section(doc: str, title: str) -> str:
-    m = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", doc, flags=re.S | re.M)
+    m = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", doc, flags=re.DOTALL | re.MULTILINE)
     return " ".join(m.group(1).split()) if m else ""
 
 
@@ -63,7 +63,7 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
     builtin = is_builtin(rule.id)  # a project policy has no page in docs/rules.md: its docs are the config
     link = f"\n\n[Rule documentation]({help_uri(rule.id)})" if builtin else ""
     markdown = f"**{rule.id} {rule.name}**: {rule.summary}\n\n{doc}{link}"
-    text_help = re.sub(r"^#+\s*", "", doc, flags=re.M) or rule.summary
+    text_help = re.sub(r"^#+\s*", "", doc, flags=re.MULTILINE) or rule.summary
     tags = ["argo-rollouts", "kubernetes"]
     group = {"RL0": "input", "RL1": "rollout", "RL2": "istio", "RL3": "references", "RL4": "analysis",
              "RL5": "revisions", "RL6": "argocd"}.get(rule.id[:3])

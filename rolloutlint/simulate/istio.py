@@ -69,7 +69,7 @@ def config_from_canary(canary: dict[str, Any], stable_ping_pong: str | None = No
     managed = dig(canary, "trafficRouting", "managedRoutes")
     if managed is None:
         managed = canary.get("managedRoutes")
-    managed_names = [m.get("name") for m in managed if isinstance(m, dict) and isinstance(m.get("name"), str)] \
+    managed_names = [_str(m.get("name")) for m in managed if isinstance(m, dict) and isinstance(m.get("name"), str)] \
         if isinstance(managed, list) else []
     canary_svc, stable_svc = _str(canary.get("canaryService")), _str(canary.get("stableService"))
     ping_pong = canary.get("pingPong") if isinstance(canary.get("pingPong"), dict) else \
@@ -329,7 +329,8 @@ def set_header_route(vs_spec: dict[str, Any], vs_ref: dict[str, Any], cfg: Istio
         for m in matches:
             if not isinstance(m, dict):
                 continue
-            value = m.get("headerValue") if isinstance(m.get("headerValue"), dict) else {}
+            given = m.get("headerValue")
+            value = given if isinstance(given, dict) else {}
             kind = next((k for k in ("exact", "regex", "prefix") if value.get(k)), "exact")
             match_blocks.append({"headers": {_str(m.get("headerName")): {kind: value.get(kind, "")}}})
         spec.setdefault("http", [])
@@ -401,7 +402,7 @@ def update_hash(dr: dict[str, Any], cfg: IstioConfig, canary_hash: str, stable_h
     subsets = subsets if isinstance(subsets, list) else []
     by_service = {d.get("serviceName"): d for d in dests or []}
     new_subsets: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen: set[object] = set()  # subset names as written (not necessarily strings)
     for s in subsets:
         if not isinstance(s, dict):
             continue
@@ -415,7 +416,8 @@ def update_hash(dr: dict[str, Any], cfg: IstioConfig, canary_hash: str, stable_h
         else:
             continue  # any other subset is removed from the DestinationRule
         s = dict(s)
-        labels = dict(s.get("labels")) if isinstance(s.get("labels"), dict) else {}
+        given = s.get("labels")
+        labels = dict(given) if isinstance(given, dict) else {}
         if target:
             labels[POD_TEMPLATE_HASH] = target
         else:

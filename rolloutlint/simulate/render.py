@@ -92,7 +92,8 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def _title(result: dict[str, Any]) -> str:
-    res = result.get("resource") if isinstance(result.get("resource"), dict) else {}
+    given = result.get("resource")
+    res = given if isinstance(given, dict) else {}
     name = res.get("name") or ""
     if name and res.get("namespace"):
         name = f"{res['namespace']}/{name}"

@@ -215,12 +215,10 @@ def at_desired_replica_counts(ro: dict[str, Any], new_rs: RS | None, stable_rs: 
     threshold = dig(canary_spec(ro), "replicaProgressThreshold")
     if not replica_progress_threshold_met(threshold if isinstance(threshold, dict) else None, new_rs, d_new):
         return False
-    if basic or not dynamic_stable_scale(ro):
-        if stable_rs is None or stable_rs.replicas != d_stable or stable_rs.status_replicas != d_stable:
-            return False
-    if basic and sum(o.avail for o in others or []) != 0:
+    if (basic or not dynamic_stable_scale(ro)) and (
+            stable_rs is None or stable_rs.replicas != d_stable or stable_rs.status_replicas != d_stable):
         return False
-    return True
+    return not (basic and sum(o.avail for o in others or []) != 0)
 
 
 def check_replicas_available(ro: dict[str, Any], rs: RS | None, weight: int) -> bool:
@@ -231,7 +229,5 @@ def check_replicas_available(ro: dict[str, Any], rs: RS | None, weight: int) -> 
     if rs is None:
         return False
     threshold = dig(canary_spec(ro), "replicaProgressThreshold")
-    if rs.avail < need and not replica_progress_threshold_met(threshold if isinstance(threshold, dict) else None,
-                                                              rs, need):
-        return False
-    return True
+    return not (rs.avail < need and not replica_progress_threshold_met(
+        threshold if isinstance(threshold, dict) else None, rs, need))

@@ -304,8 +304,9 @@ def desired_traffic(ro: dict[str, Any], new_rs: RS | None, stable_rs: RS | None,
     current). The interrupted-update-rolled-back-to-stable branch (``IsDynamicallyRollingBackToStable``) is not
     modelled: a dry run always starts from a fully promoted stable.
     """
-    st = ro.get("status") if isinstance(ro.get("status"), dict) else {}
-    step, idx = current_step(ro)
+    given = ro.get("status")
+    st = given if isinstance(given, dict) else {}
+    _, idx = current_step(ro)
     n_steps = len(steps_of(ro))
     cur = _canary_weight(weights)
 
@@ -512,7 +513,7 @@ def _note_dropped_subsets(state: _State) -> None:
 
 
 def _vs_document(vs: _VS) -> dict[str, Any]:
-    doc = copy.deepcopy(vs.manifest) if isinstance(vs.manifest.get("spec"), dict) else {
+    doc: dict[str, Any] = copy.deepcopy(vs.manifest) if isinstance(vs.manifest.get("spec"), dict) else {
         "apiVersion": "networking.istio.io/v1beta1", "kind": "VirtualService"}
     doc.setdefault("metadata", {})
     if isinstance(doc["metadata"], dict):

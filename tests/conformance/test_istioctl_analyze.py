@@ -122,7 +122,7 @@ def test_clean_fixtures_have_no_errors(results: dict) -> None:
 def test_mirrored_codes_are_declared() -> None:
     from rolloutlint.registry import get_rule
 
-    for code, rules in CODE_TO_RULES.items():
+    for rules in CODE_TO_RULES.values():
         for rid in rules:
             rule = get_rule(rid)
             assert rule is not None, rid

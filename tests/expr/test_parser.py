@@ -143,7 +143,7 @@ def test_doc_example_asts():
 
 def test_nodes_are_frozen():
     node = parse("1 + 2")
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
         node.op = "-"  # type: ignore[misc]
 
 

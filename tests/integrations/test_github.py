@@ -110,7 +110,7 @@ def test_action_manifest_shape() -> None:
     assert {"paths", "config", "fail-on", "sarif", "format"} <= set(action["inputs"])
     install = next(s for s in action["runs"]["steps"] if "pip install" in s.get("run", ""))
     assert "${{ github.action_path }}" in install["run"]
-    env, script = _action_script()
+    _, script = _action_script()
     assert "${{" not in script  # inputs only through env
     assert "--format sarif" in script
 
@@ -130,7 +130,7 @@ def test_action_script_runs(tmp_path: Path) -> None:
            "GITHUB_STEP_SUMMARY": str(summary), "RL_PATHS": "apps\nok", "RL_CONFIG": "", "RL_FAIL_ON": "error",
            "RL_FORMAT": "github", "RL_SARIF": "reports/rolloutlint.sarif", "PYTHONPATH": str(REPO)}
     env.pop("GITHUB_ACTIONS", None)
-    proc = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 1, proc.stderr
     assert "::error file=apps/r.yaml,line=20" in proc.stdout
     outputs = dict(line.split("=", 1) for line in out_file.read_text().splitlines())

@@ -151,7 +151,7 @@ def test_cli_exit_code_and_json_show_suppressed(tmp_path: Path, monkeypatch) -> 
 
 
 def test_parse_directive_grammar() -> None:
-    text = "\n".join([
+    text = "\n".join([  # noqa: FLY002 - one item per line, numbered by the comments
         "# rolloutlint: disable-file=RL010, RL011 -- generated",  # 1 (spaces after commas)
         "a: 1",
         "b: '# rolloutlint: not a directive in a string'",  # 3: no whitespace before '#'

@@ -111,8 +111,8 @@ def test_manifest3_istio_stable_stays_full_and_vs_follows_set_weight() -> None:
 
 def test_manifest3_missing_virtual_service_is_a_problem_not_an_error() -> None:
     result = simulate_rollout(MANIFEST_3, namespace="default")
-    assert result["problems"] == ["VirtualService default/mock-server not found: weights shown are the controller's "
-                                  "desired weights only"]
+    assert result["problems"] == [("VirtualService default/mock-server not found: weights shown are the controller's "
+                                   "desired weights only")]
     assert [s["weight"]["canary"] for s in result["steps"]][:5] == [10, 10, 20, 20, 50]
     assert result["steps"][0]["virtualServices"] == []
 
