@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_rendered import generate  # noqa: E402
+from generate_rendered import generate
 
 
 def lint(root: Path, cache: Path, *extra: str) -> tuple[float, dict[str, object]]:

@@ -130,7 +130,7 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
                 suffix = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(sorted(allowed))})"
                 where = ".".join(map(str, ipath + (key,)))
                 out.append((ipath + (key,), f"unknown configuration key {where!r}{suffix}", True))
-        elif kind == "Enum":  # jsonschema-rs names two options and counts the rest: list them all
+        elif kind == "Enum" and isinstance(err.kind, jsonschema_rs.ValidationErrorKind.Enum):  # jsonschema-rs names two options and counts the rest: list them all
             where = ".".join(map(str, ipath)) or "configuration"
             options = ", ".join(json.dumps(o) for o in err.kind.options)
             out.append((ipath, f"{where}: {json.dumps(err.instance)} is not one of {options}", False))

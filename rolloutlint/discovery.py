@@ -22,7 +22,7 @@ NON_MANIFEST_NAMES = frozenset({".rolloutlint.yaml", ".rolloutlint.yml", ".pre-c
 
 # Helm values files in every common spelling (`values.yaml`, `values-prod.yaml`, `prod-values.yaml`,
 # `values.prod.yaml`) are treated alike: configuration, not manifests.
-VALUES_FILE = re.compile(r"^(?:values(?:[-._][\w.-]+)?|[\w.-]+[-_.]values)\.ya?ml$", re.I)
+VALUES_FILE = re.compile(r"^(?:values(?:[-._][\w.-]+)?|[\w.-]+[-_.]values)\.ya?ml$", re.IGNORECASE)
 
 # Files of CI systems that are YAML but never manifests, wherever they are named from.
 NON_MANIFEST_DIRS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _INDEXED = re.compile(r"\bresult\s*\[")
 _LEN_GUARD = re.compile(r"\blen\s*\(\s*result\s*\)")
 # `... or vector(0)` / `... or on() vector(0)`: Prometheus answers a one-element vector instead of nothing.
-_VECTOR_DEFAULT = re.compile(r"\bor\s+(?:on\s*\([^)]*\)\s*)?vector\s*\(", re.I)
+_VECTOR_DEFAULT = re.compile(r"\bor\s+(?:on\s*\([^)]*\)\s*)?vector\s*\(", re.IGNORECASE)
 # The comparison applied to result[0]: `result[0] <= 0.01` or `0.01 >= result[0]`.
 _UPPER_BOUND = re.compile(r"result\s*\[\s*0\s*\]\s*<|>\s*=?\s*result\s*\[\s*0\s*\]")
 _LOWER_BOUND = re.compile(r"result\s*\[\s*0\s*\]\s*>|<\s*=?\s*result\s*\[\s*0\s*\]")

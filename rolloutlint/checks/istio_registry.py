@@ -60,7 +60,7 @@ def other_registries(ctx: "Context") -> list[str]:
 def cannot_tell(host: str) -> bool:
     """Hosts whose registration the repository cannot show: multi-cluster names (`*.svc.clusterset.local`,
     the legacy `*.global`) are created by the mesh's multi-cluster setup, not by a manifest here."""
-    return host.endswith(CLUSTERSET_SUFFIX) or host.endswith(".global")
+    return host.endswith((CLUSTERSET_SUFFIX, ".global"))
 
 
 def control_plane(name: str, namespace: str | None) -> bool:

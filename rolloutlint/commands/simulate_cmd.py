@@ -91,7 +91,7 @@ def simulate_project(project: Any, rollout_sel: str | None = None) -> list[dict[
         result = simulate_rollout(ro.body, virtual_services=vss, destination_rule=dr.body if dr else None,
                                   namespace=ro.namespace)
         line = ro.node.start_mark.line + 1 if ro.node is not None else 1
-        header = {"resource": {"kind": "Rollout", "namespace": ro.namespace, "name": ro.name,
+        header: dict[str, Any] = {"resource": {"kind": "Rollout", "namespace": ro.namespace, "name": ro.name,
                                "file": ro.file.display, "line": line}}
         if ro.extra.get("unit"):
             header["resource"]["unit"] = ro.extra["unit"]

@@ -98,7 +98,7 @@ def _line_of(node: Any, section: str, ref: str) -> int:
             if getattr(item, "value", None) == ref:
                 return int(item.start_mark.line) + 1
             if isinstance(item.value, list):  # `- path: x` / `- repo: ...`
-                for k, v in item.value:
+                for _k, v in item.value:
                     if getattr(v, "value", None) == ref:
                         return int(v.start_mark.line) + 1
         return int(key.start_mark.line) + 1
