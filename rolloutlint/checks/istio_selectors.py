@@ -10,13 +10,16 @@ from rolloutlint import refs
 from rolloutlint.findings import Report, Severity
 from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.registry import Rule, register
+from rolloutlint.checks.rollout_common import label_value_problem
 
 if TYPE_CHECKING:
     from rolloutlint.engine import Context
 
 _TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 # Selectors of the standard Istio gateway installations, usually installed outside the application repo.
+# `istio: ingress` is what the istio/gateway Helm chart installed as `istio-ingress` (Istio's own docs) selects.
 _STANDARD_GATEWAYS = {("istio", "ingressgateway"), ("istio", "egressgateway"), ("istio", "eastwestgateway"),
+                      ("istio", "ingress"), ("istio", "egress"),
                       ("app", "istio-ingressgateway"), ("app", "istio-egressgateway"), ("app", "istio-eastwestgateway")}
 # Objects that produce a Secret of their name (or of a named target) in their namespace.
 _SECRET_SOURCES = (("SealedSecret", ()), ("ExternalSecret", ("spec", "target", "name")),
@@ -73,7 +76,8 @@ class GatewaySelectorMatchesNoWorkload(Rule):
     ## What it checks
     Istio Gateways with a non-empty `selector`: some Pod or pod template in the repository (any namespace,
     Rollouts with their canary/stable labels) must carry those labels. The standard selectors (`istio:
-    ingressgateway`, `egressgateway`, `eastwestgateway`) are left alone when nothing matches: those gateways
+    ingressgateway`, `egressgateway`, `eastwestgateway`, and `istio: ingress`/`egress` of the istio/gateway chart)
+    are left alone when nothing matches: those gateways
     are installed with Istio, rarely from the application repository. When the gateway workload is in the
     repository, each TLS server's `credentialName` is looked
     up in its namespace among Secrets and the objects that create them (SealedSecret, ExternalSecret,
@@ -107,6 +111,12 @@ class GatewaySelectorMatchesNoWorkload(Rule):
             return
         selector = _labels(gw.spec.get("selector"))
         if not selector:
+            return
+        invalid = next(((k, p) for k, v in selector.items() if (p := label_value_problem(v))), None)
+        if invalid:  # no pod can carry such a label, wherever the gateway is installed
+            yield self.report(gw, ("spec", "selector", invalid[0]),
+                              f"selector {_shown(selector)} can match no Pod: {invalid[1]}; the Gateway configures "
+                              "no proxy and its hosts are not served")
             return
         matches = [res for res, labels in workload_labels(ctx) if _selects(selector, labels)]
         if not matches:

@@ -9,6 +9,7 @@ the raw loader, as before.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,8 +185,27 @@ def _standalone_units(root: Path, files: list[SourceFile], covered: set[Path], e
             continue  # a subchart renders with its parent
         if any(c in chart.parents for c in covered):
             continue
-        units.append(Unit(f"chart {_rel(chart, root)}", [Source(chart, "helm")], release=chart.name))
+        units.append(Unit(f"chart {_rel(chart, root)}", [Source(chart, "helm")], release=_release_name(chart)))
     return units
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?")
+
+
+def _release_name(chart: Path) -> str:
+    """A chart no Application deploys is rendered under its own name (Chart.yaml `name`), as `helm install`
+    users name releases; the directory name (a clone may be called anything) only when that is no DNS label."""
+    import yaml
+
+    try:
+        meta = yaml.safe_load((chart / CHART_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        meta = None
+    name = as_str(meta.get("name")) if isinstance(meta, dict) else None
+    if name and _DNS_LABEL.fullmatch(name):
+        return name
+    fallback = re.sub(r"[^a-z0-9-]+", "-", chart.resolve().name.lower()).strip("-")[:53]
+    return fallback or "release"
 
 
 def _directories(root: Path, exclude: tuple[str, ...]) -> list[Path]:

@@ -91,3 +91,14 @@ def test_engines_run_without_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_engine_messages_are_cleaned() -> None:
     raw = 'E1203 10:20:13.504169   15224 run.go:72] "command failed" err="accumulating resources: boom"\n'
     assert clean_message(raw) == "accumulating resources: boom"
+
+
+def test_a_chart_no_application_deploys_is_released_under_its_chart_name(tmp_path: Path) -> None:
+    from rolloutlint.render.units import _release_name
+
+    chart = tmp_path / "owner+repo"  # a clone may be called anything: not a release name
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: canary\nversion: 0.1.0\n")
+    assert _release_name(chart) == "canary"
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: Not_A_Label\nversion: 0.1.0\n")
+    assert _release_name(chart) == "owner-repo"
