@@ -72,14 +72,15 @@ def write_baseline(path: str | os.PathLike[str], findings: Iterable[Finding]) ->
     entries.sort(key=lambda e: (e["file"], e["rule"], e["message"], e["fingerprint"]))
     doc = {"version": VERSION, "tool": {"name": "rolloutlint", "version": __version__}, "entries": entries}
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    target = Path(path)
+    from rolloutlint.outfile import WriteError, write_text
+
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, text)
     except OSError as exc:
         raise ConfigError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+    except WriteError as exc:
+        raise ConfigError(f"baseline: {exc}") from None
 
 
 def read_baseline(path: str | os.PathLike[str]) -> Counter[str]:

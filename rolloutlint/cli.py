@@ -169,14 +169,17 @@ def exit_code(findings: list[Any], threshold: str) -> int:
 
 
 def _write_atomic(path: str, text: str) -> None:
-    import tempfile
+    from rolloutlint.config import ConfigError
+    from rolloutlint.outfile import WriteError, write_text
 
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".rolloutlint-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        write_text(path, text)
+    except WriteError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def main() -> None:

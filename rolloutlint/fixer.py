@@ -12,9 +12,7 @@ import codecs
 import dataclasses
 import difflib
 import os
-import stat
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -412,8 +410,7 @@ def _reload(project: "Project", changed: dict[Path, str]) -> "Project":
 # --- output ----------------------------------------------------------------------------------------
 
 def _write(src: SourceFile, text: str, state: _State) -> bool:
-    """Atomically replace the file (same directory temp file + os.replace), keeping its mode (and owner
-    when allowed). A symlink stays a symlink: its target is replaced."""
+    """Replace the file through `outfile` (atomic, mode and owner kept, a symlink's target replaced)."""
     path = Path(os.path.realpath(src.path))
     try:
         data = path.read_bytes()
@@ -428,26 +425,12 @@ def _write(src: SourceFile, text: str, state: _State) -> bool:
     if on_disk != src.text:
         state.note(f"{src.display}: not written: it changed on disk while fixing")
         return False
-    st = os.stat(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".rolloutlint-tmp")
+    from rolloutlint.outfile import WriteError, write_bytes
+
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(bom + text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        if hasattr(os, "chown"):
-            try:
-                os.chown(tmp, st.st_uid, st.st_gid)
-            except OSError:
-                pass  # not allowed: the file now belongs to whoever ran the fix
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        state.note(f"{src.display}: not written: {exc.strerror or exc}")
+        write_bytes(path, bom + text.encode("utf-8"), keep_owner=True, expect=data)
+    except WriteError as exc:
+        state.note(f"{src.display}: {exc}")
         return False
     return True
 
