@@ -13,6 +13,7 @@ import gc
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -144,6 +145,15 @@ class _TooDeep(Exception):
 
 class _TooLarge(Exception):
     pass
+
+
+class _BadScalar(Exception):
+    """A scalar whose tag's constructor failed; carries the node so the finding points at it."""
+
+    def __init__(self, node: Node, error: Exception) -> None:
+        super().__init__(str(error))
+        self.node = node
+        self.error = error
 
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF-32 LE starts like UTF-16 LE
@@ -280,9 +290,11 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
                 mark = node.start_mark
                 src.problems.append(Problem("RL002", f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases; not linted", mark.line + 1, mark.column + 1))
                 continue
-            except (ValueError, TypeError, yaml.YAMLError) as exc:
-                mark = node.start_mark
-                src.problems.append(Problem("RL001", f"cannot build document: {exc}", mark.line + 1, mark.column + 1))
+            except Exception as exc:  # noqa: BLE001 - one odd scalar (`!!bool maybe`) must not stop the lint
+                mark = exc.node.start_mark if isinstance(exc, _BadScalar) else node.start_mark
+                exc = exc.error if isinstance(exc, _BadScalar) else exc
+                src.problems.append(Problem("RL001", f"cannot build document: {_construct_error(exc)}",
+                                            mark.line + 1, mark.column + 1))
                 continue
             if doc.value is not None:  # empty documents (`---` alone, comments only) are skipped
                 src.documents.append(doc)
@@ -294,6 +306,26 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
         _yaml_error(src, text, exc)
     except RecursionError:
         src.problems.append(Problem("RL002", "document nests too deeply to parse; not linted"))
+
+
+def _construct_error(exc: Exception) -> str:
+    """What went wrong building a value, for the finding (PyYAML's constructor raises bare KeyError and
+    IndexError for `!!bool maybe` and `!!int ""`)."""
+    if isinstance(exc, (KeyError, IndexError)):
+        return f"a scalar does not match its tag ({type(exc).__name__}: {exc})"
+    if isinstance(exc, OverflowError):
+        return f"a number is out of range ({exc})"
+    return str(exc) or type(exc).__name__
+
+
+def _int_digit_limit() -> int:
+    get = getattr(sys, "get_int_max_str_digits", None)
+    limit = get() if get is not None else 0
+    return limit if limit else 4300
+
+
+_INT_DIGITS = _int_digit_limit()
+_INT_BOUND = 10 ** _INT_DIGITS
 
 
 def _yaml_error(src: SourceFile, text: str, exc: yaml.YAMLError) -> None:
@@ -383,7 +415,14 @@ class _Builder:
         if tag == "tag:yaml.org,2002:binary":
             return base64.b64encode(self._scalar.construct_yaml_binary(node)).decode("ascii")
         if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
-            return self._scalar.construct_object(node, deep=True)
+            try:
+                value = self._scalar.construct_object(node, deep=True)
+            except Exception as exc:  # noqa: BLE001 - reported by the loader's guard, at this scalar
+                raise _BadScalar(node, exc) from None
+            if value.__class__ is int and not -_INT_BOUND < value < _INT_BOUND:
+                # `0xfff…` or `1:2:3:…` can build an int Python will not print (reports, JSON, CMP output)
+                raise _BadScalar(node, ValueError(f"integer has more than {_INT_DIGITS} digits"))
+            return value
         return node.value  # unknown local tags (`!foo`) read as their string
 
     def _mapping(self, node: MappingNode, depth: int) -> dict[Any, Any]:

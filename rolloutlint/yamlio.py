@@ -648,5 +648,5 @@ def _replace_scalar(lines: list[str], node: Any, value: Any, json_style: bool) -
 def _loads_or_none(text: str) -> Any:
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except Exception:  # noqa: BLE001 - a syntax error or a scalar its tag rejects (`!!int ""`)
         return None
