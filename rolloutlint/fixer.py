@@ -304,21 +304,49 @@ def _edit_doc(src: SourceFile, doc: Document, body: str, group: list[_Planned]) 
 def _drop_duplicates(src: SourceFile, doc: Document, body: str, start_line: int, group: list[_Planned],
                      state: _State) -> tuple[str, list[_Planned]]:
     # ruamel cannot represent a repeated key: only the textual duplicate removal runs on such a document.
-    # Every repeat of the key must set the same value: the last one is deleted, whichever report asked.
+    # Every repeat of the key must set the same value: all repeats after the first are deleted in this one
+    # pass (one per pass would need as many passes as repeats, and stop half-way at MAX_PASSES).
     same: dict[DocPath, bool] = {}
     for d in doc.duplicates:
         same[d.path] = same.get(d.path, True) and d.same_value
+    ranges: list[tuple[int, int]] = []
+    applied: list[_Planned] = []
+    done_paths: dict[DocPath, bool] = {}
     for planned in group:
-        if planned.finding.rule == "RL003" and all(e.op == "delete" and same.get(p, False) for p, e in planned.edits):
-            new = _drop_duplicate(doc, body, start_line, planned.edits[0][0], src)
-            if new is not None:
-                return new, [planned]  # positions moved: one per pass
-    state.note(f"{src.display}: not fixed in document {doc.index + 1}: it repeats a key; fix duplicate-key first")
-    return body, []
+        if planned.finding.rule != "RL003" or not all(e.op == "delete" and same.get(p, False) for p, e in planned.edits):
+            continue
+        path = planned.edits[0][0]
+        if path in done_paths:
+            continue
+        found = _duplicate_ranges(doc, start_line, path, src)
+        done_paths[path] = found is not None
+        if found is not None:
+            ranges.extend(found)
+            applied.extend([planned] * len(found))  # each repeat was a finding of its own
+    if not applied:
+        state.note(f"{src.display}: not fixed in document {doc.index + 1}: it repeats a key; fix duplicate-key first")
+        return body, []
+    from rolloutlint import yamlio
+
+    lines = yamlio.split_lines(body)
+    # Outermost ranges only (a repeated key inside a deleted value goes with it), deleted bottom-up.
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    if any(not 0 <= lo < hi <= len(lines) for lo, hi in merged):
+        state.note(f"{src.display}: not fixed in document {doc.index + 1}: cannot place its repeated keys")
+        return body, []
+    for lo, hi in reversed(merged):
+        del lines[lo:hi]
+    return "".join(lines), applied
 
 
-def _drop_duplicate(doc: Document, body: str, start_line: int, path: DocPath, src: SourceFile) -> str | None:
-    """Delete the lines of the last occurrence of a repeated key (block style only)."""
+def _duplicate_ranges(doc: Document, start_line: int, path: DocPath, src: SourceFile) -> list[tuple[int, int]] | None:
+    """Line ranges (relative to the document body) of every repeat of a key after its first occurrence
+    (block style only), or None when one of them cannot be deleted as whole lines."""
     from yaml.nodes import MappingNode, ScalarNode
 
     from rolloutlint import yamlio
@@ -330,23 +358,20 @@ def _drop_duplicate(doc: Document, body: str, start_line: int, path: DocPath, sr
     pairs = [(k, v) for k, v in parent.value if isinstance(k, ScalarNode) and k.value == path[-1]]
     if len(pairs) < 2:
         return None
-    key, value = pairs[-1]
     all_lines = yamlio.split_lines(src.text or "")
-    first_line = key.start_mark.line
-    if all_lines[first_line][: key.start_mark.column].strip():
-        return None  # something else precedes the key on its line
-    last = _last_content(value)
-    end = last.end_mark.line if (last.end_mark.column == 0 and last.end_mark.line > first_line) else last.end_mark.line + 1
-    if last.end_mark.column:
-        rest = all_lines[last.end_mark.line][last.end_mark.column:].strip()
-        if rest and not rest.startswith("#"):
-            return None  # something else follows the value on its line
-    lines = yamlio.split_lines(body)
-    lo, hi = first_line - start_line, end - start_line
-    if not 0 <= lo < hi <= len(lines):
-        return None
-    del lines[lo:hi]
-    return "".join(lines)
+    out = []
+    for key, value in pairs[1:]:
+        first_line = key.start_mark.line
+        if all_lines[first_line][: key.start_mark.column].strip():
+            return None  # something else precedes the key on its line
+        last = _last_content(value)
+        end = last.end_mark.line if (last.end_mark.column == 0 and last.end_mark.line > first_line) else last.end_mark.line + 1
+        if last.end_mark.column:
+            rest = all_lines[last.end_mark.line][last.end_mark.column:].strip()
+            if rest and not rest.startswith("#"):
+                return None  # something else follows the value on its line
+        out.append((first_line - start_line, end - start_line))
+    return out
 
 
 def _last_content(node: Any) -> Any:
@@ -375,6 +400,11 @@ def _verify(src: SourceFile, new_text: str, done: list[_Planned]) -> str | None:
     got = {d.index: d.value for d in fresh.documents}
     if expected.keys() != got.keys():
         return "the fix would change the file's documents"
+    # Checked on the composed nodes, where a rename onto an existing key is a second key, not an overwrite.
+    before = {(d.index, dup.path) for d in src.documents for dup in d.duplicates}
+    added = [dup for d in fresh.documents for dup in d.duplicates if (d.index, dup.path) not in before]
+    if added:
+        return f"the fix would repeat the key {added[0].key!r} (line {added[0].first_line})"
     for planned in done:
         i = planned.doc.index
         if planned.doc.duplicates:
@@ -384,6 +414,8 @@ def _verify(src: SourceFile, new_text: str, done: list[_Planned]) -> str | None:
         for path, edit in planned.edits:
             try:
                 yamlio.apply_plain(expected[i], path, edit)
+            except yamlio.EditError as exc:
+                return str(exc)
             except (KeyError, IndexError, TypeError):
                 return "the fix does not apply to the values the linter read"
     for i, value in expected.items():

@@ -536,6 +536,8 @@ def apply_plain(data: Any, path: DocPath, edit: Edit) -> None:
     elif edit.op == "delete":
         del node[last]
     elif edit.op == "rename":
+        if edit.value != last and edit.value in node:
+            raise EditError(f"renaming {last!r} to {edit.value!r} would replace the existing {edit.value!r}")
         node[edit.value] = node.pop(last)
 
 
