@@ -84,8 +84,13 @@ def write_baseline(path: str | os.PathLike[str], findings: Iterable[Finding]) ->
 
 
 def read_baseline(path: str | os.PathLike[str]) -> Counter[str]:
+    from rolloutlint.infile import MAX_INPUT_BYTES, read_capped
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = read_capped(path)
+        if len(data) > MAX_INPUT_BYTES:
+            raise ConfigError(f"baseline {path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"baseline file not found: {path} (create it with --write-baseline {path})") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -24,11 +24,12 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rolloutlint.findings import Path as DocPath
+from rolloutlint.infile import MAX_INPUT_BYTES, read_capped
 from rolloutlint.model import cached_property
 
 TEMPLATE_MESSAGE = ("file is a Helm/Go template, not plain YAML; render it first "
                     "(e.g. `helm template . | rolloutlint lint -`)")
-MAX_FILE_BYTES = 10 * 1024 * 1024  # far above etcd's ~1.5 MiB object limit; anything larger is not a manifest
+MAX_FILE_BYTES = MAX_INPUT_BYTES
 MAX_DEPTH = 256  # Kubernetes manifests nest a few dozen levels; deeper means generated or hostile input
 MAX_EXPANDED_NODES = 1_000_000  # bounds alias ("billion laughs") expansion per document
 
@@ -184,10 +185,7 @@ def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile
     src = SourceFile(path=path, display=display)
     try:
         if data is None:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                src.problems.append(Problem("RL002", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not linted"))
-                return src
-            data = path.read_bytes()
+            data = read_capped(path, MAX_FILE_BYTES)
     except OSError as exc:
         src.problems.append(Problem("RL002", f"cannot read file: {exc.strerror or exc}"))
         return src
