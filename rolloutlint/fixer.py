@@ -48,7 +48,9 @@ class _State:
     originals: dict[Path, SourceFile] = field(default_factory=dict)  # first-seen version of changed files
     texts: dict[Path, str] = field(default_factory=dict)  # current text of changed files
     fixed: Counter[str] = field(default_factory=Counter)
+    fixed_in: dict[Path, Counter[str]] = field(default_factory=dict)  # per file, to take back unwritten ones
     notes: dict[str, None] = field(default_factory=dict)  # ordered set of messages
+    not_written: int = 0  # findings whose fix was made but could not be written
     write: bool = True
 
     def note(self, msg: str) -> None:
@@ -86,6 +88,9 @@ def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequenc
     say = echo if write else (lambda s: print(s, file=sys.stderr))
     if write:
         written = [p for p in changed_paths if _write(state.originals[p], state.texts[p], state)]
+        for p in set(changed_paths) - set(written):  # reported as not written: not fixed either
+            state.fixed -= state.fixed_in.get(p, Counter())
+            state.not_written += sum(state.fixed_in.get(p, Counter()).values())
     else:
         for p in changed_paths:
             diff = unified_diff(state.originals[p].text or "", state.texts[p], state.originals[p].display)
@@ -177,6 +182,12 @@ def _refuse_file(project: "Project", src: SourceFile, write: bool) -> str | None
         return "the file has unusual line breaks (a lone CR, NEL or LS)"
     if src.display == "<stdin>":
         return "standard input cannot be fixed in place; use --diff" if write else None
+    if write:  # checked before anything is written, so a run never stops half-way through the files
+        from rolloutlint.outfile import writable_dir_problem
+
+        problem = writable_dir_problem(src.path)
+        if problem:
+            return f"cannot be rewritten: {problem}"
     try:
         with open(src.path, "rb") as fh:
             head = fh.read(4)
@@ -287,6 +298,7 @@ def _run_pass(project: "Project", todo: list[tuple[Finding, Report]], state: _St
         changed[path] = new_text
         for p in done:
             state.fixed[p.finding.rule] += 1
+            state.fixed_in.setdefault(path, Counter())[p.finding.rule] += 1
     return changed
 
 
@@ -492,5 +504,7 @@ def _summary(state: _State, pending: list[tuple[Finding, Report]], unsafe: bool,
         say(f"rolloutlint: {hidden} more finding(s) have unsafe fixes; review them and rerun with --unsafe-fixes")
     if left:
         say(f"rolloutlint: {left} fixable finding(s) could not be fixed automatically")
+    if state.not_written:
+        say(f"rolloutlint: {state.not_written} fix(es) were made but could not be written (see below)")
     for msg in state.notes:
         say(f"rolloutlint: {msg}")
