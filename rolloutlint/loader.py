@@ -96,6 +96,15 @@ class Document:
     source: SourceFile | None = field(default=None, repr=False, compare=False)  # set while nodes are pending
 
     @property
+    def start_line(self) -> int:
+        """1-based line of the document's root, without composing (and keeping) a fast-parsed file's nodes:
+        a report that names every object's line must not cost every file's node tree."""
+        if self.composed is not None or self.source is None or self.source.text is None:
+            node = self.node
+            return node.start_mark.line + 1 if node is not None else 1
+        return _root_line(self.source.text, self.index)
+
+    @property
     def node(self) -> Node | None:
         """The composed node (positions). Fast-parsed files compose theirs on first use."""
         if self.composed is None and self.source is not None:
@@ -137,6 +146,22 @@ class SourceFile:
         for doc in pending:
             if doc.index < len(nodes):
                 doc.composed = nodes[doc.index]
+
+
+def _root_line(text: str, index: int) -> int:
+    """Line of the root node of document `index`, from libyaml's parse events (no nodes built)."""
+    seen = -1
+    after_start = False
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                seen += 1
+                after_start = seen == index
+            elif after_start:
+                return int(event.start_mark.line) + 1
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return 1
 
 
 class _TooDeep(Exception):
