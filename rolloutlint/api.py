@@ -107,6 +107,9 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     if namespace:
         config.namespace = namespace
 
+    from rolloutlint.discovery import unreadable_dirs
+
+    unreadable_dirs()  # forget what an earlier load in this process could not list
     report: set[Path] = set()
     for p in named_paths:
         if p.is_dir():
@@ -135,6 +138,13 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                 files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd), data=data))
             elif others:
                 files += load_split(others, lambda p: load_file(p, display_path(p, cwd)))
+        for directory, reason in dict(unreadable_dirs()).items():
+            from rolloutlint.loader import Problem
+
+            files.append(SourceFile(path=directory, display=display_path(directory, cwd), problems=[
+                Problem("RL002", f"cannot read directory: {reason}; the files in it are not linted")]))
+            report.add(directory)
+            named_count += 1
         files.sort(key=lambda f: _path_order(f.path))
     if STDIN in paths:
         data = stdin if stdin is not None else read_stdin()

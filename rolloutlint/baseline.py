@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +27,7 @@ from rolloutlint.config import ConfigError
 from rolloutlint.findings import Finding
 
 VERSION = 1
+_LINE_IN_MESSAGE = re.compile(r"\b(lines?) \d+(?:-\d+)?")
 
 
 def _rel_file(file: str, base: Path) -> str:
@@ -45,7 +47,9 @@ def fingerprint(f: Finding, base: Path) -> str:
     res = f.resource.label() if f.resource is not None else ""
     # Findings without a resource or path (parse problems) only have their column to tell them apart.
     anchor = f.path if (f.path or f.resource is not None) else f"col {f.location.column}"
-    raw = "\x1f".join((f.rule, _rel_file(f.location.file, base), res, anchor, f.message))
+    # Line numbers inside a message (RL003's "first at line 12") move with edits like the finding's own.
+    message = _LINE_IN_MESSAGE.sub(r"\1 N", f.message)
+    raw = "\x1f".join((f.rule, _rel_file(f.location.file, base), res, anchor, message))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
@@ -97,7 +101,7 @@ def read_baseline(path: str | os.PathLike[str]) -> Counter[str]:
         raise ConfigError(f"cannot read baseline {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         doc: Any = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json's recursion allows
         raise ConfigError(f"baseline {path} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
         raise ConfigError(f"baseline {path} is not a rolloutlint baseline (expected an object with `entries`)")

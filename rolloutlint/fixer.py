@@ -62,6 +62,13 @@ def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequenc
     """Fix what can be fixed; write it (`write`) or print it as a unified diff. Returns the project to lint:
     the re-loaded fixed project when writing, the unchanged one for a diff (nothing on disk changed)."""
     state = _State(write=write)
+    if write:  # temp files of a run killed mid-write (SIGKILL) in the directories this run may write
+        from rolloutlint.outfile import clean_stale_temps
+
+        dirs = {Path(os.path.realpath(f.path)).parent for f in project.files
+                if f.display != "<stdin>" and (project.report_files is None or f.path in project.report_files)}
+        for stale in clean_stale_temps(sorted(dirs)):
+            state.note(f"removed {stale.name}, left by an interrupted run")
     current = project
     passes = 0
     pending: list[tuple[Finding, Report]] = []
