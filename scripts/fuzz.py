@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fuzzing import Outcome, fuzz  # noqa: E402
+from tests.fuzzing import Outcome, fuzz
 
 
 def main() -> int:

@@ -57,7 +57,7 @@ def reindent(text: str, rng: random.Random) -> str:
     return "".join(lines)
 
 
-_VALUE = re.compile(r"^(\s*(?:- )?[\w.\-/]+: )(\S.*)$", re.M)
+_VALUE = re.compile(r"^(\s*(?:- )?[\w.\-/]+: )(\S.*)$", re.MULTILINE)
 
 
 def swap_type(text: str, rng: random.Random) -> str:
@@ -211,16 +211,18 @@ def check_batch(workdir: Path, files: dict[str, str], outcome: Outcome) -> None:
         fail(f"--fix exit {code}: {err.strip()[:300]}")
         return
     after = _errors_by_file(out)
+    # Renaming a misspelt field (RL010) or completing a host name (RL215) makes it take effect, which can
+    # reveal what it was hiding, in that file or another one (a `previewService` that names no Service,
+    # two VirtualServices now claiming one host): the one way a fix may bring a new error to light.
+    revealing = any(after.get(n, Counter())["fixed?" + r] < before.get(n, Counter())["fixed?" + r]
+                    for n in files for r in REVEALING)
     for name in files:
         new = (repo / name).read_bytes()
         if new == originals[name]:
             continue
         was, now = before.get(name, Counter()), after.get(name, Counter())
         added = Counter({r: n for r, n in (now - was).items() if not r.startswith("fixed?")})
-        # Renaming a misspelt field (RL010) or completing a host name (RL215) makes it take effect, which
-        # can reveal what it was hiding (a `previewService` that names no Service, two VirtualServices now
-        # claiming one host): the one way a fix may bring a new error to light.
-        if added and not any(now["fixed?" + r] < was["fixed?" + r] for r in REVEALING):
+        if added and not revealing:
             fail(f"--fix added error findings to {name}: {dict(added)}")
         # A comment is lost when its text is gone from the file. A fix that deletes a line (a repeated
         # key, a duplicate list item) deletes the comment at the end of that line with it, by design

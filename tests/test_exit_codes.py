@@ -20,7 +20,7 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shells, F
 
 def _sh(script: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "RL": f"{sys.executable} -m rolloutlint"}
-    return subprocess.run(["sh", "-c", script], cwd=cwd, env=env, input=stdin, capture_output=True, timeout=120)
+    return subprocess.run(["sh", "-c", script], cwd=cwd, env=env, input=stdin, capture_output=True, timeout=120, check=False)
 
 
 def _repo(tmp_path: Path, files: int = 1) -> Path:
@@ -57,7 +57,7 @@ def test_broken_pipe_keeps_the_exit_code(tmp_path: Path) -> None:
     repo = _repo(tmp_path, 300)
     for cmd, expected in (("lint .", 1), ("lint -f json .", 1), ("rules", 0)):
         proc = subprocess.run(f"set -o pipefail; {sys.executable} -m rolloutlint {cmd} | head -1 >/dev/null",
-                              shell=True, cwd=repo, capture_output=True, executable="/bin/bash", timeout=120)
+                              shell=True, cwd=repo, capture_output=True, executable="/bin/bash", timeout=120, check=False)
         assert b"Traceback" not in proc.stderr and b"internal error" not in proc.stderr, proc.stderr
         assert proc.returncode == expected, (cmd, proc.stderr)
 

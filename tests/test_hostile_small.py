@@ -31,7 +31,7 @@ def test_baseline_ignores_line_numbers_inside_messages(tmp_path: Path) -> None:
 def test_stale_temp_files_are_removed_by_the_next_fix(tmp_path: Path) -> None:
     (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
     (tmp_path / "c.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=False)
     stale = tmp_path / f".c.yaml.{int(dead.stdout)}.k1ll3d00.rolloutlint-tmp"
     stale.write_text("apiVersion: v1\nkind: Conf")
     old = tmp_path / ".c.yaml.oldstyle.rolloutlint-tmp"  # an older version's name: removed once it is old

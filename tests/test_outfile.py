@@ -126,7 +126,7 @@ def test_directory_target_is_refused(tmp_path: Path) -> None:
 def test_stale_temp_of_a_dead_process_is_removed(tmp_path: Path) -> None:
     import subprocess
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=False)
     pid = int(dead.stdout)
     stale = tmp_path / f".a.yaml.{pid}.abcd1234{TEMP_SUFFIX}"
     stale.write_text("half")
