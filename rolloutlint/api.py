@@ -6,7 +6,6 @@ Named paths limit what is reported, never what is known: the index covers the wh
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from rolloutlint.config import Config, find_config, load_config
 from rolloutlint.discovery import find_root, known_non_manifest, walk
 from rolloutlint.findings import Finding
 from rolloutlint.index import ResourceIndex, build_index, resources_from
+from rolloutlint.infile import not_regular, read_stdin
 from rolloutlint.fastparse import quiet_stderr
 from rolloutlint.loader import SourceFile, gc_paused, load_file
 from rolloutlint.model import Resource
@@ -46,7 +46,21 @@ def _path_order(path: Path) -> tuple[str, ...]:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """`path` relative to `cwd` (both absolute and resolved) in POSIX form, else as it is."""
+    """`path` relative to `cwd` (both absolute and resolved) in POSIX form, else as it is; bytes of a
+    non-UTF-8 file name shown as `\\xff` (the name itself cannot be printed, written to JSON or SARIF)."""
+    text = _display(path, cwd)
+    return text if text.isprintable() or text.isascii() else _printable(text)
+
+
+def _printable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: undecodable bytes of the file name (surrogateescape)
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+def _display(path: Path, cwd: Path) -> str:
     text, base = str(path), str(cwd)
     prefix = base if base.endswith(os.sep) else base + os.sep
     if text.startswith(prefix) and len(text) > len(prefix):  # string work: pathlib's relative_to is slow
@@ -74,20 +88,31 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                  render: bool = True, debug_log: Any = None) -> Project:
     """Discover and load files. `whole_root`: also load the rest of the project root for the index.
     `render`: render deployment units (Applications, kustomizations, charts) as Argo CD would."""
-    cwd = (cwd or Path.cwd()).resolve()
+    from rolloutlint.config import ConfigError
+
+    if cwd is None:
+        try:
+            cwd = Path.cwd()
+        except FileNotFoundError:
+            raise ConfigError("the current working directory no longer exists; cd somewhere else") from None
+    cwd = cwd.resolve()
     named = [p for p in paths if p != STDIN] or ([] if STDIN in paths else ["."])
-    named_paths = [(cwd / p).resolve() if not os.path.isabs(p) else Path(p).resolve() for p in named]
+    named_paths = [_resolve_named(cwd, p) for p in named]
     for p in named_paths:
         if not p.exists():
-            from rolloutlint.config import ConfigError
-
             raise ConfigError(f"path does not exist: {display_path(p, cwd)}")
+        odd = None if p.is_dir() else not_regular(p)
+        if odd:
+            raise ConfigError(f"{display_path(p, cwd)} is {odd}; name files or directories (pipe text into `-`)")
     root = find_root(named_paths, cwd)
     cfg_file = Path(config_path).resolve() if config_path else find_config(root)
     config = load_config(cfg_file)
     if namespace:
         config.namespace = namespace
 
+    from rolloutlint.discovery import unreadable_dirs
+
+    unreadable_dirs()  # forget what an earlier load in this process could not list
     report: set[Path] = set()
     for p in named_paths:
         if p.is_dir():
@@ -116,9 +141,16 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                 files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd), data=data))
             elif others and not named_paths:  # stdin alone: its references resolve against the repository
                 files += load_split(others, lambda p: load_file(p, display_path(p, cwd)))
+        for directory, reason in dict(unreadable_dirs()).items():
+            from rolloutlint.loader import Problem
+
+            files.append(SourceFile(path=directory, display=display_path(directory, cwd), problems=[
+                Problem("RL002", f"cannot read directory: {reason}; the files in it are not linted")]))
+            report.add(directory)
+            named_count += 1
         files.sort(key=lambda f: _path_order(f.path))
     if STDIN in paths:
-        data = stdin if stdin is not None else sys.stdin.buffer.read()
+        data = stdin if stdin is not None else read_stdin()
         stdin_path = cwd / "<stdin>"
         files.append(load_file(stdin_path, "<stdin>", data=data))
         report.add(stdin_path)
@@ -156,6 +188,19 @@ def _render(files: list[SourceFile], root: Path, cwd: Path, config: Config, made
             made[id(src)] = []
             src.problems = [p for p in src.problems if p.rule_id not in ("RL004", "RL005")]
     return rendered
+
+
+def _resolve_named(cwd: Path, name: str) -> Path:
+    from rolloutlint.config import ConfigError
+
+    try:
+        return (cwd / name).resolve() if not os.path.isabs(name) else Path(name).resolve()
+    except (RuntimeError, OSError) as exc:  # Python < 3.13 raises RuntimeError for a loop, later ones OSError
+        import errno
+
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            raise ConfigError(f"{_printable(name)} is a symlink loop") from None
+        raise ConfigError(f"cannot resolve {_printable(name)}: {exc.strerror or exc}") from None
 
 
 def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (),

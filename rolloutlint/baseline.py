@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +27,7 @@ from rolloutlint.config import ConfigError
 from rolloutlint.findings import Finding
 
 VERSION = 1
+_LINE_IN_MESSAGE = re.compile(r"\b(lines?) \d+(?:-\d+)?")
 
 
 def _rel_file(file: str, base: Path) -> str:
@@ -45,7 +47,9 @@ def fingerprint(f: Finding, base: Path) -> str:
     res = f.resource.label() if f.resource is not None else ""
     # Findings without a resource or path (parse problems) only have their column to tell them apart.
     anchor = f.path if (f.path or f.resource is not None) else f"col {f.location.column}"
-    raw = "\x1f".join((f.rule, _rel_file(f.location.file, base), res, anchor, f.message))
+    # Line numbers inside a message (RL003's "first at line 12") move with edits like the finding's own.
+    message = _LINE_IN_MESSAGE.sub(r"\1 N", f.message)
+    raw = "\x1f".join((f.rule, _rel_file(f.location.file, base), res, anchor, message))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
@@ -72,26 +76,32 @@ def write_baseline(path: str | os.PathLike[str], findings: Iterable[Finding]) ->
     entries.sort(key=lambda e: (e["file"], e["rule"], e["message"], e["fingerprint"]))
     doc = {"version": VERSION, "tool": {"name": "rolloutlint", "version": __version__}, "entries": entries}
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    target = Path(path)
+    from rolloutlint.outfile import WriteError, write_text
+
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, text)
     except OSError as exc:
         raise ConfigError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+    except WriteError as exc:
+        raise ConfigError(f"baseline: {exc}") from None
 
 
 def read_baseline(path: str | os.PathLike[str]) -> Counter[str]:
+    from rolloutlint.infile import MAX_INPUT_BYTES, read_capped
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = read_capped(path)
+        if len(data) > MAX_INPUT_BYTES:
+            raise ConfigError(f"baseline {path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"baseline file not found: {path} (create it with --write-baseline {path})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read baseline {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         doc: Any = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json's recursion allows
         raise ConfigError(f"baseline {path} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
         raise ConfigError(f"baseline {path} is not a rolloutlint baseline (expected an object with `entries`)")

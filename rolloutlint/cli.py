@@ -64,7 +64,8 @@ def run_guarded(debug: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
     except ConfigError as exc:
         click.echo(f"rolloutlint: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt,
+            BrokenPipeError):
         raise
     except Exception as exc:
         if debug:
@@ -152,14 +153,48 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
     for fmt, out in destinations:
         if fmt == "auto":
             fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-        use_color = out == "-" and (color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        use_color = out == "-" and (color == "always" or (color == "auto" and _stdout_is_tty() and "NO_COLOR" not in os.environ))
         text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed))
         if out == "-":
-            click.echo(text, nl=False, color=True if use_color else None)  # click strips ANSI when piped
+            echo_stdout(text, nl=False, color=True if use_color else None)  # click strips ANSI when piped
         else:
             _write_atomic(out, text)
     threshold = fail_on or project.config.fail_on
     return exit_code(findings, threshold)
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def echo_stdout(text: str, nl: bool = True, color: bool | None = None) -> None:
+    """Print a report on stdout. A reader that went away (`| head -1`) is not an error of the lint: the
+    rest of the output is dropped and the exit code still says what was found. A closed stdout is a usage
+    error (exit 2): the report would be lost."""
+    from rolloutlint.config import ConfigError
+
+    if sys.stdout is None:
+        raise ConfigError("standard output is closed; write the report with --output FILE")
+    try:
+        click.echo(text, nl=nl, color=color)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:
+        raise ConfigError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so nothing more (not even the final flush) hits the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def exit_code(findings: list[Any], threshold: str) -> int:
@@ -172,29 +207,53 @@ def exit_code(findings: list[Any], threshold: str) -> int:
 
 
 def _write_atomic(path: str, text: str) -> None:
-    import tempfile
+    from rolloutlint.config import ConfigError
+    from rolloutlint.outfile import WriteError, write_text
 
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".rolloutlint-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        write_text(path, text)
+    except WriteError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def main() -> None:
     """Console entry point. Exits without interpreter teardown: freeing a large repository's parsed
     objects one by one takes longer than the lint's own output step, and nothing is left to clean up
     (outputs are written atomically and closed, streams are flushed here)."""
+    if sys.stdout is None and (sys.argv[1:] == ["--version"] or not any(a in ("-o", "--output") or
+                                                                         a.startswith(("-o", "--output="))
+                                                                         for a in sys.argv[1:])):
+        _say("rolloutlint: error: standard output is closed; nothing could be printed")
+        os._exit(EXIT_USAGE)
     try:
         cli(prog_name="rolloutlint")
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):
-            print(exc.code, file=sys.stderr)
+            _say(str(exc.code))
     except KeyboardInterrupt:
         code = 130
-    sys.stdout.flush()
-    sys.stderr.flush()
+    except BrokenPipeError:  # a reader that stopped early (`rolloutlint rules | head -1`): not an error
+        _drop_stdout()
+        code = EXIT_CLEAN
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            if stream is sys.stdout:
+                _drop_stdout()
     os._exit(code)
+
+
+def _say(text: str) -> None:
+    try:
+        if sys.stderr is not None:
+            print(text, file=sys.stderr)
+    except (OSError, ValueError):
+        pass

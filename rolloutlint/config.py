@@ -72,9 +72,18 @@ def load_config(path: Path | None) -> Config:
     if src.problems:
         p = src.problems[0]
         raise ConfigError(f"{path}:{p.line}:{p.column}: {p.message}")
+    if len(src.documents) > 1:  # which one would win is a guess: refuse rather than ignore the rest
+        raise ConfigError(f"{path}: configuration must be one YAML document; found {len(src.documents)}")
     if not src.documents or src.documents[0].value is None:
         return Config(path=path)
     doc = src.documents[0]
+    if doc.duplicates:
+        dup = doc.duplicates[0]
+        from rolloutlint.positions import locate
+
+        line, col, _, _ = locate(doc.node, dup.path, key=True)
+        raise ConfigError(f"{path}:{line}:{col}: key {'.'.join(map(str, dup.path))!r} is repeated "
+                          f"(first at line {dup.first_line}); only one may be set")
     raw = doc.value
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1:1: configuration must be a mapping")
@@ -195,7 +204,10 @@ def _build_config(raw: dict[str, Any], path: Path | None, policy_rules: tuple[An
         for rid in resolve_selector(str(ident)):
             options.setdefault(rid, {}).update(opts)
             if "severity" in opts:
-                severity[rid] = Severity.parse(str(opts["severity"]))
+                try:
+                    severity[rid] = Severity.parse(str(opts["severity"]))
+                except ValueError as exc:
+                    raise ConfigError(f"rules.{ident}.severity: {exc}") from None
     istio = raw.get("istio") or {}
     sky = raw.get("skywalking") or {}
     return Config(

@@ -78,6 +78,17 @@ def is_excluded(rel_posix: str, patterns: Iterable[str]) -> bool:
     return any(glob_to_regex(p).match(rel_posix) for p in patterns)
 
 
+# Directories `walk` could not list (path, reason), since the last `unreadable_dirs()` call: reported as
+# findings by the loader instead of being skipped silently.
+_unreadable: list[tuple[Path, str]] = []
+
+
+def unreadable_dirs() -> list[tuple[Path, str]]:
+    out = list(_unreadable)
+    _unreadable.clear()
+    return out
+
+
 def walk(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path]:
     """Manifest files under `root` (a directory), sorted, skipping noise and excluded paths.
 
@@ -96,7 +107,8 @@ def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tu
     try:
         with os.scandir(directory) as it:
             entries = sorted(it, key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        _unreadable.append((Path(directory), exc.strerror or str(exc)))
         return
     subdirs = []
     here = Path(directory)

@@ -206,8 +206,8 @@ def key_text(text: str) -> str:
         return text
     try:
         value = _constructor.construct_object(yaml.ScalarNode(tag, text), deep=True)
-    except (ValueError, TypeError, yaml.YAMLError):
-        return ""  # `0x_`: the libyaml path reports it; never equal to a key's text
+    except Exception:  # noqa: BLE001 - `0x_`, a 200-part sexagesimal: the libyaml path reports it
+        return ""  # never equal to a key's text
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 

@@ -12,9 +12,7 @@ import codecs
 import dataclasses
 import difflib
 import os
-import stat
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +48,9 @@ class _State:
     originals: dict[Path, SourceFile] = field(default_factory=dict)  # first-seen version of changed files
     texts: dict[Path, str] = field(default_factory=dict)  # current text of changed files
     fixed: Counter[str] = field(default_factory=Counter)
+    fixed_in: dict[Path, Counter[str]] = field(default_factory=dict)  # per file, to take back unwritten ones
     notes: dict[str, None] = field(default_factory=dict)  # ordered set of messages
+    not_written: int = 0  # findings whose fix was made but could not be written
     write: bool = True
 
     def note(self, msg: str) -> None:
@@ -62,6 +62,13 @@ def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequenc
     """Fix what can be fixed; write it (`write`) or print it as a unified diff. Returns the project to lint:
     the re-loaded fixed project when writing, the unchanged one for a diff (nothing on disk changed)."""
     state = _State(write=write)
+    if write:  # temp files of a run killed mid-write (SIGKILL) in the directories this run may write
+        from rolloutlint.outfile import clean_stale_temps
+
+        dirs = {Path(os.path.realpath(f.path)).parent for f in project.files
+                if f.display != "<stdin>" and (project.report_files is None or f.path in project.report_files)}
+        for stale in clean_stale_temps(sorted(dirs)):
+            state.note(f"removed {stale.name}, left by an interrupted run")
     current = project
     passes = 0
     pending: list[tuple[Finding, Report]] = []
@@ -88,6 +95,9 @@ def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequenc
     say = echo if write else (lambda s: print(s, file=sys.stderr))
     if write:
         written = [p for p in changed_paths if _write(state.originals[p], state.texts[p], state)]
+        for p in set(changed_paths) - set(written):  # reported as not written: not fixed either
+            state.fixed -= state.fixed_in.get(p, Counter())
+            state.not_written += sum(state.fixed_in.get(p, Counter()).values())
     else:
         for p in changed_paths:
             diff = unified_diff(state.originals[p].text or "", state.texts[p], state.originals[p].display)
@@ -179,6 +189,12 @@ def _refuse_file(project: "Project", src: SourceFile, write: bool) -> str | None
         return "the file has unusual line breaks (a lone CR, NEL or LS)"
     if src.display == "<stdin>":
         return "standard input cannot be fixed in place; use --diff" if write else None
+    if write:  # checked before anything is written, so a run never stops half-way through the files
+        from rolloutlint.outfile import writable_dir_problem
+
+        problem = writable_dir_problem(src.path)
+        if problem:
+            return f"cannot be rewritten: {problem}"
     try:
         with open(src.path, "rb") as fh:
             head = fh.read(4)
@@ -289,6 +305,7 @@ def _run_pass(project: "Project", todo: list[tuple[Finding, Report]], state: _St
         changed[path] = new_text
         for p in done:
             state.fixed[p.finding.rule] += 1
+            state.fixed_in.setdefault(path, Counter())[p.finding.rule] += 1
     return changed
 
 
@@ -306,21 +323,49 @@ def _edit_doc(src: SourceFile, doc: Document, body: str, group: list[_Planned]) 
 def _drop_duplicates(src: SourceFile, doc: Document, body: str, start_line: int, group: list[_Planned],
                      state: _State) -> tuple[str, list[_Planned]]:
     # ruamel cannot represent a repeated key: only the textual duplicate removal runs on such a document.
-    # Every repeat of the key must set the same value: the last one is deleted, whichever report asked.
+    # Every repeat of the key must set the same value: all repeats after the first are deleted in this one
+    # pass (one per pass would need as many passes as repeats, and stop half-way at MAX_PASSES).
     same: dict[DocPath, bool] = {}
     for d in doc.duplicates:
         same[d.path] = same.get(d.path, True) and d.same_value
+    ranges: list[tuple[int, int]] = []
+    applied: list[_Planned] = []
+    done_paths: dict[DocPath, bool] = {}
     for planned in group:
-        if planned.finding.rule == "RL003" and all(e.op == "delete" and same.get(p, False) for p, e in planned.edits):
-            new = _drop_duplicate(doc, body, start_line, planned.edits[0][0], src)
-            if new is not None:
-                return new, [planned]  # positions moved: one per pass
-    state.note(f"{src.display}: not fixed in document {doc.index + 1}: it repeats a key; fix duplicate-key first")
-    return body, []
+        if planned.finding.rule != "RL003" or not all(e.op == "delete" and same.get(p, False) for p, e in planned.edits):
+            continue
+        path = planned.edits[0][0]
+        if path in done_paths:
+            continue
+        found = _duplicate_ranges(doc, start_line, path, src)
+        done_paths[path] = found is not None
+        if found is not None:
+            ranges.extend(found)
+            applied.extend([planned] * len(found))  # each repeat was a finding of its own
+    if not applied:
+        state.note(f"{src.display}: not fixed in document {doc.index + 1}: it repeats a key; fix duplicate-key first")
+        return body, []
+    from rolloutlint import yamlio
+
+    lines = yamlio.split_lines(body)
+    # Outermost ranges only (a repeated key inside a deleted value goes with it), deleted bottom-up.
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    if any(not 0 <= lo < hi <= len(lines) for lo, hi in merged):
+        state.note(f"{src.display}: not fixed in document {doc.index + 1}: cannot place its repeated keys")
+        return body, []
+    for lo, hi in reversed(merged):
+        del lines[lo:hi]
+    return "".join(lines), applied
 
 
-def _drop_duplicate(doc: Document, body: str, start_line: int, path: DocPath, src: SourceFile) -> str | None:
-    """Delete the lines of the last occurrence of a repeated key (block style only)."""
+def _duplicate_ranges(doc: Document, start_line: int, path: DocPath, src: SourceFile) -> list[tuple[int, int]] | None:
+    """Line ranges (relative to the document body) of every repeat of a key after its first occurrence
+    (block style only), or None when one of them cannot be deleted as whole lines."""
     from yaml.nodes import MappingNode, ScalarNode
 
     from rolloutlint import yamlio
@@ -332,23 +377,20 @@ def _drop_duplicate(doc: Document, body: str, start_line: int, path: DocPath, sr
     pairs = [(k, v) for k, v in parent.value if isinstance(k, ScalarNode) and k.value == path[-1]]
     if len(pairs) < 2:
         return None
-    key, value = pairs[-1]
     all_lines = yamlio.split_lines(src.text or "")
-    first_line = key.start_mark.line
-    if all_lines[first_line][: key.start_mark.column].strip():
-        return None  # something else precedes the key on its line
-    last = _last_content(value)
-    end = last.end_mark.line if (last.end_mark.column == 0 and last.end_mark.line > first_line) else last.end_mark.line + 1
-    if last.end_mark.column:
-        rest = all_lines[last.end_mark.line][last.end_mark.column:].strip()
-        if rest and not rest.startswith("#"):
-            return None  # something else follows the value on its line
-    lines = yamlio.split_lines(body)
-    lo, hi = first_line - start_line, end - start_line
-    if not 0 <= lo < hi <= len(lines):
-        return None
-    del lines[lo:hi]
-    return "".join(lines)
+    out = []
+    for key, value in pairs[1:]:
+        first_line = key.start_mark.line
+        if all_lines[first_line][: key.start_mark.column].strip():
+            return None  # something else precedes the key on its line
+        last = _last_content(value)
+        end = last.end_mark.line if (last.end_mark.column == 0 and last.end_mark.line > first_line) else last.end_mark.line + 1
+        if last.end_mark.column:
+            rest = all_lines[last.end_mark.line][last.end_mark.column:].strip()
+            if rest and not rest.startswith("#"):
+                return None  # something else follows the value on its line
+        out.append((first_line - start_line, end - start_line))
+    return out
 
 
 def _last_content(node: Any) -> Any:
@@ -377,6 +419,11 @@ def _verify(src: SourceFile, new_text: str, done: list[_Planned]) -> str | None:
     got = {d.index: d.value for d in fresh.documents}
     if expected.keys() != got.keys():
         return "the fix would change the file's documents"
+    # Checked on the composed nodes, where a rename onto an existing key is a second key, not an overwrite.
+    before = {(d.index, dup.path) for d in src.documents for dup in d.duplicates}
+    added = [dup for d in fresh.documents for dup in d.duplicates if (d.index, dup.path) not in before]
+    if added:
+        return f"the fix would repeat the key {added[0].key!r} (line {added[0].first_line})"
     for planned in done:
         i = planned.doc.index
         if planned.doc.duplicates:
@@ -386,6 +433,8 @@ def _verify(src: SourceFile, new_text: str, done: list[_Planned]) -> str | None:
         for path, edit in planned.edits:
             try:
                 yamlio.apply_plain(expected[i], path, edit)
+            except yamlio.EditError as exc:
+                return str(exc)
             except (KeyError, IndexError, TypeError):
                 return "the fix does not apply to the values the linter read"
     for i, value in expected.items():
@@ -412,8 +461,7 @@ def _reload(project: "Project", changed: dict[Path, str]) -> "Project":
 # --- output ----------------------------------------------------------------------------------------
 
 def _write(src: SourceFile, text: str, state: _State) -> bool:
-    """Atomically replace the file (same directory temp file + os.replace), keeping its mode (and owner
-    when allowed). A symlink stays a symlink: its target is replaced."""
+    """Replace the file through `outfile` (atomic, mode and owner kept, a symlink's target replaced)."""
     path = Path(os.path.realpath(src.path))
     try:
         data = path.read_bytes()
@@ -428,26 +476,12 @@ def _write(src: SourceFile, text: str, state: _State) -> bool:
     if on_disk != src.text:
         state.note(f"{src.display}: not written: it changed on disk while fixing")
         return False
-    st = os.stat(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".rolloutlint-tmp")
+    from rolloutlint.outfile import WriteError, write_bytes
+
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(bom + text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        if hasattr(os, "chown"):
-            try:
-                os.chown(tmp, st.st_uid, st.st_gid)
-            except OSError:
-                pass  # not allowed: the file now belongs to whoever ran the fix
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        state.note(f"{src.display}: not written: {exc.strerror or exc}")
+        write_bytes(path, bom + text.encode("utf-8"), keep_owner=True, expect=data)
+    except WriteError as exc:
+        state.note(f"{src.display}: {exc}")
         return False
     return True
 
@@ -477,5 +511,7 @@ def _summary(state: _State, pending: list[tuple[Finding, Report]], unsafe: bool,
         say(f"rolloutlint: {hidden} more finding(s) have unsafe fixes; review them and rerun with --unsafe-fixes")
     if left:
         say(f"rolloutlint: {left} fixable finding(s) could not be fixed automatically")
+    if state.not_written:
+        say(f"rolloutlint: {state.not_written} fix(es) were made but could not be written (see below)")
     for msg in state.notes:
         say(f"rolloutlint: {msg}")

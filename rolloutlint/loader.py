@@ -13,6 +13,7 @@ import gc
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,12 +24,13 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rolloutlint.findings import Path as DocPath
+from rolloutlint.infile import MAX_INPUT_BYTES, read_capped
 from rolloutlint.model import cached_property
 from rolloutlint.template_kind import looks_like_jinja, template_message
 
 TEMPLATE_MESSAGE = ("file is a Helm/Go template, not plain YAML; render it first "
                     "(e.g. `helm template . | rolloutlint lint -`)")
-MAX_FILE_BYTES = 10 * 1024 * 1024  # far above etcd's ~1.5 MiB object limit; anything larger is not a manifest
+MAX_FILE_BYTES = MAX_INPUT_BYTES
 MAX_DEPTH = 256  # Kubernetes manifests nest a few dozen levels; deeper means generated or hostile input
 MAX_EXPANDED_NODES = 1_000_000  # bounds alias ("billion laughs") expansion per document
 
@@ -95,6 +97,15 @@ class Document:
     source: SourceFile | None = field(default=None, repr=False, compare=False)  # set while nodes are pending
 
     @property
+    def start_line(self) -> int:
+        """1-based line of the document's root, without composing (and keeping) a fast-parsed file's nodes:
+        a report that names every object's line must not cost every file's node tree."""
+        if self.composed is not None or self.source is None or self.source.text is None:
+            node = self.node
+            return node.start_mark.line + 1 if node is not None else 1
+        return _root_line(self.source.text, self.index)
+
+    @property
     def node(self) -> Node | None:
         """The composed node (positions). Fast-parsed files compose theirs on first use."""
         if self.composed is None and self.source is not None:
@@ -138,6 +149,22 @@ class SourceFile:
                 doc.composed = nodes[doc.index]
 
 
+def _root_line(text: str, index: int) -> int:
+    """Line of the root node of document `index`, from libyaml's parse events (no nodes built)."""
+    seen = -1
+    after_start = False
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                seen += 1
+                after_start = seen == index
+            elif after_start:
+                return int(event.start_mark.line) + 1 if event.start_mark is not None else 1
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return 1
+
+
 class _TooDeep(Exception):
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -145,6 +172,15 @@ class _TooDeep(Exception):
 
 class _TooLarge(Exception):
     pass
+
+
+class _BadScalar(Exception):
+    """A scalar whose tag's constructor failed; carries the node so the finding points at it."""
+
+    def __init__(self, node: Node, error: Exception) -> None:
+        super().__init__(str(error))
+        self.node = node
+        self.error = error
 
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF-32 LE starts like UTF-16 LE
@@ -175,10 +211,7 @@ def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile
     src = SourceFile(path=path, display=display)
     try:
         if data is None:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                src.problems.append(Problem("RL002", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not linted"))
-                return src
-            data = path.read_bytes()
+            data = read_capped(path, MAX_FILE_BYTES)
     except OSError as exc:
         src.problems.append(Problem("RL002", f"cannot read file: {exc.strerror or exc}"))
         return src
@@ -281,9 +314,11 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
                 mark = node.start_mark
                 src.problems.append(Problem("RL002", f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases; not linted", mark.line + 1, mark.column + 1))
                 continue
-            except (ValueError, TypeError, yaml.YAMLError) as exc:
-                mark = node.start_mark
-                src.problems.append(Problem("RL001", f"cannot build document: {exc}", mark.line + 1, mark.column + 1))
+            except Exception as exc:  # noqa: BLE001 - one odd scalar (`!!bool maybe`) must not stop the lint
+                mark = exc.node.start_mark if isinstance(exc, _BadScalar) else node.start_mark
+                exc = exc.error if isinstance(exc, _BadScalar) else exc
+                src.problems.append(Problem("RL001", f"cannot build document: {_construct_error(exc)}",
+                                            mark.line + 1, mark.column + 1))
                 continue
             if doc.value is not None:  # empty documents (`---` alone, comments only) are skipped
                 src.documents.append(doc)
@@ -295,6 +330,26 @@ def _compose(src: SourceFile, text: str, json_value: Any = None) -> None:
         _yaml_error(src, text, exc)
     except RecursionError:
         src.problems.append(Problem("RL002", "document nests too deeply to parse; not linted"))
+
+
+def _construct_error(exc: Exception) -> str:
+    """What went wrong building a value, for the finding (PyYAML's constructor raises bare KeyError and
+    IndexError for `!!bool maybe` and `!!int ""`)."""
+    if isinstance(exc, (KeyError, IndexError)):
+        return f"a scalar does not match its tag ({type(exc).__name__}: {exc})"
+    if isinstance(exc, OverflowError):
+        return f"a number is out of range ({exc})"
+    return str(exc) or type(exc).__name__
+
+
+def _int_digit_limit() -> int:
+    get = getattr(sys, "get_int_max_str_digits", None)
+    limit = get() if get is not None else 0
+    return limit if limit else 4300
+
+
+_INT_DIGITS = _int_digit_limit()
+_INT_BOUND = 10 ** _INT_DIGITS
 
 
 def _yaml_error(src: SourceFile, text: str, exc: yaml.YAMLError) -> None:
@@ -386,7 +441,14 @@ class _Builder:
         if tag == "tag:yaml.org,2002:binary":
             return base64.b64encode(self._scalar.construct_yaml_binary(node)).decode("ascii")
         if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
-            return self._scalar.construct_object(node, deep=True)
+            try:
+                value = self._scalar.construct_object(node, deep=True)
+            except Exception as exc:  # noqa: BLE001 - reported by the loader's guard, at this scalar
+                raise _BadScalar(node, exc) from None
+            if value.__class__ is int and not -_INT_BOUND < value < _INT_BOUND:
+                # `0xfff…` or `1:2:3:…` can build an int Python will not print (reports, JSON, CMP output)
+                raise _BadScalar(node, ValueError(f"integer has more than {_INT_DIGITS} digits"))
+            return value
         return node.value  # unknown local tags (`!foo`) read as their string
 
     def _mapping(self, node: MappingNode, depth: int) -> dict[Any, Any]:

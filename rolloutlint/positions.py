@@ -6,6 +6,8 @@ demand rather than recorded for every value.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rolloutlint.findings import Path
@@ -42,8 +44,21 @@ def locate(root: Node | None, path: Path, key: bool = False) -> Span:
     return _span(node)
 
 
+# Key -> (value, key) node of large mappings, built on their first lookup: a finding per key of a mapping
+# with thousands of keys would otherwise scan the whole mapping once per finding.
+_BIG_MAPPING = 64
+_key_index: WeakKeyDictionary[Node, dict[str, tuple[Node, Node]]] = WeakKeyDictionary()
+
+
 def _child(node: Node, part: str | int) -> tuple[Node | None, Node | None]:
     if isinstance(node, MappingNode):
+        if len(node.value) > _BIG_MAPPING:
+            index = _key_index.get(node)
+            if index is None:
+                # Later pairs overwrite earlier ones: the last one wins, as in the built value.
+                index = {k.value: (v, k) for k, v in node.value if isinstance(k, ScalarNode)}
+                _key_index[node] = index
+            return index.get(str(part), (None, None))
         found: tuple[Node | None, Node | None] = (None, None)
         for k, v in node.value:
             if isinstance(k, ScalarNode) and k.value == str(part):

@@ -172,8 +172,15 @@ def _suggest(key: str, allowed: Iterable[str]) -> str | None:
     same = [a for a in allowed if _norm(a) == _norm(key)]
     if len(same) == 1:
         return same[0]
-    scored = sorted(((difflib.SequenceMatcher(None, _norm(key), _norm(a)).ratio(), a) for a in allowed),
-                    key=lambda s: (-s[0], s[1]))
+    # Only candidates whose cheap upper bounds reach the threshold are scored: a candidate below it can
+    # neither win nor tie the winner (a mapping of thousands of unknown keys pays this per key).
+    matcher = difflib.SequenceMatcher(None, _norm(key), "")
+    scored = []
+    for a in allowed:
+        matcher.set_seq2(_norm(a))
+        if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75:
+            scored.append((matcher.ratio(), a))
+    scored.sort(key=lambda s: (-s[0], s[1]))
     if scored and scored[0][0] >= 0.75 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         return scored[0][1]
     return None

@@ -165,23 +165,26 @@ def check_edits(body: str, groups: list[list[tuple[DocPath, Edit]]], indent: tup
 
     Returns (new body, indexes of the groups applied, reasons for the groups refused).
     """
-    import copy
-
     y = _yaml(indent)
-    data = y.load(body.replace("\r\n", "\n"))
+    source = body.replace("\r\n", "\n")
+    data = y.load(source)
     before = _dump(y, data)
     applied: list[int] = []
     reasons: list[str] = []
     for gi, group in enumerate(groups):
-        trial = copy.deepcopy(data)
+        # Applied in place; a group that fails half-way is undone by re-loading and re-applying the groups
+        # before it. (A trial deep copy per group cost O(n^2) on long lists: ruamel's CommentedSeq copies
+        # its comment attributes once per item.)
         try:
             for path, edit in group:
-                apply_edit(trial, path, edit)
+                apply_edit(data, path, edit)
         except EditError as exc:
             reasons.append(str(exc))
+            data = y.load(source)
+            for done in applied:
+                for path, edit in groups[done]:
+                    apply_edit(data, path, edit)
             continue
-        for path, edit in group:
-            apply_edit(data, path, edit)
         applied.append(gi)
     if not applied:
         return body, applied, reasons
@@ -543,6 +546,8 @@ def apply_plain(data: Any, path: DocPath, edit: Edit) -> None:
     elif edit.op == "delete":
         del node[last]
     elif edit.op == "rename":
+        if edit.value != last and edit.value in node:
+            raise EditError(f"renaming {last!r} to {edit.value!r} would replace the existing {edit.value!r}")
         node[edit.value] = node.pop(last)
 
 
@@ -655,5 +660,5 @@ def _replace_scalar(lines: list[str], node: Any, value: Any, json_style: bool) -
 def _loads_or_none(text: str) -> Any:
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except Exception:  # noqa: BLE001 - a syntax error or a scalar its tag rejects (`!!int ""`)
         return None

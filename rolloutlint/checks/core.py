@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rolloutlint import refs
 from rolloutlint.findings import Edit, Fix, Report, Severity
+from rolloutlint.model import dig
 from rolloutlint.registry import Rule, register
 
 LAZY_IMPORTS = ("rolloutlint.schemas", "jsonschema_rs")  # see registry.prepare_rules
@@ -191,7 +192,9 @@ class UnknownField(Rule):
             if prob.kind != "unknown-field":
                 continue
             fix = None
-            if prob.suggestion:
+            parent = dig(resource.body, *prob.path[:-1]) if prob.path[:-1] else resource.body
+            # Renaming onto a key the mapping already has would write it twice: message only, no fix.
+            if prob.suggestion and not (isinstance(parent, dict) and prob.suggestion in parent):
                 fix = Fix(f"rename {prob.path[-1]!r} to {prob.suggestion!r}", (Edit("rename", prob.path, prob.suggestion),))
             yield self.report(resource, prob.path, prob.message, key=True, fix=fix)
 

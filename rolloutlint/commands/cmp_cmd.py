@@ -132,7 +132,7 @@ def _count_objects(data: bytes) -> int:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return sum(1 for d in yaml.load_all(data, Loader=loader) if _applied(d))
-    except yaml.YAMLError:
+    except Exception:  # noqa: BLE001 - a syntax error or a scalar its tag rejects (`!!bool maybe`): uncounted
         return 0
 
 

@@ -23,8 +23,14 @@ def _activate_project_rules(config_path: str | None, use_config: bool) -> None:
     if not use_config:
         activate(())
         return
-    cwd = Path.cwd()
-    path = Path(config_path).resolve() if config_path else find_config(find_root([cwd], cwd))
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the working directory was deleted: no project to take policies from
+        cwd = None
+    if config_path:
+        path: Path | None = Path(config_path).resolve()
+    else:
+        path = find_config(find_root([cwd], cwd)) if cwd is not None else None
     activate(load_config(path).policy_rules if path is not None else ())
 
 

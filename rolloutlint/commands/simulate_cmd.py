@@ -29,6 +29,9 @@ from rolloutlint.cli import EXIT_CLEAN, EXIT_USAGE, run_guarded
 def simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: int | None, namespace: str | None,
              config_path: str | None, debug: bool) -> None:
     """Show the weights, replicas and Istio objects each canary step produces."""
+    import gc
+
+    gc.disable()  # as in `lint`: a short-lived process over acyclic data (collections only rescan it)
     sys.exit(run_guarded(debug, _simulate, paths, rollout_sel, fmt, step, namespace, config_path))
 
 
@@ -90,7 +93,10 @@ def simulate_project(project: Any, rollout_sel: str | None = None) -> list[dict[
             drawn.append(dr)
         result = simulate_rollout(ro.body, virtual_services=vss, destination_rule=dr.body if dr else None,
                                   namespace=ro.namespace)
-        line = ro.node.start_mark.line + 1 if ro.node is not None else 1
+        if ro.item_path:
+            line = ro.node.start_mark.line + 1 if ro.node is not None else 1
+        else:
+            line = ro.doc.start_line if ro.doc is not None else 1
         header: dict[str, Any] = {"resource": {"kind": "Rollout", "namespace": ro.namespace, "name": ro.name,
                                "file": ro.file.display, "line": line}}
         if ro.extra.get("unit"):
