@@ -6,7 +6,8 @@ Shapes, for N apps (N=2000 is "1x", 20000 is "10x"):
   AnalysisTemplate per 50 apps (2,040 files, 8,040 documents, no findings).
 - ``tsb``: the same four objects in Tetrate TSB style: the Rollout's background analysis uses a SkyWalking
   AnalysisTemplate shared by 50 Rollouts and passes a TSB service name; the VirtualService and
-  DestinationRule carry ``istio.io/rev: tsb`` but no TSB annotations (2 findings per app).
+  DestinationRule carry ``istio.io/rev: tsb`` but no TSB annotations (2 findings per app); one app in 25
+  passes the stable subset's service name, one in 25 another namespace's.
 - ``findings``: a repository adopting the tool: each app file carries several mistakes of different kinds
   (route weights, subsets, missing services, pause durations, unknown fields, template args), thousands of
   findings spread over every file, as when a baseline is first written.
@@ -173,7 +174,7 @@ spec:
         startingStep: 1
         args:
           - name: service-name
-            value: canary|{app}|{ns}|cluster-1|-
+            value: {subset}|{app}|{ns_field}|cluster-1|-
       steps:
         - setWeight: 10
         - pause: {{duration: 1m}}
@@ -446,7 +447,9 @@ def _app_files(out: Path, apps: int, shape: str) -> int:
         d.mkdir(exist_ok=True)
         app = f"app-{i:05d}"
         if shape == "tsb":
-            text = TSB_APP.format(app=app, ns=ns, i=i, tmpl=i // 50)
+            # One app in 25 measures its stable subset (RL437), one in 25 names another namespace (RL436).
+            text = TSB_APP.format(app=app, ns=ns, i=i, tmpl=i // 50, subset="stable" if i % 25 == 7 else "canary",
+                                  ns_field="elsewhere" if i % 25 == 13 else ns)
         elif shape == "findings":
             k = i % 4
             text = FINDINGS_APP.format(
