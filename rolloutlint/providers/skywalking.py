@@ -111,6 +111,32 @@ def _parse(prep: _Prepared):
     return parse(prep.text)
 
 
+def _parsed(query: str, args: dict[str, str] | None) -> tuple[_Prepared, Any]:
+    """(prepared query, document or the GraphQLError parsing raised): validation, the result shape and the
+    service names of one template read one parse (cached by query text and argument values)."""
+    try:
+        key = tuple(sorted((args or {}).items()))
+        hash(key)
+    except TypeError:  # an argument value YAML made a mapping or list: parse uncached
+        return _parse_uncached(query, args)
+    return _parse_cached(query, key)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(query: str, key: tuple[tuple[str, Any], ...]) -> tuple[_Prepared, Any]:
+    return _parse_uncached(query, dict(key))
+
+
+def _parse_uncached(query: str, args: dict[str, str] | None) -> tuple[_Prepared, Any]:
+    from graphql import GraphQLError
+
+    prep = _Prepared(query, args)
+    try:
+        return prep, _parse(prep)
+    except GraphQLError as error:
+        return prep, error
+
+
 def _operations(document) -> list:
     from graphql.language import OperationDefinitionNode
 
@@ -142,11 +168,9 @@ def validate_query(query: str, args: dict[str, str] | None = None) -> list[Provi
         line, col = ph.line_col(query, unclosed)
         problems.append(ProviderProblem("error", "placeholder-unclosed", "'{{' has no closing '}}'; Argo cannot resolve the template", line, col))
 
-    prep = _Prepared(query, args)
-    try:
-        document = _parse(prep)
-    except GraphQLError as error:
-        problems.append(_problem_from_error(prep, error, "error", "graphql-syntax"))
+    prep, document = _parsed(query, args)
+    if isinstance(document, GraphQLError):
+        problems.append(_problem_from_error(prep, document, "error", "graphql-syntax"))
         return problems
 
     sch = schema()
@@ -246,10 +270,8 @@ def result_shape(query: str, args: dict[str, str] | None = None) -> dict | None:
     """
     from graphql import GraphQLError
 
-    prep = _Prepared(query, args)
-    try:
-        document = _parse(prep)
-    except GraphQLError:
+    _, document = _parsed(query, args)
+    if isinstance(document, GraphQLError):
         return None
     ops = _operations(document)
     if not ops:
@@ -406,10 +428,8 @@ def service_names_in_query(query: str, args: dict | None = None) -> list[tuple[s
     from graphql import GraphQLError
     from graphql.language import ArgumentNode, ObjectFieldNode, StringValueNode, Visitor, visit
 
-    prep = _Prepared(query, args)
-    try:
-        document = _parse(prep)
-    except GraphQLError:
+    prep, document = _parsed(query, args)
+    if isinstance(document, GraphQLError):
         return []
     found: list[tuple[str, int, int]] = []
 
@@ -466,11 +486,9 @@ def service_name_sites(query: str) -> ServiceNameSites:
     from graphql import GraphQLError
     from graphql.language import ArgumentNode, ObjectFieldNode, StringValueNode, Visitor, visit
 
-    prep = _Prepared(query, None)
+    prep, document = _parsed(query, None)
     reps = tuple(prep.reps)
-    try:
-        document = _parse(prep)
-    except GraphQLError:
+    if isinstance(document, GraphQLError):
         return ServiceNameSites(query, reps, None, frozenset())
     strings: list[tuple[int, int]] = []  # substituted-text spans of plain (non-block) string literals
     sites: list[ServiceNameSite] = []
