@@ -122,13 +122,20 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
 
     if len(outputs) > max(len(formats), 1):
         raise ConfigError("more --output than --format options")
-    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
-    if fix or diff:
-        from rolloutlint.fixer import run_fixes
+    from rolloutlint.progress import current as progress
 
-        project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
-                            debug=debug, echo=lambda s: click.echo(s, err=not diff))
-    result = api.lint_project(project, select=select, ignore=ignore, debug=debug)
+    progress.start()  # a line on the terminal for long runs, erased before anything else is written
+    try:
+        project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
+        if fix or diff:
+            from rolloutlint.fixer import run_fixes
+
+            progress.finish()  # the fixer reports as it goes
+            project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
+                                debug=debug, echo=lambda s: click.echo(s, err=not diff))
+        result = api.lint_project(project, select=select, ignore=ignore, debug=debug)
+    finally:
+        progress.finish()
     findings = result.findings
     baseline_path = baseline or project.config.baseline
     if write_baseline:
