@@ -16,15 +16,15 @@ QUERIES = [
     MQE,
     SCALAR,
     # two tags in one literal, a literal tag outside strings, a tag in a block string and a comment
-    'query q($duration: Duration!) {\n  a: execExpression(expression: "avg(x)", entity: {serviceName: '
-    '"{{args.subset}}|{{ args.service-name }}|ns|c|-", normal: true}, duration: $duration) { type }\n}',
-    'query q($duration: Duration!) {\n  a: readMetricsValue(condition: {name: "{{args.metric}}", entity: '
-    '{serviceName: "{{args.service-name}}", normal: {{args.normal}}}}, duration: $duration)\n}',
-    'query q($duration: Duration!) {\n  # measured for {{args.service-name}}\n  a: execExpression(expression: '
+    ('query q($duration: Duration!) {\n  a: execExpression(expression: "avg(x)", entity: {serviceName: '
+    '"{{args.subset}}|{{ args.service-name }}|ns|c|-", normal: true}, duration: $duration) { type }\n}'),
+    ('query q($duration: Duration!) {\n  a: readMetricsValue(condition: {name: "{{args.metric}}", entity: '
+    '{serviceName: "{{args.service-name}}", normal: {{args.normal}}}}, duration: $duration)\n}'),
+    ('query q($duration: Duration!) {\n  # measured for {{args.service-name}}\n  a: execExpression(expression: '
     '"""avg({{args.service-name}})""", entity: {serviceName: "{{args.service-name}}", normal: true, '
-    'destServiceName: "x\\\\y{{args.subset}}", destNormal: true}, duration: $duration) { type }\n}',
-    'query q($duration: Duration!) {\n  a: execExpression(expression: "x", entity: {serviceName: "fixed", '
-    'normal: true, destServiceName: "{{args.subset}}", destNormal: true}, duration: $duration) { type }\n}',
+    'destServiceName: "x\\\\y{{args.subset}}", destNormal: true}, duration: $duration) { type }\n}'),
+    ('query q($duration: Duration!) {\n  a: execExpression(expression: "x", entity: {serviceName: "fixed", '
+    'normal: true, destServiceName: "{{args.subset}}", destNormal: true}, duration: $duration) { type }\n}'),
     "{ broken {{args.service-name}}",
     '{ a: readMetricsValue(condition: {name: "m", entity: {serviceName: "{{args.service-name}"}}) }',
     '{ a: readMetricsValue(condition: {name: "m", entity: {serviceName: ""}}, duration: $d) }',
