@@ -121,20 +121,27 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
           unsafe_fixes: bool, diff: bool, debug: bool, no_render: bool = False) -> int:
     from rolloutlint import api
     from rolloutlint.cli_options import check_fix_flags, check_selectors, pair_outputs, split_list
+    from rolloutlint.progress import current as progress
     from rolloutlint.reporters import ReportOptions, get_reporter
 
     check_fix_flags(fix, diff, unsafe_fixes)
     destinations = pair_outputs(formats, outputs)
     select, ignore = split_list(select), split_list(ignore)
-    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace, render=not no_render,
-                               debug_log=(lambda msg: click.echo(f"rolloutlint: {msg}", err=True)) if debug else None)
-    check_selectors(project.config, select, ignore)
-    if fix or diff:
-        from rolloutlint.fixer import run_fixes
 
-        project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
-                            debug=debug, echo=lambda s: click.echo(s, err=not diff))
-    result = api.lint_project(project, select=select, ignore=ignore, debug=debug)
+    progress.start()  # a line on the terminal for long runs, erased before anything else is written
+    try:
+        project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace,
+                                   render=not no_render, debug_log=_debug_log(debug))
+        check_selectors(project.config, select, ignore)
+        if fix or diff:
+            from rolloutlint.fixer import run_fixes
+
+            progress.finish()  # the fixer reports as it goes
+            project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
+                                debug=debug, echo=lambda s: click.echo(s, err=not diff))
+        result = api.lint_project(project, select=select, ignore=ignore, debug=debug)
+    finally:
+        progress.finish()
     findings = result.findings
     baseline_path = baseline or project.config.baseline
     if write_baseline:
@@ -168,6 +175,10 @@ def _stdout_is_tty() -> bool:
         return sys.stdout is not None and sys.stdout.isatty()
     except (OSError, ValueError):
         return False
+
+
+def _debug_log(debug: bool) -> Any:
+    return (lambda msg: click.echo(f"rolloutlint: {msg}", err=True)) if debug else None
 
 
 def echo_stdout(text: str, nl: bool = True, color: bool | None = None) -> None:

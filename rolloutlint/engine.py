@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,7 +132,14 @@ class Engine:
             from rolloutlint.parallel import run_split
 
             reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
-        return dedupe(self.resolve(rep) for rep in reports)
+        from rolloutlint.progress import current as progress
+
+        def resolved() -> Iterator[Finding | None]:
+            for i, rep in enumerate(reports, 1):
+                progress.tick("findings located", i, len(reports))
+                yield self.resolve(rep)
+
+        return dedupe(resolved())
 
     def _crashed(self, rule: Rule, exc: Exception, res: Resource | None) -> Report:
         if self.debug:

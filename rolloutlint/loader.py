@@ -109,7 +109,7 @@ class Document:
     def node(self) -> Node | None:
         """The composed node (positions). Fast-parsed files compose theirs on first use."""
         if self.composed is None and self.source is not None:
-            self.source.compose_nodes()
+            self.source.compose_document(self)
         return self.composed
 
 
@@ -127,6 +127,31 @@ class SourceFile:
         """The folder holding the file (rules compare folders of many resources; `Path.parent` builds a new
         path on every call)."""
         return self.path.parent
+
+    @cached_property
+    def document_starts(self) -> list[tuple[int, int]] | None:
+        """(0-based line, offset) where each document of the stream starts, from a line index of its `---`
+        markers; None where markers alone cannot tell (see `document_starts`)."""
+        return document_starts(self.text) if self.text is not None else None
+
+    def compose_document(self, doc: Document) -> None:
+        """Positions for one fast-path document: compose only its own lines with libyaml (blank lines in
+        front keep its line numbers), not the whole file. Whatever does not line up composes the file."""
+        starts = self.document_starts
+        if starts is None or self.text is None or doc.index >= len(starts):
+            self.compose_nodes()
+            return
+        line, begin = starts[doc.index]
+        end = starts[doc.index + 1][1] if doc.index + 1 < len(starts) else len(self.text)
+        try:
+            with gc_paused():
+                nodes = list(yaml.compose_all("\n" * line + self.text[begin:end], Loader=_Loader))
+        except (yaml.YAMLError, RecursionError):
+            nodes = []
+        if len(nodes) == 1 and _agrees(nodes[0], doc.value):
+            doc.source, doc.composed = None, nodes[0]
+        else:
+            self.compose_nodes()
 
     def compose_nodes(self) -> None:
         """Positions for a file whose values came from the fast path: compose it with libyaml now.
@@ -163,6 +188,47 @@ def _root_line(text: str, index: int) -> int:
     except (yaml.YAMLError, RecursionError):
         pass
     return 1
+
+
+_DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\n]|\Z)", re.MULTILINE)
+_UNSPLITTABLE = re.compile(r"^(?:\.\.\.|%)", re.MULTILINE)
+
+
+def document_starts(text: str) -> list[tuple[int, int]] | None:
+    """(0-based line, offset) of each document in a stream libyaml parsed without error, by its markers.
+
+    At column 0, `---` followed by a blank or the end of the line always starts a document (libyaml's
+    scanner checks for it before anything else there, inside scalars too), and a first document exists
+    without one when anything but comments comes before the first marker. End markers, directives and
+    carriage returns make the count uncertain: None, so the caller composes the whole file."""
+    if "\r" in text or _UNSPLITTABLE.search(text):
+        return None
+    markers = [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
+    head = text[: markers[0]] if markers else text
+    starts: list[tuple[int, int]] = []
+    if any(ln.strip() and not ln.lstrip().startswith("#") for ln in head.lstrip("\ufeff").split("\n")):
+        starts.append((0, 0))
+    line = pos = 0
+    for offset in markers:
+        line += text.count("\n", pos, offset)
+        pos = offset
+        starts.append((line, offset))
+    return starts
+
+
+def _agrees(node: Node, value: Any) -> bool:
+    """A cheap check that a document composed alone is the one whose value we hold."""
+    if isinstance(value, dict):
+        if not isinstance(node, MappingNode) or len(node.value) != len(value):
+            return False
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value in ("apiVersion", "kind", "name") and \
+                    (not isinstance(v, ScalarNode) or v.value != str(value.get(k.value))):
+                return False
+        return True
+    if isinstance(value, list):
+        return isinstance(node, SequenceNode) and len(node.value) == len(value)
+    return isinstance(node, ScalarNode)
 
 
 class _TooDeep(Exception):

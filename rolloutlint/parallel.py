@@ -189,9 +189,15 @@ def load_split(paths: Sequence[Path], load: Callable[[Path], SourceFile], meanwh
     of time when a worker shares its cost). `adopt` runs in this process on every file as soon as it is
     here, loaded or received, so per-file work that must happen in this process is shared as well."""
 
+    from rolloutlint.progress import current as progress
+
+    done = [0]
+
     def here(src: SourceFile) -> SourceFile:
         if adopt is not None:
             adopt(src)
+        done[0] += 1
+        progress.tick("files loaded", done[0], len(paths))
         return src
 
     if len(paths) < MIN_FILES or not can_fork():
@@ -260,8 +266,17 @@ def run_split(resources: Sequence[Resource], all_resources: Sequence[Resource],
             index_of.update((id(r), j) for j, r in enumerate(all_resources))
         return pickle.dumps([_encode(rep, index_of) for rep in reports], protocol=pickle.HIGHEST_PROTOCOL)
 
-    got = _share(len(items), lambda i: items[i](), theirs_one,
-                 lambda data: [_decode(item, all_resources) for item in pickle.loads(data)])
+    from rolloutlint.progress import current as progress
+
+    done = [0]
+
+    def ticked(reports: list[Report]) -> list[Report]:
+        done[0] += 1
+        progress.tick("rules run", done[0], len(items))
+        return reports
+
+    got = _share(len(items), lambda i: ticked(items[i]()), theirs_one,
+                 lambda data: ticked([_decode(item, all_resources) for item in pickle.loads(data)]))
     # A failed worker's items are done here.
     return [rep for i in range(len(items)) for rep in (got[i] if i in got else items[i]())]
 

@@ -123,7 +123,8 @@ def test_positions_are_composed_on_demand(monkeypatch: pytest.MonkeyPatch) -> No
     assert all(doc.composed is None for doc in fast.documents)  # nothing composed until asked
     node = fast.documents[1].node
     assert node is not None and node.start_mark.line == slow.documents[1].node.start_mark.line == 2
-    assert fast.documents[0].composed is not None  # one compose serves the whole file
+    assert fast.documents[0].composed is None  # only the document asked for is composed
+    assert fast.documents[0].node is not None and fast.documents[0].node.start_mark.line == 0
 
 
 @needs_ryml

@@ -100,17 +100,18 @@ def compile_metric(tmpl: Resource, metric: dict[str, Any], index: int | None = N
         syntax = None
         plain: list[Any] = []
         shaped: list[Any] = []
+        node = None
         try:
-            expr.parse(text)
+            node = expr.parse(text)  # parsed once: both checks below read this tree
         except expr.ExprSyntaxError as exc:
             syntax = exc
         except RecursionError:
             syntax = expr.ExprSyntaxError("expression too deeply nested", 0)
         if syntax is None:
-            plain = list(expr.check(text))
+            plain = list(expr.check(text, node=node))
             if shape is not None:
                 seen = {(e.message, e.pos) for e in plain}
-                shaped = [e for e in expr.check(text, result_shape=shape) if (e.message, e.pos) not in seen]
+                shaped = [e for e in expr.check(text, result_shape=shape, node=node) if (e.message, e.pos) not in seen]
         path = ("spec", "metrics", index, field) if index is not None else ()
         out.append(Compiled(field, source, text, reps, syntax, plain, shaped, note, tmpl if index is not None else None, path))
     cache[key] = out

@@ -282,9 +282,10 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
         query = sw.get("query")
         if not isinstance(query, str):
             continue
+        sites = skywalking.service_name_sites(query)  # parsed once; each Rollout only fills in its args
         for usage, expect in contexts:
             args = {k: v for k, v in au.effective_args(tmpl, usage).items() if v is not None}
-            for name, line, col in skywalking.service_names_in_query(query, args):
+            for name, line, col in skywalking.service_names_with_args(sites, args):
                 if "{{" in name:
                     continue
                 origin = f"for {usage.owner.kind} {usage.owner.name}" if usage else ""

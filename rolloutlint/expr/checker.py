@@ -570,10 +570,12 @@ def compile_errors(node: Node, result: object) -> list[ExprCheckError]:
     return checker.errors
 
 
-def check(source: str, *, result_shape: object | None = None) -> list[ExprError]:
-    """Static checks for an Argo condition; returns findings (never raises)."""
+def check(source: str, *, result_shape: object | None = None, node: Node | None = None) -> list[ExprError]:
+    """Static checks for an Argo condition; returns findings (never raises). `node`: the source's AST, when
+    the caller parsed it already (the checker only reads it)."""
     try:
-        node = parse(source)
+        if node is None:
+            node = parse(source)
     except ExprSyntaxError as e:
         return [ExprCheckError(e.message, e.pos, code="syntax", compile_time=True)]
     except RecursionError:

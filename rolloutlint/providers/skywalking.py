@@ -111,6 +111,32 @@ def _parse(prep: _Prepared):
     return parse(prep.text)
 
 
+def _parsed(query: str, args: dict[str, str] | None) -> tuple[_Prepared, Any]:
+    """(prepared query, document or the GraphQLError parsing raised): validation, the result shape and the
+    service names of one template read one parse (cached by query text and argument values)."""
+    try:
+        key = tuple(sorted((args or {}).items()))
+        hash(key)
+    except TypeError:  # an argument value YAML made a mapping or list: parse uncached
+        return _parse_uncached(query, args)
+    return _parse_cached(query, key)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(query: str, key: tuple[tuple[str, Any], ...]) -> tuple[_Prepared, Any]:
+    return _parse_uncached(query, dict(key))
+
+
+def _parse_uncached(query: str, args: dict[str, str] | None) -> tuple[_Prepared, Any]:
+    from graphql import GraphQLError
+
+    prep = _Prepared(query, args)
+    try:
+        return prep, _parse(prep)
+    except GraphQLError as error:
+        return prep, error
+
+
 def _operations(document) -> list:
     from graphql.language import OperationDefinitionNode
 
@@ -142,11 +168,9 @@ def validate_query(query: str, args: dict[str, str] | None = None) -> list[Provi
         line, col = ph.line_col(query, unclosed)
         problems.append(ProviderProblem("error", "placeholder-unclosed", "'{{' has no closing '}}'; Argo cannot resolve the template", line, col))
 
-    prep = _Prepared(query, args)
-    try:
-        document = _parse(prep)
-    except GraphQLError as exc:
-        problems.append(_problem_from_error(prep, exc, "error", "graphql-syntax"))
+    prep, document = _parsed(query, args)
+    if isinstance(document, GraphQLError):
+        problems.append(_problem_from_error(prep, document, "error", "graphql-syntax"))
         return problems
 
     sch = schema()
@@ -246,10 +270,8 @@ def result_shape(query: str, args: dict[str, str] | None = None) -> dict | None:
     """
     from graphql import GraphQLError
 
-    prep = _Prepared(query, args)
-    try:
-        document = _parse(prep)
-    except GraphQLError:
+    _, document = _parsed(query, args)
+    if isinstance(document, GraphQLError):
         return None
     ops = _operations(document)
     if not ops:
@@ -406,10 +428,8 @@ def service_names_in_query(query: str, args: dict | None = None) -> list[tuple[s
     from graphql import GraphQLError
     from graphql.language import ArgumentNode, ObjectFieldNode, StringValueNode, Visitor, visit
 
-    prep = _Prepared(query, args)
-    try:
-        document = _parse(prep)
-    except GraphQLError:
+    prep, document = _parsed(query, args)
+    if isinstance(document, GraphQLError):
         return []
     found: list[tuple[str, int, int]] = []
 
@@ -435,6 +455,111 @@ def service_names_in_query(query: str, args: dict | None = None) -> list[tuple[s
 
     visit(document, _V())
     return found
+
+
+@dataclass(frozen=True)
+class ServiceNameSite:
+    """A service-name string literal of a query, found in the one parse with every tag as a dummy."""
+
+    start: int  # original offsets of the opening and closing quote
+    end: int
+    line: int  # 1-based position of the opening quote in the original query
+    column: int
+    tags: tuple[ph.Replacement, ...]  # the placeholders inside the literal
+
+
+@dataclass(frozen=True)
+class ServiceNameSites:
+    """Where a query's service names are, from one parse; :func:`service_names_with_args` fills in each
+    Rollout's argument values at those positions instead of parsing the query again for every Rollout."""
+
+    query: str
+    reps: tuple[ph.Replacement, ...]
+    sites: tuple[ServiceNameSite, ...] | None  # None: the query must be parsed once per argument set
+    in_strings: frozenset[int]  # indexes (in reps) of the tags that lie inside a plain string literal
+
+
+@lru_cache(maxsize=256)
+def service_name_sites(query: str) -> ServiceNameSites:
+    """Parse the query once, every tag replaced by its dummy. Cached by text: templates copied across
+    namespaces share their query."""
+    from graphql import GraphQLError
+    from graphql.language import ArgumentNode, ObjectFieldNode, StringValueNode, Visitor, visit
+
+    prep, document = _parsed(query, None)
+    reps = tuple(prep.reps)
+    if isinstance(document, GraphQLError):
+        return ServiceNameSites(query, reps, None, frozenset())
+    strings: list[tuple[int, int]] = []  # substituted-text spans of plain (non-block) string literals
+    sites: list[ServiceNameSite] = []
+    escaped = False
+
+    class _V(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+            if node.loc is not None and not node.block:
+                strings.append((node.loc.start, node.loc.end))
+
+        def _take(self, node: Any) -> None:
+            nonlocal escaped
+            if node.name.value not in SERVICE_NAME_KEYS or not isinstance(node.value, StringValueNode):
+                return
+            loc = node.value.loc
+            if loc is None:
+                return
+            start, end = ph.original_offset(prep.reps, loc.start), ph.original_offset(prep.reps, loc.end - 1)
+            # Escapes in the literal would need GraphQL's decoding per argument set: parse per set then.
+            escaped = escaped or node.value.block or "\\" in query[start + 1 : end]
+            line, col = ph.line_col(query, start)
+            sites.append(ServiceNameSite(start, end, line, col,
+                                         tuple(r for r in reps if loc.start <= r.new_start < loc.end)))
+
+        def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+            self._take(node)
+
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            self._take(node)
+
+    visit(document, _V())
+    if escaped:
+        return ServiceNameSites(query, reps, None, frozenset())
+    inside = frozenset(i for i, r in enumerate(reps)
+                       if any(s < r.new_start and r.new_end < e for s, e in strings))
+    return ServiceNameSites(query, reps, tuple(sites), inside)
+
+
+def service_names_with_args(found: ServiceNameSites, args: dict[str, Any] | None) -> list[tuple[str, int, int]]:
+    """What :func:`service_names_in_query` returns for ``(found.query, args)``, without parsing again.
+
+    Exact when every tag an argument resolves sits inside a plain string literal and its quoted value
+    holds no escape and is not empty: the substituted text then differs from the dummy one only inside
+    string literals, by characters that neither end a string nor need decoding, so it parses to the same
+    document. Anything else is parsed for this argument set, as before."""
+    if found.sites is None:
+        return service_names_in_query(found.query, args)
+    args = args or {}
+    values: dict[int, str] = {}
+    for i, rep in enumerate(found.reps):
+        value = args.get(rep.tag[5:]) if rep.tag.startswith("args.") else None
+        if value is None:
+            continue
+        quoted = ph.go_quote_inner(str(value))
+        if i not in found.in_strings or not quoted or "\\" in quoted:
+            return service_names_in_query(found.query, args)
+        values[rep.start] = quoted
+    out: list[tuple[str, int, int]] = []
+    query = found.query
+    for site in found.sites:
+        if any(t.start not in values for t in site.tags):
+            out.append((query[site.start + 1 : site.end], site.line, site.column))  # as written
+            continue
+        parts, pos = [], site.start + 1
+        for t in site.tags:
+            parts.append(query[pos : t.start])
+            parts.append(values[t.start])
+            pos = t.end
+        parts.append(query[pos : site.end])
+        out.append(("".join(parts), site.line, site.column))
+    return out
 
 
 # --------------------------------------------------------------------------- interval / address

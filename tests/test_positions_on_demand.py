@@ -1,0 +1,77 @@
+"""Composing one document of a fast-parsed file gives the same nodes, at the same lines and columns, as
+composing the whole file (which is what positions were read from before)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rolloutlint.loader import SourceFile, document_starts, load_file
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def _shape(node: Any) -> Any:
+    if node is None:
+        return None
+    marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
+    if isinstance(node, yaml.MappingNode):
+        return ("map", node.tag, marks, [(_shape(k), _shape(v)) for k, v in node.value])
+    if isinstance(node, yaml.SequenceNode):
+        return ("seq", node.tag, marks, [_shape(v) for v in node.value])
+    return ("scalar", node.tag, marks, node.value, node.style)
+
+
+def _one_by_one_and_whole(path: Path, data: bytes | None = None) -> tuple[list[Any], list[Any], SourceFile]:
+    single = load_file(path, path.name, data)
+    whole = load_file(path, path.name, data)
+    whole.compose_nodes()
+    return [_shape(d.node) for d in reversed(single.documents)][::-1], [_shape(d.composed) for d in whole.documents], single
+
+
+TEXTS = [
+    "a: 1\n---\nb: 2\n",
+    "# head comment\n---\nkind: A\n---\nkind: B\n",
+    "---\n---\nkind: A\n--- |\n  text\n---\nkind: C\nx: [1, 2,\n  3]\n",
+    "kind: A\nv: |\n  ---not a marker\n  ---\n  body\n---\nkind: B\n",
+    "\ufeffkind: A\n---   # comment\nkind: B\n...\n---\nkind: C\n",
+    "kind: A\r\n---\r\nkind: B\r\n",
+    "kind: A\ns: 'multi\n  line'\n---\n\n\n# gap\n\nkind: B\nlist:\n- a\n- b\n",
+    "---\nkind: A\n---",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_one_document_composed_alone_matches_the_whole_file(tmp_path: Path, text: str) -> None:
+    p = tmp_path / "f.yaml"
+    p.write_bytes(text.encode())
+    alone, whole, _ = _one_by_one_and_whole(p)
+    assert alone == whole
+
+
+def test_document_starts() -> None:
+    assert document_starts("a: 1\n---\nb: 2\n") == [(0, 0), (1, 5)]
+    assert document_starts("# c\n---\nb: 2\n---\n") == [(1, 4), (3, 13)]
+    assert document_starts("a: 1\n...\n") is None
+    assert document_starts("a: 1\r\n") is None
+    assert document_starts("a: |\n  ---\n---x: 1\n") == [(0, 0)]
+
+
+def _corpus() -> list[Path]:
+    files = sorted(p for p in (ROOT / "examples").rglob("*.yaml"))
+    if SHARED.is_dir():
+        files += sorted(p for p in SHARED.rglob("*") if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
+    return files
+
+
+def test_every_shared_and_example_file() -> None:
+    checked = 0
+    for path in _corpus():
+        alone, whole, single = _one_by_one_and_whole(path)
+        assert alone == whole, path
+        checked += single.document_starts is not None and len(single.documents) > 1
+    assert checked > 20  # the split path, not only the whole-file fallback, was exercised
