@@ -8,34 +8,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from rolloutlint.config import Config, find_config, load_config
-from rolloutlint.discovery import find_root, walk
-from rolloutlint.findings import Finding
-from rolloutlint.index import ResourceIndex, build_index, resources_from
-from rolloutlint.fastparse import quiet_stderr
-from rolloutlint.loader import SourceFile, gc_paused, load_file
-from rolloutlint.model import Resource
+from rolloutlint.config import find_config, load_config
+from rolloutlint.load.discovery import find_root, walk
+from rolloutlint.load.namespaces import build_index, resources_from
+from rolloutlint.load.fastparse import quiet_stderr
+from rolloutlint.core.project import LintResult, Project
+from rolloutlint.core.source import SourceFile, gc_paused
+from rolloutlint.load.loader import load_file
+from rolloutlint.core.model import Resource
 
 STDIN = "-"
-
-
-@dataclass
-class Project:
-    root: Path
-    config: Config
-    files: list[SourceFile]
-    index: ResourceIndex
-    report_files: set[Path] | None  # None: report on everything loaded
-
-
-@dataclass
-class LintResult:
-    findings: list[Finding]
-    project: Project
-    summary: dict[str, int] = field(default_factory=dict)
 
 
 def _path_order(path: Path) -> tuple[str, ...]:
@@ -60,9 +44,9 @@ def _prepare_lint() -> None:
     suppressions, the rule split's pickling), while the load worker shares the cost."""
     import pickle  # noqa: F401
 
-    import rolloutlint.engine  # noqa: F401
-    import rolloutlint.suppress  # noqa: F401
-    from rolloutlint.registry import prepare_rules
+    import rolloutlint.run.engine  # noqa: F401
+    import rolloutlint.run.suppress  # noqa: F401
+    from rolloutlint.run.registry import prepare_rules
 
     prepare_rules()
 
@@ -75,7 +59,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     named_paths = [(cwd / p).resolve() if not os.path.isabs(p) else Path(p).resolve() for p in named]
     for p in named_paths:
         if not p.exists():
-            from rolloutlint.config import ConfigError
+            from rolloutlint.core.config import ConfigError
 
             raise ConfigError(f"path does not exist: {display_path(p, cwd)}")
     root = find_root(named_paths, cwd)
@@ -90,8 +74,8 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
             report.update(walk(p, root, config.exclude))
         else:
             report.add(p)  # an explicitly named file is linted even when excluded or oddly named
-    from rolloutlint.parallel import load_split
-    from rolloutlint.registry import load_builtin_rules
+    from rolloutlint.run.parallel import load_split
+    from rolloutlint.run.registry import load_builtin_rules
 
     made: dict[int, list[Resource]] = {}  # each file's objects, made as soon as the file is here
 
@@ -107,7 +91,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
             others = [p for p in walk(root, root, config.exclude) if p not in report]
             if others and report:
                 # Only some files named: load what their checks can look up, not the whole repository.
-                from rolloutlint.relevance import select_files
+                from rolloutlint.load.relevance import select_files
 
                 files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd), data=data))
             elif others:
@@ -128,11 +112,12 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
 
 def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
                  debug: bool = False) -> LintResult:
-    from rolloutlint.engine import Context, Engine, count, reported_files, selected_rule_ids
+    from rolloutlint.core.rule import Context
+    from rolloutlint.run.engine import Engine, count, reported_files, selected_rule_ids
 
     rule_ids = selected_rule_ids(project.config, select, ignore)
     ctx = Context(index=project.index, config=project.config, files=project.files)
-    from rolloutlint.suppress import apply_suppressions
+    from rolloutlint.run.suppress import apply_suppressions
 
     with gc_paused():  # the loaded project is large and acyclic: collections would only rescan it
         findings = Engine(ctx, rule_ids, debug=debug).run(project.report_files)

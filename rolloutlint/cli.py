@@ -57,7 +57,7 @@ class InternalError(Exception):
 
 def run_guarded(debug: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Config errors exit 2 with their message; anything unexpected exits 3 without a traceback."""
-    from rolloutlint.config import ConfigError
+    from rolloutlint.core.config import ConfigError
 
     try:
         return fn(*args, **kwargs)
@@ -117,14 +117,14 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
           color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
           unsafe_fixes: bool, diff: bool, debug: bool) -> int:
     from rolloutlint import api
-    from rolloutlint.config import ConfigError
-    from rolloutlint.reporters import ReportOptions, get_reporter
+    from rolloutlint.core.config import ConfigError
+    from rolloutlint.report import ReportOptions, get_reporter
 
     if len(outputs) > max(len(formats), 1):
         raise ConfigError("more --output than --format options")
     project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
     if fix or diff:
-        from rolloutlint.fixer import run_fixes
+        from rolloutlint.fix.fixer import run_fixes
 
         project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
                             debug=debug, echo=lambda s: click.echo(s, err=not diff))
@@ -132,16 +132,16 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
     findings = result.findings
     baseline_path = baseline or project.config.baseline
     if write_baseline:
-        from rolloutlint.baseline import write_baseline as _write
+        from rolloutlint.run.baseline import write_baseline as _write
 
         _write(write_baseline, findings)
         click.echo(f"rolloutlint: wrote {len([f for f in findings if f.suppressed is None])} finding(s) to {write_baseline}", err=True)
         return EXIT_CLEAN
     if baseline_path:
-        from rolloutlint.baseline import filter_baseline
+        from rolloutlint.run.baseline import filter_baseline
 
         findings = filter_baseline(baseline_path, findings, project.root)
-        from rolloutlint.engine import count
+        from rolloutlint.run.engine import count
 
         result.summary.update(count(findings))
     fmts = list(formats) or ["auto"]
@@ -162,7 +162,7 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
 def exit_code(findings: list[Any], threshold: str) -> int:
     if threshold == "never":
         return EXIT_CLEAN
-    from rolloutlint.findings import Severity
+    from rolloutlint.core.findings import Severity
 
     level = Severity.parse(threshold)
     return EXIT_FINDINGS if any(f.severity >= level and f.suppressed is None for f in findings) else EXIT_CLEAN

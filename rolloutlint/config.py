@@ -6,43 +6,15 @@ must never silently disable a check.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rolloutlint.findings import Severity
-from rolloutlint.index import ExternalRef
+from rolloutlint.core.config import Config, ConfigError
+from rolloutlint.core.findings import Severity
+from rolloutlint.core.index import ExternalRef
+from rolloutlint.views.schemas import config_schema
 
 CONFIG_NAMES = (".rolloutlint.yaml", ".rolloutlint.yml")
-
-
-class ConfigError(Exception):
-    """A usage or configuration error: reported on stderr, exit code 2."""
-
-
-@dataclass
-class Config:
-    path: Path | None = None
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity] = field(default_factory=dict)  # rule id -> severity
-    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
-    fail_on: str = "error"
-    exclude: tuple[str, ...] = ()
-    namespace: str | None = None
-    istio_revision: str | None = None
-    istio_revision_tags: dict[str, str] = field(default_factory=dict)
-    skywalking_cluster: str | None = None
-    skywalking_env: str | None = None
-    external: tuple[ExternalRef, ...] = ()
-    policies: list[Any] = field(default_factory=list)  # raw entries, as written
-    policy_rules: tuple[Any, ...] = ()  # compiled policies: `Rule` subclasses, active for runs with this config
-    policy_files: frozenset[Path] = frozenset()  # policy packs read (tool configuration, not manifests)
-    baseline: str | None = None
-    warn_unused_suppressions: bool = False
-    raw: dict[str, Any] = field(default_factory=dict)
 
 
 def find_config(root: Path) -> Path | None:
@@ -52,21 +24,10 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
-def schema_path() -> Path:
-    from rolloutlint.resources import data_dir
-
-    return data_dir("schemas") / "rolloutlint-config.schema.json"
-
-
-@lru_cache(maxsize=1)
-def _config_schema() -> dict[str, Any]:
-    return json.loads(schema_path().read_text(encoding="utf-8"))
-
-
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
-    from rolloutlint.loader import load_file
+    from rolloutlint.load.loader import load_file
 
     src = load_file(path, str(path))
     if src.problems:
@@ -80,14 +41,14 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:1:1: configuration must be a mapping")
     if not raw:  # `{}` (a root marker) sets nothing: no need to import the validator before loading starts
         return build_config(raw, path, policy_rules=())
-    from rolloutlint.registry import active
+    from rolloutlint.run.registry import active
 
     rules, policy_errors, packs = _policy_rules(raw, doc.node, path)
     with active(rules):  # selectors and severity keys may name the project's policies
         # Selectors naming a policy that failed to compile would only repeat its error: check them later.
         errors = validate_config(raw, check_rule_names=not policy_errors)
         if errors or policy_errors:
-            from rolloutlint.positions import locate
+            from rolloutlint.core.positions import locate
 
             lines = []
             for cfg_path, message, is_key in errors:
@@ -114,7 +75,7 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
     """Schema errors as (path, message, points-at-key). Policy entries are checked by `rolloutlint.policies`."""
     import jsonschema_rs
 
-    schema = _config_schema()
+    schema = config_schema()
     out: list[tuple[tuple[Any, ...], str, bool]] = []
     for err in jsonschema_rs.validator_for(schema).iter_errors(raw):
         ipath = tuple(err.instance_path)
@@ -136,7 +97,7 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
     # Severity keys and selectors must name real rules: a typo would silently do nothing.
     if not check_rule_names:
         return out
-    from rolloutlint.registry import resolve_selector
+    from rolloutlint.run.registry import resolve_selector
 
     for key in ("select", "ignore"):
         selectors = raw.get(key)
@@ -153,7 +114,7 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
 
 
 def _rule_hint(text: str) -> str:
-    from rolloutlint.registry import all_rules
+    from rolloutlint.run.registry import all_rules
 
     names = [r.name for r in all_rules()] + [r.id for r in all_rules()]
     from difflib import get_close_matches
@@ -173,7 +134,7 @@ def _allowed_keys(schema: dict[str, Any], path: tuple[Any, ...]) -> list[str]:
 
 
 def build_config(raw: dict[str, Any], path: Path | None = None, policy_rules: tuple[Any, ...] | None = None) -> Config:
-    from rolloutlint.registry import active
+    from rolloutlint.run.registry import active
 
     if policy_rules is None:  # not from load_config: compile here (errors then carry no positions)
         policy_rules, errors, _ = _policy_rules(raw, None, path)
@@ -184,7 +145,7 @@ def build_config(raw: dict[str, Any], path: Path | None = None, policy_rules: tu
 
 
 def _build_config(raw: dict[str, Any], path: Path | None, policy_rules: tuple[Any, ...]) -> Config:
-    from rolloutlint.registry import resolve_selector
+    from rolloutlint.run.registry import resolve_selector
 
     severity: dict[str, Severity] = {}
     for ident, sev in (raw.get("severity") or {}).items():

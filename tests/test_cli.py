@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.resources import data_dir
+from rolloutlint.core.resources import data_dir
 from tests.cli_run import run
 
 BAD = """apiVersion: argoproj.io/v1alpha1

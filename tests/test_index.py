@@ -75,7 +75,7 @@ def test_path_outside_cwd_is_its_own_root(tmp_path: Path) -> None:
 
 
 def test_discovery_skips_noise_and_broken_links_and_follows_linked_dirs(tmp_path: Path) -> None:
-    from rolloutlint.discovery import walk
+    from rolloutlint.load.discovery import walk
 
     (tmp_path / ".git").mkdir()
     for rel in ("b/z.yaml", "b/a.yml", "a/c.json", "node_modules/x.yaml", ".hidden/h.yaml", ".argocd/app.yaml",

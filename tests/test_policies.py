@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.api import lint_paths
-from rolloutlint.registry import activate, get_rule
+from rolloutlint.run.registry import activate, get_rule
 from tests.cli_run import run
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.registry import activate, all_rules
+from rolloutlint.run.registry import activate, all_rules
 from rolloutlint.ruledocs import EXPECT_RE, missing_sections
 from tests.cli_run import run
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rolloutlint.registry import activate, all_rules
+from rolloutlint.run.registry import activate, all_rules
 from rolloutlint.ruledocs import render_list_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ def test_rules_doc_is_up_to_date() -> None:
 
 
 def test_every_rule_has_the_anchor_sarif_links_to() -> None:
-    from rolloutlint.reporters.sarif import help_uri
+    from rolloutlint.report.sarif import help_uri
 
     text = DOC.read_text(encoding="utf-8")
     anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))

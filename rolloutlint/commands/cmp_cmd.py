@@ -62,7 +62,7 @@ def setting(name: str, explicit: str | None, default: str | None, choices: tuple
     if value is None:
         return default
     if choices is not None and value not in choices:
-        from rolloutlint.config import ConfigError
+        from rolloutlint.core.config import ConfigError
 
         raise ConfigError(f"{name}: {value!r} (from {source}) is not one of {', '.join(choices)}")
     return value
@@ -155,7 +155,7 @@ def _redact(f: Any, secret_files: set[str]) -> bool:
 
 
 def _finding_line(f: Any, redact: bool) -> str:
-    from rolloutlint.registry import get_rule
+    from rolloutlint.run.registry import get_rule
 
     loc = f.location
     if redact:
@@ -198,7 +198,7 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
                  namespace: str | None, config: str | None, index: str | None) -> int:
     from rolloutlint import api
     from rolloutlint.cli import EXIT_CLEAN, EXIT_FINDINGS, exit_code
-    from rolloutlint.config import ConfigError
+    from rolloutlint.core.config import ConfigError
 
     use_stdin = path == "-"
     app_dir = Path(path if path and not use_stdin else os.getcwd()).resolve()
@@ -245,7 +245,7 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
     result = api.lint_project(project)
     findings = result.findings
     if project.config.baseline:
-        from rolloutlint.baseline import filter_baseline
+        from rolloutlint.run.baseline import filter_baseline
 
         findings = filter_baseline(project.config.baseline, findings, project.root)
     threshold = fail_on or project.config.fail_on

@@ -17,8 +17,8 @@ FORMATS = ("text", "json", "markdown")
 def _activate_project_rules(config_path: str | None, use_config: bool) -> None:
     """Make the project's policies visible to the registry (all_rules/get_rule) for this command."""
     from rolloutlint.config import find_config, load_config
-    from rolloutlint.discovery import find_root
-    from rolloutlint.registry import activate
+    from rolloutlint.load.discovery import find_root
+    from rolloutlint.run.registry import activate
 
     if not use_config:
         activate(())
@@ -45,7 +45,7 @@ def rules(fmt: str, config_path: str | None, no_config: bool, debug: bool) -> No
 
     def run() -> int:
         from rolloutlint import ruledocs
-        from rolloutlint.registry import all_rules
+        from rolloutlint.run.registry import all_rules
 
         _activate_project_rules(config_path, not no_config)
         rules_ = all_rules()
@@ -71,7 +71,7 @@ def explain(rule: str, fmt: str, config_path: str | None, no_config: bool, debug
         import difflib
 
         from rolloutlint import ruledocs
-        from rolloutlint.registry import all_rules, get_rule
+        from rolloutlint.run.registry import all_rules, get_rule
 
         _activate_project_rules(config_path, not no_config)
         found = get_rule(rule)

@@ -59,7 +59,7 @@ def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: i
 
 def simulate_project(project: Any, rollout_sel: str | None = None) -> list[dict[str, Any]]:
     """One result per Rollout in the report scope, in file order, with its `resource` header first."""
-    from rolloutlint import refs
+    from rolloutlint.views import refs
     from rolloutlint.simulate import simulate_rollout
 
     want_ns, want_name = (rollout_sel.split("/", 1) if rollout_sel and "/" in rollout_sel else (None, rollout_sel))

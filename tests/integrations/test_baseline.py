@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from rolloutlint.api import lint_paths
-from rolloutlint.baseline import filter_baseline, write_baseline
+from rolloutlint.run.baseline import filter_baseline, write_baseline
 from rolloutlint.cli import cli
-from rolloutlint.config import ConfigError
+from rolloutlint.core.config import ConfigError
 from tests.integrations.helpers import rollout, write_tree
 
 

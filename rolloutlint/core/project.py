@@ -1,0 +1,27 @@
+"""A loaded project (configuration, files, index, what to report on) and the result of linting it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rolloutlint.core.config import Config
+from rolloutlint.core.findings import Finding
+from rolloutlint.core.index import ResourceIndex
+from rolloutlint.core.source import SourceFile
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+    files: list[SourceFile]
+    index: ResourceIndex
+    report_files: set[Path] | None  # None: report on everything loaded
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    project: Project
+    summary: dict[str, int] = field(default_factory=dict)
