@@ -116,41 +116,38 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
           namespace: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
           unsafe_fixes: bool, diff: bool, debug: bool) -> int:
-    from rolloutlint import api
+    from rolloutlint import pipeline
     from rolloutlint.core.config import ConfigError
     from rolloutlint.report import ReportOptions, get_reporter
+    from rolloutlint.run.registry import RuleSet
 
     if len(outputs) > max(len(formats), 1):
         raise ConfigError("more --output than --format options")
-    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
+    project = pipeline.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
     if fix or diff:
         from rolloutlint.fix.fixer import run_fixes
 
         project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
                             debug=debug, echo=lambda s: click.echo(s, err=not diff))
-    result = api.lint_project(project, select=select, ignore=ignore, debug=debug)
+    # Writing a baseline records every finding: the current baseline must not hide any of them.
+    result = pipeline.lint_project(project, select=select, ignore=ignore, debug=debug, baseline=baseline,
+                                   use_baseline=not write_baseline)
     findings = result.findings
-    baseline_path = baseline or project.config.baseline
     if write_baseline:
         from rolloutlint.run.baseline import write_baseline as _write
 
         _write(write_baseline, findings)
         click.echo(f"rolloutlint: wrote {len([f for f in findings if f.suppressed is None])} finding(s) to {write_baseline}", err=True)
         return EXIT_CLEAN
-    if baseline_path:
-        from rolloutlint.run.baseline import filter_baseline
-
-        findings = filter_baseline(baseline_path, findings, project.root)
-        from rolloutlint.run.engine import count
-
-        result.summary.update(count(findings))
+    known = RuleSet(project.config.policy_rules)  # SARIF describes every rule the run knew
     fmts = list(formats) or ["auto"]
     for i, fmt in enumerate(fmts):
         if fmt == "auto":
             fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
         out = outputs[i] if i < len(outputs) else "-"
         use_color = out == "-" and (color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ))
-        text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed))
+        text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed,
+                                                                    rules=known.all()))
         if out == "-":
             click.echo(text, nl=False)
         else:

@@ -41,21 +41,18 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:1:1: configuration must be a mapping")
     if not raw:  # `{}` (a root marker) sets nothing: no need to import the validator before loading starts
         return build_config(raw, path, policy_rules=())
-    from rolloutlint.run.registry import active
-
     rules, policy_errors, packs = _policy_rules(raw, doc.node, path)
-    with active(rules):  # selectors and severity keys may name the project's policies
-        # Selectors naming a policy that failed to compile would only repeat its error: check them later.
-        errors = validate_config(raw, check_rule_names=not policy_errors)
-        if errors or policy_errors:
-            from rolloutlint.core.positions import locate
+    # Selectors naming a policy that failed to compile would only repeat its error: check them later.
+    errors = validate_config(raw, check_rule_names=not policy_errors, policy_rules=rules)
+    if errors or policy_errors:
+        from rolloutlint.core.positions import locate
 
-            lines = []
-            for cfg_path, message, is_key in errors:
-                line, col, _, _ = locate(doc.node, cfg_path, key=is_key)
-                lines.append(f"{path}:{line}:{col}: {message}")
-            raise ConfigError("\n".join(lines + policy_errors))
-        config = build_config(raw, path, policy_rules=rules)
+        lines = []
+        for cfg_path, message, is_key in errors:
+            line, col, _, _ = locate(doc.node, cfg_path, key=is_key)
+            lines.append(f"{path}:{line}:{col}: {message}")
+        raise ConfigError("\n".join(lines + policy_errors))
+    config = build_config(raw, path, policy_rules=rules)
     config.policy_files = frozenset(packs)
     return config
 
@@ -71,7 +68,7 @@ def _policy_rules(raw: dict[str, Any], node: Any, path: Path | None) -> tuple[tu
     return tuple(rule_class(p) for p in policies), errors, packs
 
 
-def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[tuple[tuple[Any, ...], str, bool]]:
+def validate_config(raw: dict[str, Any], check_rule_names: bool = True, policy_rules: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str, bool]]:
     """Schema errors as (path, message, points-at-key). Policy entries are checked by `rolloutlint.policies`."""
     import jsonschema_rs
 
@@ -97,26 +94,46 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
     # Severity keys and selectors must name real rules: a typo would silently do nothing.
     if not check_rule_names:
         return out
-    from rolloutlint.run.registry import resolve_selector
+    from rolloutlint.run.registry import RuleSet
 
+    known = RuleSet(policy_rules)  # selectors and severity keys may name the project's policies
     for key in ("select", "ignore"):
         selectors = raw.get(key)
         for i, sel in enumerate(selectors if isinstance(selectors, list) else []):  # wrong types: schema error above
-            if isinstance(sel, str) and not resolve_selector(sel):
-                out.append(((key, i), f"{key}: {sel!r} matches no rule{_rule_hint(sel)}", False))
+            if isinstance(sel, str) and not known.resolve(sel):
+                out.append(((key, i), f"{key}: {sel!r} matches no rule{_rule_hint(sel, known)}", False))
     for key in ("severity", "rules"):
         section = raw.get(key)
         if isinstance(section, dict):
             for rid in section:
-                if not resolve_selector(str(rid)):
-                    out.append(((key, rid), f"{key}: {rid!r} matches no rule{_rule_hint(str(rid))}", True))
+                if not known.resolve(str(rid)):
+                    out.append(((key, rid), f"{key}: {rid!r} matches no rule{_rule_hint(str(rid), known)}", True))
+    out.extend(_unknown_options(raw.get("rules"), known))
     return out
 
 
-def _rule_hint(text: str) -> str:
-    from rolloutlint.run.registry import all_rules
+def _unknown_options(section: Any, known: Any) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """Per-rule options must be ones the rule declares (`Rule.options`); `severity` is every rule's."""
+    from difflib import get_close_matches
 
-    names = [r.name for r in all_rules()] + [r.id for r in all_rules()]
+    out: list[tuple[tuple[Any, ...], str, bool]] = []
+    for ident, opts in (section.items() if isinstance(section, dict) else ()):
+        rules = [r for rid in sorted(known.resolve(str(ident))) if (r := known.get(rid)) is not None]
+        if not rules or not isinstance(opts, dict):
+            continue  # no rule: reported above; not a mapping: a schema error
+        declared = {"severity"} | {name for r in rules for name in r.options}
+        for name in opts:
+            if name in declared:
+                continue
+            hint = get_close_matches(str(name), sorted(declared), n=1, cutoff=0.6)
+            suffix = f"did you mean {hint[0]!r}?" if hint else f"its options: {', '.join(sorted(declared))}"
+            out.append((("rules", ident, name), f"rules.{ident}: {name!r} is not an option of "
+                        f"{', '.join(r.id for r in rules) if len(rules) <= 3 else str(ident)} ({suffix})", True))
+    return out
+
+
+def _rule_hint(text: str, known: Any) -> str:
+    names = [r.name for r in known.all()] + [r.id for r in known.all()]
     from difflib import get_close_matches
 
     hint = get_close_matches(text, names, n=1, cutoff=0.6)
@@ -134,19 +151,17 @@ def _allowed_keys(schema: dict[str, Any], path: tuple[Any, ...]) -> list[str]:
 
 
 def build_config(raw: dict[str, Any], path: Path | None = None, policy_rules: tuple[Any, ...] | None = None) -> Config:
-    from rolloutlint.run.registry import active
-
     if policy_rules is None:  # not from load_config: compile here (errors then carry no positions)
         policy_rules, errors, _ = _policy_rules(raw, None, path)
         if errors:
             raise ConfigError("\n".join(errors))
-    with active(policy_rules):  # severity and options keys may name the project's policies
-        return _build_config(raw, path, policy_rules)
+    return _build_config(raw, path, policy_rules)
 
 
 def _build_config(raw: dict[str, Any], path: Path | None, policy_rules: tuple[Any, ...]) -> Config:
-    from rolloutlint.run.registry import resolve_selector
+    from rolloutlint.run.registry import RuleSet
 
+    resolve_selector = RuleSet(policy_rules).resolve  # severity and options keys may name the project's policies
     severity: dict[str, Severity] = {}
     for ident, sev in (raw.get("severity") or {}).items():
         for rid in resolve_selector(str(ident)):

@@ -30,7 +30,7 @@ def test_crashing_rule_is_isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_stage_two_per_resource_rules_run(tmp_path: Path) -> None:
-    from rolloutlint.api import load_project
+    from rolloutlint.pipeline import load_project
     from rolloutlint.core.rule import Context
     from rolloutlint.run.engine import Engine
     from rolloutlint.core.findings import Severity
@@ -56,7 +56,7 @@ def test_stage_two_per_resource_rules_run(tmp_path: Path) -> None:
 
 
 def test_any_kind_rules_run_once_per_resource_after_kind_rules(tmp_path: Path) -> None:
-    from rolloutlint.api import load_project
+    from rolloutlint.pipeline import load_project
     from rolloutlint.core.rule import Context
     from rolloutlint.run.engine import Engine
     from rolloutlint.core.findings import Severity

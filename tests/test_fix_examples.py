@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.api import lint_project, load_project
+from rolloutlint.pipeline import lint_project, load_project
 from rolloutlint.fix.fixer import run_fixes
 from rolloutlint.run.registry import all_rules
 from tests.rule_cases import RULES_DIR, expected_markers

@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rolloutlint.api import load_project
+from rolloutlint.pipeline import load_project
 from rolloutlint.fix.fixer import run_fixes
 
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8).map(lambda s: "v" + s)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rolloutlint.api import lint_project, load_project
+from rolloutlint.pipeline import lint_project, load_project
 from rolloutlint.cli import cli
 from rolloutlint.fix.fixer import run_fixes
 from rolloutlint.fix.yamlio import detect_indent, document_regions, splice

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rolloutlint.api import load_project
+from rolloutlint.pipeline import load_project
 
 SVC = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n  ports: [{{port: 80}}]\n"
 

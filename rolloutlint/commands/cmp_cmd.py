@@ -154,12 +154,10 @@ def _redact(f: Any, secret_files: set[str]) -> bool:
     return f.location.file in secret_files
 
 
-def _finding_line(f: Any, redact: bool) -> str:
-    from rolloutlint.run.registry import get_rule
-
+def _finding_line(f: Any, redact: bool, known: Any) -> str:
     loc = f.location
     if redact:
-        rule = get_rule(f.rule)
+        rule = known.get(f.rule)
         text = f"{rule.summary if rule else f.name} (details withheld: the file holds a Secret)"
     else:
         text = f.message
@@ -175,7 +173,7 @@ def _header() -> str:
     return f"rolloutlint: {where}"
 
 
-def _summary(findings: list[Any], secret_files: set[str], failing: bool, threshold: str) -> list[str]:
+def _summary(findings: list[Any], secret_files: set[str], failing: bool, threshold: str, known: Any) -> list[str]:
     active = [f for f in findings if f.suppressed is None]
     counts = {s: sum(1 for f in active if f.severity.label == s) for s in ("error", "warning", "info")}
     head = f"{_header()}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
@@ -188,7 +186,7 @@ def _summary(findings: list[Any], secret_files: set[str], failing: bool, thresho
     lines = [head]
     ordered = sorted(active, key=lambda f: (-int(f.severity), f.sort_key()))
     for f in ordered[:MAX_SUMMARY_LINES]:
-        lines.append("  " + _finding_line(f, _redact(f, secret_files)))
+        lines.append("  " + _finding_line(f, _redact(f, secret_files), known))
     if len(ordered) > MAX_SUMMARY_LINES:
         lines.append(f"  ... and {len(ordered) - MAX_SUMMARY_LINES} more (run `rolloutlint lint` locally for all)")
     return lines
@@ -196,9 +194,10 @@ def _summary(findings: list[Any], secret_files: set[str], failing: bool, thresho
 
 def generate_run(path: str | None, render: str | None, fail_on: str | None, mode: str | None,
                  namespace: str | None, config: str | None, index: str | None) -> int:
-    from rolloutlint import api
+    from rolloutlint import pipeline
     from rolloutlint.cli import EXIT_CLEAN, EXIT_FINDINGS, exit_code
     from rolloutlint.core.config import ConfigError
+    from rolloutlint.run.registry import RuleSet
 
     use_stdin = path == "-"
     app_dir = Path(path if path and not use_stdin else os.getcwd()).resolve()
@@ -230,30 +229,26 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
     if use_stdin or render == "kustomize" or (render == "auto" and _has_kustomization(app_dir)):
         data = sys.stdin.buffer.read() if use_stdin else kustomize_build(app_dir)
         # Rendered output is the whole application: index it alone (the sources would be duplicates).
-        project = api.load_project(["-"], cwd=app_dir, stdin=data, whole_root=False, config_path=cfg,
+        project = pipeline.load_project(["-"], cwd=app_dir, stdin=data, whole_root=False, config_path=cfg,
                                    namespace=namespace)
         output, objects = data.decode("utf-8", "replace"), _count_objects(data)
     else:
         if index_scope == "repo" and root is not None and root != app_dir:
-            project = api.load_project([str(root)], cwd=app_dir, config_path=cfg, namespace=namespace)
+            project = pipeline.load_project([str(root)], cwd=app_dir, config_path=cfg, namespace=namespace)
             project.report_files = {f.path for f in project.files if _under(f.path, app_dir)}
         else:
-            project = api.load_project([str(app_dir)], cwd=app_dir, config_path=cfg, namespace=namespace,
+            project = pipeline.load_project([str(app_dir)], cwd=app_dir, config_path=cfg, namespace=namespace,
                                        whole_root=index_scope == "repo")
         reported = [f for f in project.files if project.report_files is None or f.path in project.report_files]
         output, objects = manifests_stream(reported)
-    result = api.lint_project(project)
-    findings = result.findings
-    if project.config.baseline:
-        from rolloutlint.run.baseline import filter_baseline
-
-        findings = filter_baseline(project.config.baseline, findings, project.root)
+    findings = pipeline.lint_project(project).findings  # the configuration's baseline applies
     threshold = fail_on or project.config.fail_on
     # A file that did not parse would be missing from the output: never return a partial set, even in warn mode.
     unparsed = any(f.rule in UNPARSED and f.suppressed is None for f in findings)
     failing = unparsed or (mode == "enforce" and exit_code(findings, threshold) == EXIT_FINDINGS)
     secret_files = _secret_files(project.files)
-    lines = _summary(findings, secret_files, failing, "unparsable files" if unparsed else threshold)
+    lines = _summary(findings, secret_files, failing, "unparsable files" if unparsed else threshold,
+                     RuleSet(project.config.policy_rules))
     if failing:
         click.echo("\n".join(lines), err=True)
         return EXIT_FINDINGS

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 FORMATS = ("text", "json", "markdown")
 
 
-def _activate_project_rules(config_path: str | None, use_config: bool) -> None:
-    """Make the project's policies visible to the registry (all_rules/get_rule) for this command."""
+def _known_rules(config_path: str | None, use_config: bool) -> Any:
+    """The built-in rules plus, unless `use_config` is off, the project's policies."""
     from rolloutlint.config import find_config, load_config
     from rolloutlint.load.discovery import find_root
-    from rolloutlint.run.registry import activate
+    from rolloutlint.run.registry import RuleSet
 
     if not use_config:
-        activate(())
-        return
+        return RuleSet()
     cwd = Path.cwd()
     path = Path(config_path).resolve() if config_path else find_config(find_root([cwd], cwd))
-    activate(load_config(path).policy_rules if path is not None else ())
+    return RuleSet(load_config(path).policy_rules if path is not None else ())
 
 
 _config_option = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -45,10 +45,7 @@ def rules(fmt: str, config_path: str | None, no_config: bool, debug: bool) -> No
 
     def run() -> int:
         from rolloutlint import ruledocs
-        from rolloutlint.run.registry import all_rules
-
-        _activate_project_rules(config_path, not no_config)
-        rules_ = all_rules()
+        rules_ = _known_rules(config_path, not no_config).all()
         render = {"text": ruledocs.render_list_text, "json": ruledocs.render_list_json,
                   "markdown": ruledocs.render_list_markdown}[fmt]
         click.echo(render(rules_), nl=False)
@@ -71,12 +68,11 @@ def explain(rule: str, fmt: str, config_path: str | None, no_config: bool, debug
         import difflib
 
         from rolloutlint import ruledocs
-        from rolloutlint.run.registry import all_rules, get_rule
 
-        _activate_project_rules(config_path, not no_config)
-        found = get_rule(rule)
+        known = _known_rules(config_path, not no_config)
+        found = known.get(rule)
         if found is None:
-            names = [r.id for r in all_rules()] + [r.name for r in all_rules()]
+            names = [r.id for r in known.all()] + [r.name for r in known.all()]
             hint = difflib.get_close_matches(rule, names, n=1, cutoff=0.6)
             click.echo(f"rolloutlint: error: no rule {rule!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
                        + "; `rolloutlint rules` lists them", err=True)

@@ -32,13 +32,13 @@ def simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: in
 
 def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: int | None, namespace: str | None,
               config_path: str | None) -> int:
-    from rolloutlint import api
+    from rolloutlint import pipeline
     from rolloutlint.simulate import render_step_yaml, render_text
 
     if fmt == "yaml" and step is None:
         click.echo("rolloutlint: error: --format yaml needs --step N", err=True)
         return EXIT_USAGE
-    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
+    project = pipeline.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
     results = simulate_project(project, rollout_sel)
     if rollout_sel and not results:
         click.echo(f"rolloutlint: error: no Rollout {rollout_sel!r} in the linted files", err=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rolloutlint.core.config import Config
-from rolloutlint.core.findings import Finding
+from rolloutlint.core.findings import Finding, Report
 from rolloutlint.core.index import ResourceIndex
 from rolloutlint.core.source import SourceFile
 
@@ -25,3 +25,4 @@ class LintResult:
     findings: list[Finding]
     project: Project
     summary: dict[str, int] = field(default_factory=dict)
+    fixes: dict[int, Report] = field(default_factory=dict)  # id(finding) -> the report behind it, when kept

@@ -105,27 +105,12 @@ def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequenc
 # --- finding the fixes -----------------------------------------------------------------------------
 
 def _fixable(project: "Project", select: Sequence[str], ignore: Sequence[str], debug: bool) -> list[tuple[Finding, Report]]:
-    """Lint like `api.lint_project`, keeping for each unsuppressed finding with a fix the report behind it."""
-    from rolloutlint.core.rule import Context
-    from rolloutlint.run.engine import Engine, selected_rule_ids
-    from rolloutlint.core.source import gc_paused
-    from rolloutlint.run.suppress import apply_suppressions
+    """Lint through the pipeline (no baseline: a fix applies to every finding), keeping for each
+    unsuppressed finding with a fix the report behind it."""
+    from rolloutlint.pipeline import lint_project
 
-    origin: dict[int, Report] = {}
-
-    class _Capture(Engine):
-        def resolve(self, rep: Report) -> Finding | None:
-            found = super().resolve(rep)
-            if found is not None and rep.fix is not None:
-                origin[id(found)] = rep
-            return found
-
-    rule_ids = selected_rule_ids(project.config, select, ignore)
-    ctx = Context(index=project.index, config=project.config, files=project.files)
-    with gc_paused():
-        findings = _Capture(ctx, rule_ids, debug=debug).run(project.report_files)
-        findings = apply_suppressions(findings, project, rule_ids)
-    return [(f, origin[id(f)]) for f in findings if f.suppressed is None and id(f) in origin]
+    result = lint_project(project, select=select, ignore=ignore, debug=debug, use_baseline=False, keep_fixes=True)
+    return [(f, result.fixes[id(f)]) for f in result.findings if f.suppressed is None and id(f) in result.fixes]
 
 
 def _plan(project: "Project", finding: Finding, rep: Report, state: _State, by_display: dict[str, SourceFile],

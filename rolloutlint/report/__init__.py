@@ -24,6 +24,7 @@ REPORTERS: dict[str, str] = {
 class ReportOptions:
     color: bool = False
     show_suppressed: bool = False
+    rules: list[Any] = field(default_factory=list)  # every rule the run knew (built-ins and policies), by id
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -156,11 +156,14 @@ def _result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
     return out
 
 
-def build(findings: list[Finding], summary: dict[str, int]) -> dict[str, Any]:
+def build(findings: list[Finding], summary: dict[str, int], rules: list[Any] | None = None) -> dict[str, Any]:
+    """`rules`: every rule the run knew (default: the built-in rules)."""
     from rolloutlint import __version__
-    from rolloutlint.run.registry import all_rules
 
-    rules = all_rules()
+    if not rules:
+        from rolloutlint.run.registry import all_rules
+
+        rules = all_rules()
     index = {r.id: i for i, r in enumerate(rules)}
     root = source_root()
     run: dict[str, Any] = {
@@ -182,4 +185,4 @@ def build(findings: list[Finding], summary: dict[str, int]) -> dict[str, Any]:
 
 def render(findings: list[Finding], summary: dict[str, int], options: ReportOptions) -> str:
     # Suppressed findings are always included: SARIF has a field for them and viewers honour it.
-    return json.dumps(build(findings, summary), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(build(findings, summary, options.rules), indent=2, ensure_ascii=False) + "\n"

@@ -17,7 +17,7 @@ from rolloutlint.core.source import SourceFile
 from rolloutlint.core.model import Resource
 from rolloutlint.core.positions import locate, locate_inner
 from rolloutlint.core.rule import Context, Rule
-from rolloutlint.run.registry import activate, active, get_rule, iter_rules, resolve_selector
+from rolloutlint.run.registry import RuleSet
 
 UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
 
@@ -33,27 +33,27 @@ def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterab
     """`select` narrows (default: all), `ignore` removes; CLI selections add to config ones."""
     selectors = [*config.select, *select]
     chosen: set[str] = set()
-    with active(config.policy_rules):  # the project's policies are selectable like built-in rules
-        if selectors:
-            for sel in selectors:
-                chosen |= resolve_selector(sel)
-        else:
-            chosen = resolve_selector("all")
-        for ign in [*config.ignore, *ignore]:
-            chosen -= resolve_selector(ign)
+    rules = RuleSet(config.policy_rules)  # the project's policies are selectable like built-in rules
+    if selectors:
+        for sel in selectors:
+            chosen |= rules.resolve(sel)
+    else:
+        chosen = rules.resolve("all")
+    for ign in [*config.ignore, *ignore]:
+        chosen -= rules.resolve(ign)
     chosen.add("RL999")
     return chosen
 
 
 class Engine:
-    def __init__(self, ctx: Context, rule_ids: set[str], debug: bool = False) -> None:
+    def __init__(self, ctx: Context, rule_ids: set[str], debug: bool = False, keep_fixes: bool = False) -> None:
         self.ctx = ctx
+        self.keep_fixes = keep_fixes
+        self.fixes: dict[int, Report] = {}  # with keep_fixes: id(finding) -> its report, for findings with a fix
         self.debug = debug
         self.rule_ids = rule_ids
-        # The project's policies stay active for the rest of this run: suppressions, reporters (SARIF rule
-        # metadata) and the Argo CD plugin look rules up by id after the engine is done.
-        activate(ctx.config.policy_rules)
-        self.rules = [cls() for cls in iter_rules(rule_ids)]
+        self.known = RuleSet(ctx.config.policy_rules)
+        self.rules = [cls() for cls in self.known.select(rule_ids)]
 
     def run(self, report_files: set[Any] | None = None) -> list[Finding]:
         """All findings for resources (and files) whose file is in `report_files` (None: every file).
@@ -116,7 +116,13 @@ class Engine:
             from rolloutlint.run.parallel import run_split
 
             reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
-        return dedupe(self.resolve(rep) for rep in reports)
+        return dedupe(self._resolve_kept(rep) for rep in reports)
+
+    def _resolve_kept(self, rep: Report) -> Finding | None:
+        found = self.resolve(rep)
+        if self.keep_fixes and found is not None and rep.fix is not None:
+            self.fixes[id(found)] = rep
+        return found
 
     def _crashed(self, rule: Rule, exc: Exception, res: Resource | None) -> Report:
         if self.debug:
@@ -146,7 +152,7 @@ class Engine:
                                  file=src.display, position=(line, col, eline, ecol), fix=fix)
 
     def resolve(self, rep: Report) -> Finding | None:
-        rule = get_rule(rep.rule_id)
+        rule = self.known.get(rep.rule_id)
         if rule is None or rep.rule_id not in self.rule_ids:
             return None
         severity = self.ctx.config.severity.get(rule.id) or rep.severity or rule.severity

@@ -7,8 +7,6 @@ to register them (lazily: small runs import only what they need).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from rolloutlint.core.rule import BUILTIN_NAMES as _BY_NAME
 from rolloutlint.core.rule import BUILTIN_RULES as _RULES
@@ -40,28 +38,54 @@ def prepare_rules() -> None:
                 pass
 
 
-# Project rules (user policies from the configuration) are not registered globally: they are active for
-# one run, in this context only, so one process can lint many projects with different policies (tests,
-# library users). `activate` replaces the active set; `active` scopes it to a `with` block.
-_ACTIVE: ContextVar[tuple[type[Rule], ...]] = ContextVar("rolloutlint_project_rules", default=())
+class RuleSet:
+    """The rules one run knows: the built-in rules plus the project's policies (compiled from its
+    configuration). Passed to whatever looks rules up by id or name (selection, suppressions, reporters);
+    nothing is process-wide, so one process can lint many projects with different policies."""
 
+    def __init__(self, policies: Iterable[type[Rule]] = ()) -> None:
+        load_builtin_rules()
+        self.policies: tuple[type[Rule], ...] = tuple(policies)
 
-def activate(rules: Iterable[type[Rule]]) -> None:
-    """Make `rules` (a project's policies) the active project rules, replacing any previous set."""
-    _ACTIVE.set(tuple(rules))
+    def all(self) -> list[type[Rule]]:
+        """Built-in rules by id, then the project's policies by id."""
+        return [_RULES[k] for k in sorted(_RULES)] + sorted(self.policies, key=lambda r: r.id)
 
+    def get(self, ident: str) -> type[Rule] | None:
+        ident = ident.strip()
+        found = _RULES.get(ident.upper()) or _RULES.get(_BY_NAME.get(ident, ""))
+        if found is not None:
+            return found
+        extra = self.policies
+        return next((r for r in extra if r.id == ident), None) or \
+            next((r for r in extra if r.id.lower() == ident.lower()), None)
 
-@contextmanager
-def active(rules: Iterable[type[Rule]]) -> Iterator[None]:
-    token = _ACTIVE.set(tuple(rules))
-    try:
-        yield
-    finally:
-        _ACTIVE.reset(token)
+    def resolve(self, ident: str) -> set[str]:
+        """Rule ids matched by an id, a kebab-case name, or an id prefix (`RL3`, `RL30`, `ACME`)."""
+        ident = ident.strip()
+        extra = self.policies
+        if ident.lower() == "all":
+            return set(_RULES) | {r.id for r in extra}
+        if ident in _BY_NAME:
+            return {_BY_NAME[ident]}
+        up = ident.upper()
+        out: set[str] = set()
+        if up.startswith("RL"):
+            out = {rid for rid in _RULES if rid.startswith(up)}
+        if ident and extra:
+            exact = {r.id for r in extra if r.id.upper() == up}
+            # A policy's exact id selects only it (`ACME1` is not also `ACME10`); otherwise an id prefix.
+            out |= exact or {r.id for r in extra if r.id.upper().startswith(up)}
+        return out
 
-
-def project_rules() -> tuple[type[Rule], ...]:
-    return _ACTIVE.get()
+    def select(self, ids: Iterable[str]) -> Iterator[type[Rule]]:
+        """The rules with these ids, in id order."""
+        extra = {r.id: r for r in self.policies}
+        for rid in sorted(ids):
+            if rid in _RULES:
+                yield _RULES[rid]
+            elif rid in extra:
+                yield extra[rid]
 
 
 def is_builtin(ident: str) -> bool:
@@ -72,47 +96,10 @@ def is_builtin(ident: str) -> bool:
 
 
 def all_rules() -> list[type[Rule]]:
-    """Built-in rules by id, then the active project rules by id."""
-    load_builtin_rules()
-    return [_RULES[k] for k in sorted(_RULES)] + sorted(_ACTIVE.get(), key=lambda r: r.id)
+    """The built-in rules by id."""
+    return RuleSet().all()
 
 
 def get_rule(ident: str) -> type[Rule] | None:
-    load_builtin_rules()
-    ident = ident.strip()
-    found = _RULES.get(ident.upper()) or _RULES.get(_BY_NAME.get(ident, ""))
-    if found is not None:
-        return found
-    extra = _ACTIVE.get()
-    return next((r for r in extra if r.id == ident), None) or \
-        next((r for r in extra if r.id.lower() == ident.lower()), None)
-
-
-def resolve_selector(ident: str) -> set[str]:
-    """Rule ids matched by an id, a kebab-case name, or an id prefix (`RL3`, `RL30`, `ACME`)."""
-    load_builtin_rules()
-    ident = ident.strip()
-    extra = _ACTIVE.get()
-    if ident.lower() == "all":
-        return set(_RULES) | {r.id for r in extra}
-    if ident in _BY_NAME:
-        return {_BY_NAME[ident]}
-    up = ident.upper()
-    out: set[str] = set()
-    if up.startswith("RL"):
-        out = {rid for rid in _RULES if rid.startswith(up)}
-    if ident and extra:
-        exact = {r.id for r in extra if r.id.upper() == up}
-        # A policy's exact id selects only it (`ACME1` is not also `ACME10`); otherwise an id prefix.
-        out |= exact or {r.id for r in extra if r.id.upper().startswith(up)}
-    return out
-
-
-def iter_rules(ids: Iterable[str]) -> Iterator[type[Rule]]:
-    load_builtin_rules()
-    extra = {r.id: r for r in _ACTIVE.get()}
-    for rid in sorted(ids):
-        if rid in _RULES:
-            yield _RULES[rid]
-        elif rid in extra:
-            yield extra[rid]
+    """A built-in rule by id or name."""
+    return RuleSet().get(ident)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.core.findings import Finding, Location, Severity
+from rolloutlint.run.registry import RuleSet
 
 if TYPE_CHECKING:
     from rolloutlint.core.project import Project
@@ -99,23 +100,21 @@ class FileDirectives:
     problems: list[_Problem] = field(default_factory=list)
 
 
-def _resolve(token: str) -> frozenset[str]:
-    from rolloutlint.run.registry import resolve_selector
-
-    return frozenset(resolve_selector(token))
+def _resolve(token: str, known: RuleSet) -> frozenset[str]:
+    return frozenset(known.resolve(token))
 
 
 def _parse_ids(raw: str) -> list[str]:
     return [t for t in re.split(r"[,\s]+", raw) if t]
 
 
-def _selectors(tokens: list[str], problem: Any) -> list[Selector]:
+def _selectors(tokens: list[str], problem: Any, known: RuleSet) -> list[Selector]:
     """Resolve tokens; unknown or unsuppressible ids become problems via `problem(message)`."""
     out: list[Selector] = []
     for tok in tokens:
-        ids = _resolve(tok)
+        ids = _resolve(tok, known)
         if not ids:
-            problem(f"unknown rule {tok!r} in suppression{_hint(tok)}")
+            problem(f"unknown rule {tok!r} in suppression{_hint(tok, known)}")
             continue
         explicit = len(ids) == 1 and tok.lower() != "all" and not _is_prefix(tok, ids)
         if explicit and ids <= UNSUPPRESSIBLE:
@@ -132,18 +131,18 @@ def _is_prefix(tok: str, ids: frozenset[str]) -> bool:
     return tok.upper() not in ids and tok.upper().startswith("RL")
 
 
-def _hint(tok: str) -> str:
+def _hint(tok: str, known: RuleSet) -> str:
     import difflib
 
-    from rolloutlint.run.registry import all_rules
-
-    names = [r.name for r in all_rules()] + [r.id for r in all_rules()]
+    names = [r.name for r in known.all()] + [r.id for r in known.all()]
     hint = difflib.get_close_matches(tok, names, n=1, cutoff=0.6)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
-def parse_directives(text: str, display: str) -> FileDirectives:
-    """All directives of one file, with their covered line ranges resolved."""
+def parse_directives(text: str, display: str, known: RuleSet | None = None) -> FileDirectives:
+    """All directives of one file, with their covered line ranges resolved (rule ids and names from
+    `known`: default, the built-in rules)."""
+    known = known or RuleSet()
     out = FileDirectives()
     lines = text.splitlines()
     first_content: int | None = None  # first line that is neither blank, comment nor a document marker
@@ -191,7 +190,7 @@ def parse_directives(text: str, display: str) -> FileDirectives:
         if not tokens:
             problem(f"suppression directive {comment!r} names no rule; write `{kind}=RLxxx` (or `{kind}=all`)")
             continue
-        sels = _selectors(tokens, problem)
+        sels = _selectors(tokens, problem, known)
         d = Directive(display, i, col, end_col, kind, sels, reason_text, comment, trailing)
         if kind == "enable":
             opened = next((p for p in pending if any(s.ids & e.ids for s in p.selectors for e in sels)), None)
@@ -228,7 +227,7 @@ def _kind_hint(word: str) -> str:
     return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
-def _annotation_directive(res: "Resource") -> tuple[Directive | None, list[_Problem]]:
+def _annotation_directive(res: "Resource", known: RuleSet) -> tuple[Directive | None, list[_Problem]]:
     from rolloutlint.core.positions import locate
 
     value = res.annotations.get(ANNOTATION)
@@ -249,7 +248,7 @@ def _annotation_directive(res: "Resource") -> tuple[Directive | None, list[_Prob
     if not tokens:
         problem(f"annotation {ANNOTATION} names no rule; write e.g. `RL301,istio-route-not-found -- reason`")
         return None, problems
-    sels = _selectors(tokens, problem)
+    sels = _selectors(tokens, problem, known)
     if not sels:
         return None, problems
     d = Directive(display, line, col, ecol, "annotation", sels, (reason.strip() or None) if sep else None,
@@ -259,6 +258,7 @@ def _annotation_directive(res: "Resource") -> tuple[Directive | None, list[_Prob
 
 def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: set[str]) -> list[Finding]:
     """Mark suppressed findings (kept, with the reason) and add RL006/RL007 findings."""
+    known = RuleSet(project.config.policy_rules)
     reported: dict[str, "SourceFile"] = {}
     for src in project.files:
         if project.report_files is None or src.path in project.report_files:
@@ -272,7 +272,7 @@ def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: se
         if mentioned or not src.text or "\\" in src.text:
             may_annotate.add(display)
         if mentioned:
-            parsed = parse_directives(src.text, display)
+            parsed = parse_directives(src.text, display, known)
             if parsed.directives or parsed.problems:
                 by_file[display] = parsed
 
@@ -282,7 +282,7 @@ def apply_suppressions(findings: list[Finding], project: "Project", rule_ids: se
     for res in project.index.resources:
         if res.file.display not in may_annotate or ANNOTATION not in res.annotations:
             continue
-        d, probs = _annotation_directive(res)
+        d, probs = _annotation_directive(res, known)
         annotation_problems.extend(probs)
         if d is not None:
             by_resource.setdefault((res.file.display, res.ref), []).append(d)
