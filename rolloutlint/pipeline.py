@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rolloutlint.config import find_config, load_config
-from rolloutlint.load.discovery import find_root, walk
-from rolloutlint.load.namespaces import build_index, resources_from
-from rolloutlint.load.fastparse import quiet_stderr
+from rolloutlint.core.model import Resource
 from rolloutlint.core.project import LintResult, Project
 from rolloutlint.core.source import SourceFile, gc_paused
+from rolloutlint.load.discovery import find_root, walk
+from rolloutlint.load.fastparse import quiet_stderr
 from rolloutlint.load.loader import load_file
-from rolloutlint.core.model import Resource
+from rolloutlint.load.namespaces import build_index, resources_from
 
 STDIN = "-"
 

@@ -14,7 +14,6 @@ from rolloutlint.core.model import Resource, ResourceRef
 from rolloutlint.core.positions import Path
 
 
-
 class Severity(IntEnum):
     INFO = 1
     WARNING = 2

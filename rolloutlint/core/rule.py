@@ -20,7 +20,6 @@ from rolloutlint.core.model import Resource
 from rolloutlint.core.positions import Path
 from rolloutlint.core.source import SourceFile
 
-
 ID_RE = re.compile(r"^RL\d{3}$")
 
 

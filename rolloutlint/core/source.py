@@ -19,7 +19,6 @@ from yaml.nodes import Node, ScalarNode
 from rolloutlint.core.model import cached_property
 from rolloutlint.core.positions import Path as DocPath
 
-
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
