@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from rolloutlint import expr
-from rolloutlint.model import Resource, as_dict, as_list, as_str
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str
 from rolloutlint.providers import placeholders as ph
 
 SUCCESSFUL, FAILED, INCONCLUSIVE, ERROR = "Successful", "Failed", "Inconclusive", "Error"

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rolloutlint import analysis_eval as ae
-from rolloutlint.model import Resource, as_dict, as_str
+from rolloutlint.core.model import Resource, as_dict, as_str
 
 DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4
 ERROR_RETRY_SECONDS = 10.0
@@ -210,7 +210,7 @@ def _int(value: Any, default: int) -> int:
 
 
 def _duration(value: Any, field_name: str, metric: str) -> float | None:
-    from rolloutlint.checks.rollout_common import go_duration_seconds
+    from rolloutlint.views.rollout import go_duration_seconds
 
     if value in (None, ""):
         return None
@@ -329,7 +329,7 @@ def is_dry_run(metric: str, patterns: tuple[str, ...]) -> bool:
 
 def rollout_dry_run(ro: Resource, tmpl: Resource) -> tuple[str, ...]:
     """`dryRun[].metricName` patterns of the Rollout's first analysis that runs `tmpl`."""
-    from rolloutlint.checks import analysis_util as au
+    from rolloutlint.views import analysis as au
 
     for usage in au.rollout_usages(ro):
         if any(r.name == tmpl.name for r in usage.refs):
@@ -359,7 +359,7 @@ def format_seconds(seconds: float) -> str:
 def rollout_args(ro: Resource, tmpl: Resource) -> tuple[dict[str, str], list[str]]:
     """Argument values a Rollout passes to `tmpl` (its first analysis usage naming the template), and the
     names only known at run time (valueFrom: podTemplateHashValue, fieldRef, secrets)."""
-    from rolloutlint.checks import analysis_util as au
+    from rolloutlint.views import analysis as au
 
     for usage in au.rollout_usages(ro):
         if not any(r.name == tmpl.name for r in usage.refs):
@@ -419,7 +419,7 @@ def _go_duration_error(text: str) -> str | None:
     """Go `time.ParseDuration`'s error text for `text`, or None when it parses."""
     import re
 
-    from rolloutlint.checks.rollout_common import go_duration_seconds
+    from rolloutlint.views.rollout import go_duration_seconds
 
     if go_duration_seconds(text) is not None:
         return None
@@ -435,7 +435,7 @@ def _go_duration_error(text: str) -> str | None:
 def validate_metrics(metrics: list[Any]) -> str | None:
     """The AnalysisRun's spec check before the first measurement (`ValidateMetrics`); its error makes the
     run `Error` with `analysis spec invalid: <message>`."""
-    from rolloutlint.checks import analysis_util as au
+    from rolloutlint.views import analysis as au
 
     if not metrics:
         return "no metrics specified"

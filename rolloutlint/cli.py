@@ -57,7 +57,7 @@ class InternalError(Exception):
 
 def run_guarded(debug: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Config errors exit 2 with their message; anything unexpected exits 3 without a traceback."""
-    from rolloutlint.config import ConfigError
+    from rolloutlint.core.config import ConfigError
 
     try:
         return fn(*args, **kwargs)
@@ -119,10 +119,11 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
           namespace: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           color: str, show_suppressed: bool, baseline: str | None, write_baseline: str | None, fix: bool,
           unsafe_fixes: bool, diff: bool, debug: bool, no_render: bool = False) -> int:
-    from rolloutlint import api
+    from rolloutlint import pipeline
     from rolloutlint.cli_options import check_fix_flags, check_selectors, pair_outputs, split_list
-    from rolloutlint.progress import current as progress
-    from rolloutlint.reporters import ReportOptions, get_reporter
+    from rolloutlint.report import ReportOptions, get_reporter
+    from rolloutlint.run.progress import current as progress
+    from rolloutlint.run.registry import RuleSet
 
     check_fix_flags(fix, diff, unsafe_fixes)
     destinations = pair_outputs(formats, outputs)
@@ -130,38 +131,34 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
 
     progress.start()  # a line on the terminal for long runs, erased before anything else is written
     try:
-        project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace,
-                                   render=not no_render, debug_log=_debug_log(debug))
+        project = pipeline.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace,
+                                        render=not no_render, debug_log=_debug_log(debug))
         check_selectors(project.config, select, ignore)
         if fix or diff:
-            from rolloutlint.fixer import run_fixes
+            from rolloutlint.fix.fixer import run_fixes
 
             progress.finish()  # the fixer reports as it goes
             project = run_fixes(project, select=select, ignore=ignore, write=fix and not diff, unsafe=unsafe_fixes,
                                 debug=debug, echo=lambda s: click.echo(s, err=not diff))
-        result = api.lint_project(project, select=select, ignore=ignore, debug=debug)
+        # Writing a baseline records every finding: the current baseline must not hide any of them.
+        result = pipeline.lint_project(project, select=select, ignore=ignore, debug=debug, baseline=baseline,
+                                       use_baseline=not write_baseline)
     finally:
         progress.finish()
     findings = result.findings
-    baseline_path = baseline or project.config.baseline
     if write_baseline:
-        from rolloutlint.baseline import write_baseline as _write
+        from rolloutlint.run.baseline import write_baseline as _write
 
         _write(write_baseline, findings)
         click.echo(f"rolloutlint: wrote {len([f for f in findings if f.suppressed is None])} finding(s) to {write_baseline}", err=True)
         return EXIT_CLEAN
-    if baseline_path:
-        from rolloutlint.baseline import filter_baseline
-
-        findings = filter_baseline(baseline_path, findings, project.root)
-        from rolloutlint.engine import count
-
-        result.summary.update(count(findings))
+    known = RuleSet(project.config.policy_rules)  # SARIF describes every rule the run knew
     for fmt, out in destinations:
         if fmt == "auto":
             fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
         use_color = out == "-" and (color == "always" or (color == "auto" and _stdout_is_tty() and "NO_COLOR" not in os.environ))
-        text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed))
+        text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed,
+                                                                    rules=known.all()))
         if out == "-":
             echo_stdout(text, nl=False, color=True if use_color else None)  # click strips ANSI when piped
         else:
@@ -185,7 +182,7 @@ def echo_stdout(text: str, nl: bool = True, color: bool | None = None) -> None:
     """Print a report on stdout. A reader that went away (`| head -1`) is not an error of the lint: the
     rest of the output is dropped and the exit code still says what was found. A closed stdout is a usage
     error (exit 2): the report would be lost."""
-    from rolloutlint.config import ConfigError
+    from rolloutlint.core.config import ConfigError
 
     if sys.stdout is None:
         raise ConfigError("standard output is closed; write the report with --output FILE")
@@ -211,15 +208,15 @@ def _drop_stdout() -> None:
 def exit_code(findings: list[Any], threshold: str) -> int:
     if threshold == "never":
         return EXIT_CLEAN
-    from rolloutlint.findings import Severity
+    from rolloutlint.core.findings import Severity
 
     level = Severity.parse(threshold)
     return EXIT_FINDINGS if any(f.severity >= level and f.suppressed is None for f in findings) else EXIT_CLEAN
 
 
 def _write_atomic(path: str, text: str) -> None:
-    from rolloutlint.config import ConfigError
-    from rolloutlint.outfile import WriteError, write_text
+    from rolloutlint.core.config import ConfigError
+    from rolloutlint.core.outfile import WriteError, write_text
 
     try:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 from typing import Any
 
-from rolloutlint.config import ConfigError
+from rolloutlint.core.config import ConfigError
 
 # Output file extensions whose format is unambiguous.
 FORMAT_BY_EXTENSION = {".json": "json", ".sarif": "sarif", ".txt": "text", ".log": "text"}
@@ -27,16 +27,16 @@ def split_list(values: Iterable[str]) -> tuple[str, ...]:
 
 def check_selectors(config: Any, select: Sequence[str], ignore: Sequence[str]) -> None:
     """Each selector must match a built-in rule or one of the project's policies."""
-    from rolloutlint.registry import active, resolve_selector
-    from rolloutlint.suggest import active_rule_hint
+    from rolloutlint.core.suggest import rule_hint
+    from rolloutlint.run.registry import RuleSet
 
+    known = RuleSet(config.policy_rules)
     errors = []
-    with active(config.policy_rules):
-        for option, values in (("--select", select), ("--ignore", ignore)):
-            for sel in values:
-                if not resolve_selector(sel):
-                    errors.append(f"{option}: {sel!r} matches no rule{active_rule_hint(sel)}; "
-                                  "`rolloutlint rules` lists them")
+    for option, values in (("--select", select), ("--ignore", ignore)):
+        for sel in values:
+            if not known.resolve(sel):
+                errors.append(f"{option}: {sel!r} matches no rule{rule_hint(sel, known.all())}; "
+                              "`rolloutlint rules` lists them")
     if errors:
         raise ConfigError("\n".join(errors))
 

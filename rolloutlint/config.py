@@ -7,42 +7,15 @@ must never silently disable a check.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rolloutlint.findings import Severity
-from rolloutlint.index import ExternalRef
+from rolloutlint.core.config import Config, ConfigError
+from rolloutlint.core.findings import Severity
+from rolloutlint.core.index import ExternalRef
+from rolloutlint.views.schemas import config_schema
 
 CONFIG_NAMES = (".rolloutlint.yaml", ".rolloutlint.yml")
-
-
-class ConfigError(Exception):
-    """A usage or configuration error: reported on stderr, exit code 2."""
-
-
-@dataclass
-class Config:
-    path: Path | None = None
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity] = field(default_factory=dict)  # rule id -> severity
-    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
-    fail_on: str = "error"
-    exclude: tuple[str, ...] = ()
-    namespace: str | None = None
-    istio_revision: str | None = None
-    istio_revision_tags: dict[str, str] = field(default_factory=dict)
-    skywalking_cluster: str | None = None
-    skywalking_env: str | None = None
-    external: tuple[ExternalRef, ...] = ()
-    policies: list[Any] = field(default_factory=list)  # raw entries, as written
-    policy_rules: tuple[Any, ...] = ()  # compiled policies: `Rule` subclasses, active for runs with this config
-    policy_files: frozenset[Path] = frozenset()  # policy packs read (tool configuration, not manifests)
-    baseline: str | None = None
-    warn_unused_suppressions: bool = False
-    raw: dict[str, Any] = field(default_factory=dict)
 
 
 def find_config(root: Path) -> Path | None:
@@ -52,21 +25,10 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
-def schema_path() -> Path:
-    from rolloutlint.resources import data_dir
-
-    return data_dir("schemas") / "rolloutlint-config.schema.json"
-
-
-@lru_cache(maxsize=1)
-def _config_schema() -> dict[str, Any]:
-    return json.loads(schema_path().read_text(encoding="utf-8"))
-
-
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
-    from rolloutlint.loader import load_file
+    from rolloutlint.load.loader import load_file
 
     src = load_file(path, str(path))
     if src.problems:
@@ -79,7 +41,7 @@ def load_config(path: Path | None) -> Config:
     doc = src.documents[0]
     if doc.duplicates:
         dup = doc.duplicates[0]
-        from rolloutlint.positions import locate
+        from rolloutlint.core.positions import locate
 
         line, col, _, _ = locate(doc.node, dup.path, key=True)
         raise ConfigError(f"{path}:{line}:{col}: key {'.'.join(map(str, dup.path))!r} is repeated "
@@ -89,21 +51,18 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:1:1: configuration must be a mapping")
     if not raw:  # `{}` (a root marker) sets nothing: no need to import the validator before loading starts
         return build_config(raw, path, policy_rules=())
-    from rolloutlint.registry import active
-
     rules, policy_errors, packs = _policy_rules(raw, doc.node, path)
-    with active(rules):  # selectors and severity keys may name the project's policies
-        # Selectors naming a policy that failed to compile would only repeat its error: check them later.
-        errors = validate_config(raw, check_rule_names=not policy_errors)
-        if errors or policy_errors:
-            from rolloutlint.positions import locate
+    # Selectors naming a policy that failed to compile would only repeat its error: check them later.
+    errors = validate_config(raw, check_rule_names=not policy_errors, policy_rules=rules)
+    if errors or policy_errors:
+        from rolloutlint.core.positions import locate
 
-            lines = []
-            for cfg_path, message, is_key in errors:
-                line, col, _, _ = locate(doc.node, cfg_path, key=is_key)
-                lines.append(f"{path}:{line}:{col}: {message}")
-            raise ConfigError("\n".join(lines + policy_errors))
-        config = build_config(raw, path, policy_rules=rules)
+        lines = []
+        for cfg_path, message, is_key in errors:
+            line, col, _, _ = locate(doc.node, cfg_path, key=is_key)
+            lines.append(f"{path}:{line}:{col}: {message}")
+        raise ConfigError("\n".join(lines + policy_errors))
+    config = build_config(raw, path, policy_rules=rules)
     config.policy_files = frozenset(packs)
     return config
 
@@ -119,11 +78,11 @@ def _policy_rules(raw: dict[str, Any], node: Any, path: Path | None) -> tuple[tu
     return tuple(rule_class(p) for p in policies), errors, packs
 
 
-def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[tuple[tuple[Any, ...], str, bool]]:
+def validate_config(raw: dict[str, Any], check_rule_names: bool = True, policy_rules: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str, bool]]:
     """Schema errors as (path, message, points-at-key). Policy entries are checked by `rolloutlint.policies`."""
     import jsonschema_rs
 
-    schema = _config_schema()
+    schema = config_schema()
     out: list[tuple[tuple[Any, ...], str, bool]] = []
     for err in jsonschema_rs.validator_for(schema).iter_errors(raw):
         ipath = tuple(err.instance_path)
@@ -149,26 +108,48 @@ def validate_config(raw: dict[str, Any], check_rule_names: bool = True) -> list[
     # Severity keys and selectors must name real rules: a typo would silently do nothing.
     if not check_rule_names:
         return out
-    from rolloutlint.registry import resolve_selector
+    from rolloutlint.run.registry import RuleSet
 
+    known = RuleSet(policy_rules)  # selectors and severity keys may name the project's policies
     for key in ("select", "ignore"):
         selectors = raw.get(key)
         for i, sel in enumerate(selectors if isinstance(selectors, list) else []):  # wrong types: schema error above
-            if isinstance(sel, str) and not resolve_selector(sel):
-                out.append(((key, i), f"{key}: {sel!r} matches no rule{_rule_hint(sel)}", False))
+            if isinstance(sel, str) and not known.resolve(sel):
+                out.append(((key, i), f"{key}: {sel!r} matches no rule{_rule_hint(sel, known)}", False))
     for key in ("severity", "rules"):
         section = raw.get(key)
         if isinstance(section, dict):
             for rid in section:
-                if not resolve_selector(str(rid)):
-                    out.append(((key, rid), f"{key}: {rid!r} matches no rule{_rule_hint(str(rid))}", True))
+                if not known.resolve(str(rid)):
+                    out.append(((key, rid), f"{key}: {rid!r} matches no rule{_rule_hint(str(rid), known)}", True))
+    out.extend(_unknown_options(raw.get("rules"), known))
     return out
 
 
-def _rule_hint(text: str) -> str:
-    from rolloutlint.suggest import active_rule_hint
+def _unknown_options(section: Any, known: Any) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """Per-rule options must be ones the rule declares (`Rule.options`); `severity` is every rule's."""
+    from difflib import get_close_matches
 
-    return active_rule_hint(text)
+    out: list[tuple[tuple[Any, ...], str, bool]] = []
+    for ident, opts in (section.items() if isinstance(section, dict) else ()):
+        rules = [r for rid in sorted(known.resolve(str(ident))) if (r := known.get(rid)) is not None]
+        if not rules or not isinstance(opts, dict):
+            continue  # no rule: reported above; not a mapping: a schema error
+        declared = {"severity"} | {name for r in rules for name in r.options}
+        for name in opts:
+            if name in declared:
+                continue
+            hint = get_close_matches(str(name), sorted(declared), n=1, cutoff=0.6)
+            suffix = f"did you mean {hint[0]!r}?" if hint else f"its options: {', '.join(sorted(declared))}"
+            owner = ", ".join(r.id for r in rules) if len(rules) <= 3 else str(ident)
+            out.append((("rules", ident, name), f"rules.{ident}: {name!r} is not an option of {owner} ({suffix})", True))
+    return out
+
+
+def _rule_hint(text: str, known: Any) -> str:
+    from rolloutlint.core.suggest import rule_hint
+
+    return rule_hint(text, known.all())
 
 
 def _allowed_keys(schema: dict[str, Any], path: tuple[Any, ...]) -> list[str]:
@@ -182,19 +163,17 @@ def _allowed_keys(schema: dict[str, Any], path: tuple[Any, ...]) -> list[str]:
 
 
 def build_config(raw: dict[str, Any], path: Path | None = None, policy_rules: tuple[Any, ...] | None = None) -> Config:
-    from rolloutlint.registry import active
-
     if policy_rules is None:  # not from load_config: compile here (errors then carry no positions)
         policy_rules, errors, _ = _policy_rules(raw, None, path)
         if errors:
             raise ConfigError("\n".join(errors))
-    with active(policy_rules):  # severity and options keys may name the project's policies
-        return _build_config(raw, path, policy_rules)
+    return _build_config(raw, path, policy_rules)
 
 
 def _build_config(raw: dict[str, Any], path: Path | None, policy_rules: tuple[Any, ...]) -> Config:
-    from rolloutlint.registry import resolve_selector
+    from rolloutlint.run.registry import RuleSet
 
+    resolve_selector = RuleSet(policy_rules).resolve  # severity and options keys may name the project's policies
     severity: dict[str, Severity] = {}
     for ident, sev in (raw.get("severity") or {}).items():
         for rid in resolve_selector(str(ident)):

@@ -36,15 +36,15 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rolloutlint.findings import Path as DocPath
-from rolloutlint.findings import RelatedRef, Report, Severity, format_path
-from rolloutlint.registry import Rule
+from rolloutlint.core.positions import Path as DocPath
+from rolloutlint.core.findings import RelatedRef, Report, Severity, format_path
+from rolloutlint.core.rule import Rule
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
 
-    from rolloutlint.engine import Context
-    from rolloutlint.model import Resource
+    from rolloutlint.core.rule import Context
+    from rolloutlint.core.model import Resource
 
 POLICY_KEYS = ("id", "severity", "message", "description", "match", "assert")
 MATCH_KEYS = ("kinds", "namespaces", "names", "labels", "annotations")
@@ -142,13 +142,13 @@ class Policy:
 
     def failures(self, body: Any) -> list[Any]:
         """SchemaProblems of `body`, deepest first (document order among equals); [] when it passes."""
-        from rolloutlint import schemas
+        from rolloutlint.views import schemas
 
         try:
             if self.validator.is_valid(body):
                 return []
         except (ValueError, TypeError, OverflowError):
-            body = schemas._jsonable(body)  # YAML dates, odd keys: as Kubernetes would see them in JSON
+            body = schemas.jsonable(body)  # YAML dates, odd keys: as Kubernetes would see them in JSON
             if self.validator.is_valid(body):
                 return []
         problems: dict[tuple[Any, ...], Any] = {}
@@ -164,11 +164,11 @@ class Policy:
             err = errors[0] if errors else None
             path = tuple(err.instance_path) if err is not None else ()
             return [schemas.SchemaProblem(path, "other", err.message if err is not None else "assertion failed", False)]
-        ordered = sorted(problems.values(), key=schemas._sort_key)
+        ordered = sorted(problems.values(), key=schemas.problem_order)
         return sorted(ordered, key=lambda p: -len(p.path))  # stable: document order among equal depths
 
     def render(self, res: "Resource", problem: Any) -> str:
-        from rolloutlint.schemas import dotted
+        from rolloutlint.views.schemas import dotted
 
         error = problem.message
         prefix = f"{dotted(problem.path)}: "
@@ -180,39 +180,39 @@ class Policy:
 
 
 def _convert(err: Any, schema: Any) -> list[Any]:
-    """schemas._convert (messages shared with the manifest schema checks), plus the keywords it leaves raw."""
-    from rolloutlint import schemas
+    """schemas.convert_error (messages shared with the manifest schema checks), plus the keywords it leaves raw."""
+    from rolloutlint.views import schemas
 
     own = _own_problem(err, schema)
     if own:
         return own
     name = type(err.kind).__name__
-    if name in ("AnyOf", "OneOfNotValid") and not schemas._exclusive_fields(schemas._node(schema, err.schema_path)):
+    if name in ("AnyOf", "OneOfNotValid") and not schemas.exclusive_fields(schemas.schema_node(schema, err.schema_path)):
         branches = [list(b) for b in (getattr(err.kind, "context", None) or [])]
-        best = schemas._best_branch(branches, tuple(err.instance_path))
+        best = schemas.best_branch(branches, tuple(err.instance_path))
         if best is not None:
             return [p for sub in best for p in _convert(sub, schema)]
-    return schemas._convert(err, schema)
+    return schemas.convert_error(err, schema)
 
 
 def _own_problem(err: Any, schema: Any) -> list[Any]:
     """Readable messages for keywords the manifest-schema conversion leaves raw (contains, not, false)."""
-    from rolloutlint.schemas import SchemaProblem, _node, _short
+    from rolloutlint.views.schemas import SchemaProblem, schema_node, short
 
     name = type(err.kind).__name__
     path = tuple(err.instance_path)
     if name == "Contains":
         loc = list(err.schema_path)
-        sub = _node(schema, loc[:-1] + ["contains"]) if loc else None
+        sub = schema_node(schema, loc[:-1] + ["contains"]) if loc else None
         req = sub.get("required") if isinstance(sub, dict) and set(sub) == {"required"} else None
         what = (f"no item sets {' and '.join(json.dumps(r) for r in req)}" if isinstance(req, list) and req
-                else f"no item matches {_short(sub)}" if sub is not None else "no item matches the `contains` schema")
+                else f"no item matches {short(sub)}" if sub is not None else "no item matches the `contains` schema")
         return [SchemaProblem(path, "other", what, False)]
     if name == "Not":
-        sub = _node(schema, list(err.schema_path))
+        sub = schema_node(schema, list(err.schema_path))
         req = sub.get("required") if isinstance(sub, dict) and set(sub) == {"required"} else None
         what = (f"must not set {' or '.join(json.dumps(r) for r in req)}" if isinstance(req, list) and req
-                else f"must not match {_short(sub)}")
+                else f"must not match {short(sub)}")
         return [SchemaProblem(path, "other", what, False)]
     if name == "FalseSchema":
         return [SchemaProblem(path, "other", "is not allowed here", bool(path))]
@@ -232,9 +232,9 @@ class PolicyRule(Rule):
         problems = policy.failures(resource.body)
         if not problems:
             return
-        from rolloutlint.schemas import _sort_key
+        from rolloutlint.views.schemas import problem_order
 
-        first, rest = problems[0], sorted(problems[1:], key=_sort_key)
+        first, rest = problems[0], sorted(problems[1:], key=problem_order)
         related = [RelatedRef(resource, p.path, f"also fails here: {p.message}", key=p.key) for p in rest[:MAX_RELATED]]
         yield self.report(resource, first.path, policy.render(resource, first), key=first.key, related=related)
 
@@ -283,7 +283,7 @@ class _Errors:
     lines: list[str]
 
     def add(self, display: str, node: "Node | None", path: DocPath, message: str, key: bool = False) -> None:
-        from rolloutlint.positions import locate
+        from rolloutlint.core.positions import locate
 
         line, col, _, _ = locate(node, path, key=key)
         self.lines.append(f"{display}:{line}:{col}: {message}")
@@ -320,7 +320,7 @@ def compile_policies(entries: Any, node: "Node | None", config_path: Path | None
 
 def _load_pack(rel: str, base: Path, display: str, node: "Node | None", at: DocPath, policies: list[Policy],
                seen: dict[str, str], errors: _Errors) -> Path | None:
-    from rolloutlint.loader import load_file
+    from rolloutlint.load.loader import load_file
 
     path = (base / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
     if not path.is_file():
@@ -370,7 +370,7 @@ def _compile_one(entry: dict[str, Any], display: str, node: "Node | None", at: D
     if len(errors.lines) > before:
         return None
     assert isinstance(pid, str)
-    from rolloutlint.positions import locate
+    from rolloutlint.core.positions import locate
 
     line, _, _, _ = locate(node, at)
     source = f"{display}:{line}"
@@ -391,7 +391,7 @@ def _compile_one(entry: dict[str, Any], display: str, node: "Node | None", at: D
 
 
 def _check_id(pid: str, display: str, node: "Node | None", at: DocPath, seen: dict[str, str], errors: _Errors) -> None:
-    from rolloutlint.positions import locate
+    from rolloutlint.core.positions import locate
 
     if not ID_RE.match(pid) or len(pid) > 63:
         errors.add(display, node, at + ("id",), f"policy id {pid!r} must start with a letter and hold only letters, "
@@ -402,7 +402,7 @@ def _check_id(pid: str, display: str, node: "Node | None", at: DocPath, seen: di
     elif pid.lower() == "all":
         errors.add(display, node, at + ("id",), "policy id 'all' is reserved (it selects every rule)")
     else:
-        from rolloutlint.registry import get_rule, is_builtin
+        from rolloutlint.run.registry import get_rule, is_builtin
 
         if is_builtin(pid):
             builtin = get_rule(pid)
@@ -420,9 +420,9 @@ def _check_shape(entry: dict[str, Any], display: str, node: "Node | None", at: D
     """The policy object's own keys and types (the JSON Schema it asserts is checked separately)."""
     import jsonschema_rs
 
-    from rolloutlint.config import _config_schema
+    from rolloutlint.views.schemas import config_schema
 
-    defs = _config_schema()["$defs"]
+    defs = config_schema()["$defs"]
     validator = jsonschema_rs.Draft202012Validator({"$defs": defs, "$ref": "#/$defs/policy"})
     label = _policy_label(entry, at)
     for err in validator.iter_errors(entry):
@@ -469,9 +469,9 @@ def _compile_schema(raw: Any, display: str, node: "Node | None", at: DocPath, pi
                     errors: _Errors) -> tuple[Any, Any]:
     import jsonschema_rs
 
-    from rolloutlint.schemas import _jsonable
+    from rolloutlint.views.schemas import jsonable
 
-    schema = _jsonable(raw)
+    schema = jsonable(raw)
     before = len(errors.lines)
     for path, message in _keyword_problems(schema, ()):
         errors.add(display, node, at + path, f"policy {pid}: {message}", key=True)
@@ -544,9 +544,9 @@ def _find_ref(schema: Any, message: str, path: DocPath = ()) -> DocPath | None:
 
 
 def _type(value: Any) -> str:
-    from rolloutlint.schemas import _json_type
+    from rolloutlint.views.schemas import json_type
 
-    return _json_type(value)
+    return json_type(value)
 
 
 def _display(path: Path) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rolloutlint.registry import Rule
+from rolloutlint.core.rule import Rule
 
 EXPECT_RE = re.compile(r"[ \t]*#\s*expect:\s*([A-Z0-9][A-Za-z0-9, ]*?)\s*$")
 SECTION_RE = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.MULTILINE)
@@ -109,7 +109,7 @@ def split_sections(doc: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def rules_dir() -> Path:
-    from rolloutlint.resources import data_dir
+    from rolloutlint.core.resources import data_dir
 
     return data_dir("rules")
 

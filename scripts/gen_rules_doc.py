@@ -19,10 +19,9 @@ DOC = ROOT / "docs" / "rules.md"
 
 def generate() -> str:
     sys.path.insert(0, str(ROOT))
-    from rolloutlint.registry import activate, all_rules
+    from rolloutlint.run.registry import all_rules
     from rolloutlint.ruledocs import render_list_markdown
 
-    activate(())  # built-in rules only
     return render_list_markdown(all_rules())
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.api import lint_paths
-from rolloutlint.findings import Severity
-from rolloutlint.registry import all_rules
+from rolloutlint.core.findings import Severity
+from rolloutlint.run.registry import all_rules
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "analysis"
 

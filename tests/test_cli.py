@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.resources import data_dir
+from rolloutlint.core.resources import data_dir
 from tests.cli_run import run
 
 BAD = """apiVersion: argoproj.io/v1alpha1
@@ -117,12 +117,12 @@ def test_exclude_globs(repo: Path) -> None:
 
 
 def test_internal_error_exit_3_without_traceback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rolloutlint.api
+    import rolloutlint.pipeline
 
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rolloutlint.api, "lint_project", boom)
+    monkeypatch.setattr(rolloutlint.pipeline, "lint_project", boom)
     code, _, err = run(["lint", "."], repo)
     assert code == 3 and "internal error" in err and "Traceback" not in err
 

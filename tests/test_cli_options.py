@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.cli_options import pair_outputs, split_list
-from rolloutlint.config import ConfigError
-from rolloutlint.findings import Edit, Finding, Fix, Location, Severity
-from rolloutlint.suggest import active_rule_hint
+from rolloutlint.core.config import ConfigError
+from rolloutlint.core.findings import Edit, Finding, Fix, Location, Severity
+from rolloutlint.core.suggest import rule_hint
+from rolloutlint.run.registry import RuleSet
 from tests.cli_run import run
 
 BAD = """apiVersion: argoproj.io/v1alpha1
@@ -53,11 +54,11 @@ def test_selector_matching_no_rule_is_exit_2(repo: Path, selector: str, expected
 
 
 def test_suggestions_come_from_the_family() -> None:
-    hint = active_rule_hint("subset-not-found")
+    hint = rule_hint("subset-not-found", RuleSet().all())
     assert "virtualservice-subset-not-found" in hint and "destinationrule-subset-not-found" in hint
     assert "'service-not-found'" not in hint
-    assert active_rule_hint("RL3O1") == " (did you mean 'RL301'?)"
-    assert "unknown-field" in active_rule_hint("unknown-fields")
+    assert rule_hint("RL3O1", RuleSet().all()) == " (did you mean 'RL301'?)"
+    assert "unknown-field" in rule_hint("unknown-fields", RuleSet().all())
 
 
 def test_explain_suggests_the_family(repo: Path) -> None:
@@ -131,8 +132,8 @@ def _finding(rule: str, safe: bool | None, suppressed: str | None = None) -> Fin
 
 
 def test_summary_counts_fixable_findings() -> None:
-    from rolloutlint.reporters import ReportOptions
-    from rolloutlint.reporters.text import render
+    from rolloutlint.report import ReportOptions
+    from rolloutlint.report.text import render
 
     summary = {"warnings": 5, "files": 1, "resources": 1}
     findings = [_finding("RL1", True), _finding("RL2", True), _finding("RL3", False), _finding("RL4", None),

@@ -30,10 +30,11 @@ def test_crashing_rule_is_isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_stage_two_per_resource_rules_run(tmp_path: Path) -> None:
-    from rolloutlint.api import load_project
-    from rolloutlint.engine import Context, Engine
-    from rolloutlint.findings import Severity
-    from rolloutlint.registry import Rule
+    from rolloutlint.pipeline import load_project
+    from rolloutlint.core.rule import Context
+    from rolloutlint.run.engine import Engine
+    from rolloutlint.core.findings import Severity
+    from rolloutlint.core.rule import Rule
 
     class LateRule(Rule):  # not registered: only this engine instance runs it
         id, name, severity, summary = "RL998", "late-rule", Severity.INFO, "stage-2 probe"
@@ -55,10 +56,11 @@ def test_stage_two_per_resource_rules_run(tmp_path: Path) -> None:
 
 
 def test_any_kind_rules_run_once_per_resource_after_kind_rules(tmp_path: Path) -> None:
-    from rolloutlint.api import load_project
-    from rolloutlint.engine import Context, Engine
-    from rolloutlint.findings import Severity
-    from rolloutlint.registry import Rule
+    from rolloutlint.pipeline import load_project
+    from rolloutlint.core.rule import Context
+    from rolloutlint.run.engine import Engine
+    from rolloutlint.core.findings import Severity
+    from rolloutlint.core.rule import Rule
 
     seen: list[tuple[str, str | None]] = []
 

@@ -119,7 +119,7 @@ def test_character_device_config_is_refused(tmp_path: Path) -> None:
 
 
 def test_stdin_read_stops_at_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rolloutlint import infile
+    from rolloutlint.core import infile
 
     class Endless:
         read_bytes = 0

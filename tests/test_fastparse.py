@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from rolloutlint import fastparse, loader
+from rolloutlint.load import fastparse, loader
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.api import lint_project, load_project
-from rolloutlint.fixer import run_fixes
-from rolloutlint.registry import all_rules
+from rolloutlint.pipeline import lint_project, load_project
+from rolloutlint.fix.fixer import run_fixes
+from rolloutlint.run.registry import all_rules
 from tests.rule_cases import RULES_DIR, expected_markers
 
 FIX_CASES = sorted(RULES_DIR.glob("RL*/fix.yaml"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint import outfile
+from rolloutlint.core import outfile
 from tests.cli_run import run
 
 BAD = ("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: NAME}\n"

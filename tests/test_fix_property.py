@@ -19,8 +19,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rolloutlint.api import load_project
-from rolloutlint.fixer import run_fixes
+from rolloutlint.pipeline import load_project
+from rolloutlint.fix.fixer import run_fixes
 
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8).map(lambda s: "v" + s)
 COMMENT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,.:#-'\"", min_size=0, max_size=20).map(lambda s: ("# " + s).rstrip())

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rolloutlint.findings import Edit, Fix
-from rolloutlint.fixer import _Planned, _verify
-from rolloutlint.loader import load_file
+from rolloutlint.core.findings import Edit, Fix
+from rolloutlint.fix.fixer import _Planned, _verify
+from rolloutlint.load.loader import load_file
 from tests.cli_run import run
 
 ROLLOUT = """apiVersion: argoproj.io/v1alpha1

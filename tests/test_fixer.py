@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rolloutlint.api import lint_project, load_project
+from rolloutlint.pipeline import lint_project, load_project
 from rolloutlint.cli import cli
-from rolloutlint.fixer import run_fixes
-from rolloutlint.yamlio import detect_indent, document_regions, splice
+from rolloutlint.fix.fixer import run_fixes
+from rolloutlint.fix.yamlio import detect_indent, document_regions, splice
 
 ROLLOUT = """\
 # Rollout for the reviews service
@@ -225,7 +225,7 @@ def test_unparseable_file_untouched(tmp_path: Path) -> None:
 
 
 def test_fixed_text_that_would_not_parse_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rolloutlint import yamlio
+    from rolloutlint.fix import yamlio
 
     root = _repo(tmp_path, {"ro.yaml": ROLLOUT})
     monkeypatch.setattr(yamlio, "splice", lambda original, before, after: original + "  bad: [unclosed\n")
@@ -275,7 +275,7 @@ spec:
         - name: reviews
           image: reviews:v2
 """
-    from rolloutlint.registry import get_rule
+    from rolloutlint.run.registry import get_rule
 
     rule = get_rule("RL110")
     if rule is None or not rule.fixable:
@@ -369,8 +369,8 @@ def test_cli_diff_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_new_strings_are_quoted_for_yaml_1_1_readers() -> None:
-    from rolloutlint.findings import Edit
-    from rolloutlint.yamlio import check_edits
+    from rolloutlint.core.findings import Edit
+    from rolloutlint.fix.yamlio import check_edits
 
     body = "a: 1\nb:\n  c: x\n"
     new, applied, _ = check_edits(body, [[(("b", "c"), Edit("set", ("b", "c"), "on")),
@@ -380,8 +380,8 @@ def test_new_strings_are_quoted_for_yaml_1_1_readers() -> None:
 
 
 def test_edit_groups_are_all_or_nothing() -> None:
-    from rolloutlint.findings import Edit
-    from rolloutlint.yamlio import check_edits
+    from rolloutlint.core.findings import Edit
+    from rolloutlint.fix.yamlio import check_edits
 
     body = "a: 1\nb: 2\n"
     new, applied, reasons = check_edits(body, [[(("a",), Edit("set", ("a",), 5)), (("zz", "q"), Edit("delete", ("zz", "q")))],
@@ -434,8 +434,8 @@ def test_sequence_style_taken_from_the_rest_of_the_file() -> None:
     ("a:\n  b: short   # c\n", ("a", "b"), "set", "much-longer", "a:\n  b: much-longer   # c\n"),
 ])
 def test_comments_around_edits(body: str, path: tuple, op: str, value: object, expected: str) -> None:  # type: ignore[type-arg]
-    from rolloutlint.findings import Edit
-    from rolloutlint.yamlio import check_edits
+    from rolloutlint.core.findings import Edit
+    from rolloutlint.fix.yamlio import check_edits
 
     new, applied, reasons = check_edits(body, [[(path, Edit(op, path, value))]], detect_indent(body))
     assert applied == [0], reasons
@@ -445,7 +445,7 @@ def test_comments_around_edits(body: str, path: tuple, op: str, value: object, e
 def _flaky_rule(monkeypatch: pytest.MonkeyPatch, new_value: object) -> None:
     """Make RL010 offer a fix that never settles: `new_value(current)` is the next metadata.name."""
     from rolloutlint.checks.core import UnknownField
-    from rolloutlint.findings import Edit, Fix
+    from rolloutlint.core.findings import Edit, Fix
 
     def check(self, res, ctx):  # type: ignore[no-untyped-def]
         name = res.body["metadata"]["name"]

@@ -26,7 +26,7 @@ def test_gitops_doc_is_up_to_date() -> None:
 
 
 def test_every_argocd_rule_recommends_a_configuration() -> None:
-    from rolloutlint.registry import all_rules
+    from rolloutlint.run.registry import all_rules
 
     mod = _script()
     missing = [r.id for r in all_rules() if r.id.startswith("RL6") and mod.RECOMMENDED not in mod.sections(r.docs())]
@@ -34,7 +34,7 @@ def test_every_argocd_rule_recommends_a_configuration() -> None:
 
 
 def test_recommended_yaml_blocks_parse() -> None:
-    from rolloutlint.registry import all_rules
+    from rolloutlint.run.registry import all_rules
 
     mod = _script()
     for rule in all_rules():

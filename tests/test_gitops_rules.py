@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.api import lint_paths, load_project
+from rolloutlint.api import lint_paths
+from rolloutlint.pipeline import load_project
 from rolloutlint.checks.gitops_argocd import _jq_segments, entry_covers
-from rolloutlint.checks.gitops_common import applications, entry_matches
-from rolloutlint.engine import Context
+from rolloutlint.views.argocd import applications, entry_matches
+from rolloutlint.core.rule import Context
 
 UPSTREAM = Path(__file__).resolve().parents[1].parent / "shared" / "upstream"
 

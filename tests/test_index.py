@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rolloutlint.api import load_project
+from rolloutlint.pipeline import load_project
 
 SVC = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n  ports: [{{port: 80}}]\n"
 
@@ -75,7 +75,7 @@ def test_path_outside_cwd_is_its_own_root(tmp_path: Path) -> None:
 
 
 def test_discovery_skips_noise_and_broken_links_and_follows_linked_dirs(tmp_path: Path) -> None:
-    from rolloutlint.discovery import walk
+    from rolloutlint.load.discovery import walk
 
     (tmp_path / ".git").mkdir()
     for rel in ("b/z.yaml", "b/a.yml", "a/c.json", "node_modules/x.yaml", ".hidden/h.yaml", ".argocd/app.yaml",

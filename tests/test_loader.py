@@ -5,9 +5,9 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from rolloutlint.index import resources_from
-from rolloutlint.loader import MAX_FILE_BYTES, load_file
-from rolloutlint.positions import locate
+from rolloutlint.load.namespaces import resources_from
+from rolloutlint.load.loader import MAX_FILE_BYTES, load_file
+from rolloutlint.core.positions import locate
 
 ROLLOUT = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\nspec:\n  replicas: 3\n"
 
@@ -137,7 +137,7 @@ def test_non_mapping_and_kindless_documents_reported_once(tmp_path: Path) -> Non
 def test_fast_resolver_agrees_with_pyyaml() -> None:
     import yaml
 
-    from rolloutlint.loader import _Loader
+    from rolloutlint.core.source import NodeLoader as _Loader
 
     values = ["yes", "No", "on", "OFF", "y", "n", "true", "False", "~", "null", "", "1.0", "1e3", ".5", "-1", "+2",
               "0x1F", "0o17", "017", "1_000", "12:30:00", "2024-01-01", "2024-01-01T10:00:00Z", ".inf", "-.Inf",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.outfile import TEMP_SUFFIX, WriteError, clean_stale_temps, write_text
+from rolloutlint.core.outfile import TEMP_SUFFIX, WriteError, clean_stale_temps, write_text
 from tests.cli_run import run
 
 BAD = ("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\n"

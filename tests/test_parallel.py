@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import rolloutlint.parallel as parallel
+import rolloutlint.run.parallel as parallel
 from rolloutlint.api import lint_paths
-from rolloutlint.loader import SourceFile, load_file
+from rolloutlint.core.source import SourceFile
+from rolloutlint.load.loader import load_file
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 
@@ -193,13 +194,13 @@ def test_lazy_imports_name_real_modules_and_prepare_imports_them() -> None:
     import subprocess
     import sys
 
-    from rolloutlint.registry import all_rules, load_builtin_rules
+    from rolloutlint.run.registry import all_rules, load_builtin_rules
 
     load_builtin_rules()
     declared = sorted({name for cls in all_rules() for name in getattr(sys.modules[cls.__module__], "LAZY_IMPORTS", ())})
     assert "rolloutlint.expr" in declared and "jsonschema_rs" in declared
     assert all(importlib.util.find_spec(name) is not None for name in declared)
-    code = ("import sys; from rolloutlint.registry import prepare_rules; prepare_rules(); "
+    code = ("import sys; from rolloutlint.run.registry import prepare_rules; prepare_rules(); "
             f"missing = [m for m in {declared!r} if m not in sys.modules]; print(missing)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

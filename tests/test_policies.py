@@ -12,15 +12,8 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.api import lint_paths
-from rolloutlint.registry import activate, get_rule
+from rolloutlint.run.registry import get_rule
 from tests.cli_run import run
-
-@pytest.fixture(autouse=True)
-def _no_active_policies():  # type: ignore[no-untyped-def]
-    """A lint leaves its project's policies active (reporters need them); don't let them reach other tests."""
-    yield
-    activate(())
-
 
 REPO = Path(__file__).resolve().parents[1]
 PACKS = REPO / "examples" / "policies"

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from rolloutlint.loader import SourceFile, document_starts, load_file
+from rolloutlint.core.source import SourceFile, document_starts
+from rolloutlint.load.loader import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

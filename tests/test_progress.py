@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint import progress
+from rolloutlint.run import progress
 
 
 def test_wanted_only_for_a_terminal_outside_ci() -> None:

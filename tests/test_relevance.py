@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.api import lint_paths, load_project
-from rolloutlint.discovery import walk
+from rolloutlint.api import lint_paths
+from rolloutlint.pipeline import load_project
+from rolloutlint.load.discovery import walk
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rolloutlint.checks import rollout_common as rc
+from rolloutlint.views import rollout as rc
 from rolloutlint.checks.rollout_canary import _int_or_percent_value
-from rolloutlint.registry import all_rules
+from rolloutlint.run.registry import all_rules
 
 
 @pytest.mark.parametrize("value, seconds", [

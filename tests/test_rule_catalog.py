@@ -12,16 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.registry import activate, all_rules
+from rolloutlint.run.registry import all_rules
 from rolloutlint.ruledocs import EXPECT_RE, missing_sections
 from tests.cli_run import run
-
-@pytest.fixture(autouse=True)
-def _no_active_policies():  # type: ignore[no-untyped-def]
-    """A lint leaves its project's policies active (reporters need them); don't let them reach other tests."""
-    yield
-    activate(())
-
 
 REQUIRED = ("What it checks", "Why it matters", "How to fix")
 NO_EXAMPLES = {"RL999"}  # internal-error cannot be triggered by a manifest
@@ -37,7 +30,6 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:  # type: ig
 
 
 def test_every_builtin_rule_is_listed(catalog: list[dict]) -> None:  # type: ignore[type-arg]
-    activate(())
     assert [r["id"] for r in catalog] == [r.id for r in all_rules()]
     assert len({r["name"] for r in catalog}) == len(catalog)
 
@@ -78,7 +70,6 @@ def test_rules_with_examples_have_both_kinds(catalog: list[dict]) -> None:  # ty
 
 def test_upstream_template_section() -> None:
     """`## Upstream` is part of the template: every rule says which upstream check it mirrors (or none)."""
-    activate(())
     lacking = sorted(r.id for r in all_rules() if "Upstream" in missing_sections(r))
     assert not lacking, lacking
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.registry import all_rules
+from rolloutlint.run.registry import all_rules
 from tests.rule_cases import RULES_DIR, Case, discover, run_case
 
 CASES = discover()
@@ -41,7 +41,7 @@ def test_every_rule_has_examples() -> None:
 
 
 def test_rule_docs_complete() -> None:
-    from rolloutlint.registry import DOC_SECTIONS
+    from rolloutlint.core.rule import DOC_SECTIONS
 
     bad = [f"{r.id}: missing {s}" for r in all_rules() for s in DOC_SECTIONS if s not in r.docs()]
     assert not bad, "\n".join(bad)

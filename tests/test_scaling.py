@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint import api, positions
+from rolloutlint import pipeline
+from rolloutlint.core import positions
 from tests.cli_run import run
 
 
@@ -39,7 +40,7 @@ def test_findings_in_a_large_mapping_do_not_rescan_it(tmp_path: Path, monkeypatc
     (tmp_path / ".rolloutlint.yaml").write_text("select: [RL010]\n")
     (tmp_path / "r.yaml").write_text("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: k}\n"
                                      "spec:\n  replicas: 1\n" + keys)
-    project = api.load_project(["."], cwd=tmp_path)
+    project = pipeline.load_project(["."], cwd=tmp_path)
     checks = [0]
     real_scalar = positions.ScalarNode
 
@@ -60,7 +61,7 @@ def test_findings_in_a_large_mapping_do_not_rescan_it(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(positions, "ScalarNode", ScalarCheck)
     monkeypatch.setattr(difflib.SequenceMatcher, "ratio", ratio)
-    findings = api.lint_project(project).findings
+    findings = pipeline.lint_project(project).findings
     assert len([f for f in findings if f.rule == "RL010"]) == n
     assert findings[-1].location.line == n + 5  # positions still right
     assert checks[0] < 20 * n  # one scan per finding was n * n (2.25 million)
@@ -75,11 +76,11 @@ def test_simulate_does_not_compose_every_file(tmp_path: Path) -> None:
             f"# header\n\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: r{i}}}\nspec:\n"
             "  replicas: 2\n  strategy: {canary: {steps: [{setWeight: 50}]}}\n")
     (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
-    project = api.load_project(["."], cwd=tmp_path)
+    project = pipeline.load_project(["."], cwd=tmp_path)
     results = simulate_project(project)
     assert [r["resource"]["line"] for r in results] == [3] * 20
     composed = sum(1 for f in project.files for d in f.documents if d.composed is not None)
-    from rolloutlint import fastparse
+    from rolloutlint.load import fastparse
 
     if fastparse.available():
         assert composed == 0

@@ -1,4 +1,4 @@
-"""Tests for the schema layer: rolloutlint.schemas and scripts/gen_schemas.py."""
+"""Tests for the schema layer: rolloutlint.views.schemas and scripts/gen_schemas.py."""
 from __future__ import annotations
 
 import datetime
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rolloutlint import schemas
-from rolloutlint.schemas import SchemaProblem, has_schema, schema_dir, validate
+from rolloutlint.views import schemas
+from rolloutlint.views.schemas import SchemaProblem, has_schema, schema_dir, validate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -494,7 +494,7 @@ def test_upstream_unknown_field_fixture_is_caught() -> None:
 
 
 def test_module_does_not_import_jsonschema_rs_eagerly() -> None:
-    code = "import sys, rolloutlint.schemas; print('jsonschema_rs' in sys.modules)"
+    code = "import sys, rolloutlint.views.schemas; print('jsonschema_rs' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=REPO)
     assert out.stdout.strip() == "False"
-    assert schemas.__name__ == "rolloutlint.schemas"
+    assert schemas.__name__ == "rolloutlint.views.schemas"

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rolloutlint.resources import data_dir
+from rolloutlint.core.resources import data_dir
 from tests.cli_run import run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.api import lint_paths
-from rolloutlint.discovery import VALUES_FILE
-from rolloutlint.template_kind import looks_like_jinja, template_message
+from rolloutlint.load.discovery import VALUES_FILE
+from rolloutlint.load.template_kind import looks_like_jinja, template_message
 
 
 @pytest.mark.parametrize("name", ["values.yaml", "values.yml", "values-prod.yaml", "prod-values.yaml",

@@ -7,16 +7,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.checks import analysis_util as au
-from rolloutlint.findings import Report, Severity
-from rolloutlint.model import Resource, as_dict, as_str
+from rolloutlint.views import analysis as au
+from rolloutlint.core.findings import Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_str
 from rolloutlint.providers import placeholders as ph
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.rule import Rule, register
 
 LAZY_IMPORTS = ("rolloutlint.expr", "rolloutlint.providers.prometheus")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 CONDITIONS = ("successCondition", "failureCondition")
 

@@ -8,16 +8,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import refs
-from rolloutlint.checks import analysis_util as au
-from rolloutlint.findings import Path, RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_str
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import refs
+from rolloutlint.views import analysis as au
+from rolloutlint.core.positions import Path
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_str
+from rolloutlint.core.rule import Rule, register
 
 LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "rolloutlint.providers.skywalking", "promql_parser")
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 _SERVICE_LABELS = ("destination_service_name", "destination_service")
 _WORKLOAD_LABELS = ("destination_workload",)
@@ -221,7 +222,7 @@ class AnalysisFilterMatchesNothing(Rule):
 
 
 def _literal_position(tmpl: Resource, path: Path, value: str) -> tuple[int, int] | None:
-    from rolloutlint.model import dig
+    from rolloutlint.core.model import dig
     from rolloutlint.providers import placeholders as ph
 
     query = dig(tmpl.body, *path)

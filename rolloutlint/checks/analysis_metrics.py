@@ -6,13 +6,13 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.checks import analysis_util as au
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_list, as_str
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import analysis as au
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 DUMMY = "dummy-value"  # Argo's setArgValuePlaceHolder value for args without a value
 

@@ -7,17 +7,17 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.checks import analysis_util as au
+from rolloutlint.views import analysis as au
 from rolloutlint.checks.analysis_prometheus import prometheus_metrics
 from rolloutlint.checks.analysis_skywalking import skywalking_metrics
-from rolloutlint.findings import Report, Severity
-from rolloutlint.model import Resource, as_str
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import Report, Severity
+from rolloutlint.core.model import Resource, as_str
+from rolloutlint.core.rule import Rule, register
 
 LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "promql_parser")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 _INDEXED = re.compile(r"\bresult\s*\[")
 _LEN_GUARD = re.compile(r"\blen\s*\(\s*result\s*\)")

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint.checks import analysis_metrics as am
-from rolloutlint.checks import analysis_util as au
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import analysis as au
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict
+from rolloutlint.core.rule import Rule, register
 
 LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "promql_parser")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 
 
@@ -232,7 +232,7 @@ class PrometheusQueryNotCanary(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint import refs
+        from rolloutlint.views import refs
 
         seen: set[tuple] = set()
         for usage, _ in au.usages_of_template(ctx, tmpl):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint.checks import analysis_util as au
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_str
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import analysis as au
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_str
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 
 def _ns_text(ns: str | None) -> str:

@@ -6,15 +6,15 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import refs
+from rolloutlint.views import refs
 from rolloutlint.checks import analysis_metrics as am
-from rolloutlint.checks import analysis_util as au
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import analysis as au
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint import refs
-from rolloutlint.findings import Edit, Fix, Report, Severity
-from rolloutlint.model import dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import refs
+from rolloutlint.core.findings import Edit, Fix, Report, Severity
+from rolloutlint.core.model import dig
+from rolloutlint.core.rule import Rule, register
 
-LAZY_IMPORTS = ("rolloutlint.schemas", "jsonschema_rs")  # see registry.prepare_rules
+LAZY_IMPORTS = ("rolloutlint.views.schemas", "jsonschema_rs")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
-    from rolloutlint.model import Resource
+    from rolloutlint.core.rule import Context
+    from rolloutlint.core.model import Resource
 
 
 @register
@@ -258,6 +258,6 @@ class InternalError(Rule):
 
 @refs.per_resource  # both schema rules share one validation per resource
 def _schema_problems(resource: "Resource") -> list:
-    from rolloutlint import schemas
+    from rolloutlint.views import schemas
 
     return schemas.validate(resource.api_version, resource.kind, resource.body)

@@ -10,15 +10,15 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import refs
-from rolloutlint.checks.gitops_common import (
+from rolloutlint.views import refs
+from rolloutlint.views.argocd import (
     RESPECT, App, applications, apps_deploying, cached, entry_matches, hook_phases, sync_wave, vs_users)
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 APP_KINDS = ("Application", "ApplicationSet")
 ROLLOUTS_MANAGER = "rollouts-controller"

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint import refs
-from rolloutlint.checks.gitops_common import (
+from rolloutlint.views import refs
+from rolloutlint.views.argocd import (
     DATAPLANE_LABEL, INJECTION_LABEL, REV_LABEL, TAG_LABEL, TSB_REVISION, cached, is_istio_config, rev_label, rev_of,
     tsb_annotations)
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 LABEL_PATH = ("metadata", "labels", REV_LABEL)
 

@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import refs
+from rolloutlint.views import refs
 from rolloutlint.checks.gitops_argocd import (
     APP_KINDS, ROLLOUTS_MANAGER, _add_entry_edits, _app_for, _respect_edits, covered)
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 TRAFFIC_ROUTING = refs.CANARY + ("trafficRouting",)
 GATEWAY_API_PLUGIN = "argoproj-labs/gatewayAPI"

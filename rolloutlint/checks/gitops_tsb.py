@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint import refs
-from rolloutlint.checks.gitops_common import TSB_PREFIX, TSB_REVISION, is_istio_config, rev_label, tsb_annotations
+from rolloutlint.views import refs
+from rolloutlint.views.argocd import TSB_PREFIX, TSB_REVISION, is_istio_config, rev_label, tsb_annotations
 from rolloutlint.checks.gitops_revisions import LABEL_PATH, _set_rev_fix
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 HIERARCHY = ("organization", "tenant", "workspace")
 GROUPS = ("gatewayGroup", "trafficGroup", "securityGroup", "istioInternalGroup")

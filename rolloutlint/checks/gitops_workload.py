@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint.checks.gitops_argocd import covered
-from rolloutlint.checks.gitops_common import apps_deploying
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.views.argocd import apps_deploying
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 SAFE_DEFAULT = "onsuccess"
 

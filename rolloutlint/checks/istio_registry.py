@@ -8,10 +8,10 @@ from __future__ import annotations
 import fnmatch
 from typing import TYPE_CHECKING
 
-from rolloutlint.model import Resource, as_dict, as_list, as_str
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 CLUSTERSET_SUFFIX = ".svc.clusterset.local"
 MCS_KINDS = ("ServiceExport", "ServiceImport")

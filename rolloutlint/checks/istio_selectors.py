@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint import refs
-from rolloutlint.findings import Report, Severity
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
-from rolloutlint.checks.rollout_common import label_value_problem
+from rolloutlint.views import refs
+from rolloutlint.core.findings import Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
+from rolloutlint.views.rollout import label_value_problem
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 _TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 # Selectors of the standard Istio gateway installations, usually installed outside the application repo.

@@ -8,16 +8,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import refs
-from rolloutlint.checks import istio_hosts as ih
+from rolloutlint.views import refs
+from rolloutlint.views import istio_hosts as ih
 from rolloutlint.checks import istio_registry as ir
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.model import as_dict, as_list, as_str
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.model import as_dict, as_list, as_str
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
-    from rolloutlint.model import Resource
+    from rolloutlint.core.rule import Context
+    from rolloutlint.core.model import Resource
 
 
 # --- RL201 ---------------------------------------------------------------------------------------------

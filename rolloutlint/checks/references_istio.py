@@ -11,18 +11,18 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import refs
-from rolloutlint.checks.references_common import (
+from rolloutlint.views import refs
+from rolloutlint.views.references import (
     find_istio, find_service, ns_label, referenced_destination_rule, referenced_virtual_services, roles, select_routes,
     uses_istio, vs_field, weight_of, ManagedRoute, unique_near,
 )
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.index import ResourceIndex
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.index import ResourceIndex
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 FQDN_RE = re.compile(r"^([^.]+)\.([^.]+)\.svc\." + re.escape(refs.DOMAIN) + r"$")
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint import refs
-from rolloutlint.checks.references_common import ns_label, pod_selector_matches, referenced_destination_rule, uses_istio
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import refs
+from rolloutlint.views.references import ns_label, pod_selector_matches, referenced_destination_rule, uses_istio
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 
 @register

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint import refs
-from rolloutlint.checks.references_common import (
+from rolloutlint.views import refs
+from rolloutlint.views.references import (
     MANAGED_BY, find_service, ns_label, pod_selector_matches, service_refs,
 )
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.model import Resource, as_dict, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.model import Resource, as_dict, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
+    from rolloutlint.core.rule import Context
 
 
 def _svc_label(svc: Resource) -> str:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.findings import RelatedRef, Report, Severity
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import RelatedRef, Report, Severity
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
-    from rolloutlint.model import Resource
+    from rolloutlint.core.rule import Context
+    from rolloutlint.core.model import Resource
 
 
 @register

@@ -8,15 +8,15 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint import refs
-from rolloutlint.checks import rollout_common as rc
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.model import as_dict, as_list, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import refs
+from rolloutlint.views import rollout as rc
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.model import as_dict, as_list, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
-    from rolloutlint.model import Resource
+    from rolloutlint.core.rule import Context
+    from rolloutlint.core.model import Resource
 
 S = rc.STEPS
 TR = rc.TRAFFIC_ROUTING

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint.checks import rollout_common as rc
-from rolloutlint.findings import Edit, Fix, RelatedRef, Report, Severity
-from rolloutlint.model import as_dict, as_str, dig
-from rolloutlint.registry import Rule, register
+from rolloutlint.views import rollout as rc
+from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
+from rolloutlint.core.model import as_dict, as_str, dig
+from rolloutlint.core.rule import Rule, register
 
 if TYPE_CHECKING:
-    from rolloutlint.engine import Context
-    from rolloutlint.model import Resource
+    from rolloutlint.core.rule import Context
+    from rolloutlint.core.model import Resource
 
 WREF = ("spec", "workloadRef")
 # (group, kind) the template resolver knows (`infoByGroupKind`), with the apiVersion to suggest.

@@ -1,10 +1,10 @@
-"""RL006/RL007: suppression hygiene. Reported by `rolloutlint.suppress` after the other rules ran; the
+"""RL006/RL007: suppression hygiene. Reported by `rolloutlint.run.suppress` after the other rules ran; the
 classes here carry the metadata, docs and selection (like the loader rules in `core.py`)."""
 
 from __future__ import annotations
 
-from rolloutlint.findings import Severity
-from rolloutlint.registry import Rule, register
+from rolloutlint.core.findings import Severity
+from rolloutlint.core.rule import Rule, register
 
 
 @register

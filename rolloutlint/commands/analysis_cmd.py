@@ -30,8 +30,8 @@ def _fail(message: str) -> None:
 
 def _find_template(template: str, paths: tuple[str, ...], namespace: str | None) -> tuple[Any, Any]:
     from rolloutlint.analysis_eval import TEMPLATE_KINDS
-    from rolloutlint.api import load_project
-    from rolloutlint.config import ConfigError
+    from rolloutlint.pipeline import load_project
+    from rolloutlint.core.config import ConfigError
 
     as_file = Path(template)
     try:

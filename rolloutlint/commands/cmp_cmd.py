@@ -62,7 +62,7 @@ def setting(name: str, explicit: str | None, default: str | None, choices: tuple
     if value is None:
         return default
     if choices is not None and value not in choices:
-        from rolloutlint.config import ConfigError
+        from rolloutlint.core.config import ConfigError
 
         raise ConfigError(f"{name}: {value!r} (from {source}) is not one of {', '.join(choices)}")
     return value
@@ -85,7 +85,7 @@ def _has_kustomization(directory: Path) -> bool:
 
 def kustomize_build(app_dir: Path) -> bytes:
     # The engine `lint` renders units with (rolloutlint.render.engines), run without network settings.
-    from rolloutlint.render.engines import find_engines, offline_env
+    from rolloutlint.load.render.engines import find_engines, offline_env
 
     engine = find_engines(need=("kustomize",)).kustomize
     if engine is None:
@@ -118,7 +118,7 @@ def manifests_stream(files: list[Any]) -> tuple[str, int]:
     its file (block scalars, comments and quoting intact for Argo CD's diff), and their count."""
     import yaml
 
-    from rolloutlint.argocd_directory import document_text
+    from rolloutlint.load.argocd_directory import document_text
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     parts = [document_text(src, doc) or yaml.dump(doc.value, Dumper=dumper, sort_keys=False, allow_unicode=True)
@@ -156,12 +156,10 @@ def _redact(f: Any, secret_files: set[str]) -> bool:
     return f.location.file in secret_files
 
 
-def _finding_line(f: Any, redact: bool) -> str:
-    from rolloutlint.registry import get_rule
-
+def _finding_line(f: Any, redact: bool, known: Any) -> str:
     loc = f.location
     if redact:
-        rule = get_rule(f.rule)
+        rule = known.get(f.rule)
         text = f"{rule.summary if rule else f.name} (details withheld: the file holds a Secret)"
     else:
         text = f.message
@@ -177,7 +175,7 @@ def _header() -> str:
     return f"rolloutlint: {where}"
 
 
-def _summary(findings: list[Any], secret_files: set[str], failing: bool, threshold: str) -> list[str]:
+def _summary(findings: list[Any], secret_files: set[str], failing: bool, threshold: str, known: Any) -> list[str]:
     active = [f for f in findings if f.suppressed is None]
     counts = {s: sum(1 for f in active if f.severity.label == s) for s in ("error", "warning", "info")}
     head = f"{_header()}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
@@ -190,7 +188,7 @@ def _summary(findings: list[Any], secret_files: set[str], failing: bool, thresho
     lines = [head]
     ordered = sorted(active, key=lambda f: (-int(f.severity), f.sort_key()))
     for f in ordered[:MAX_SUMMARY_LINES]:
-        lines.append("  " + _finding_line(f, _redact(f, secret_files)))
+        lines.append("  " + _finding_line(f, _redact(f, secret_files), known))
     if len(ordered) > MAX_SUMMARY_LINES:
         lines.append(f"  ... and {len(ordered) - MAX_SUMMARY_LINES} more (run `rolloutlint lint` locally for all)")
     return lines
@@ -199,9 +197,10 @@ def _summary(findings: list[Any], secret_files: set[str], failing: bool, thresho
 def generate_run(path: str | None, render: str | None, fail_on: str | None, mode: str | None,
                  namespace: str | None, config: str | None, index: str | None, recurse: str | None = None,
                  include: str | None = None, exclude: str | None = None) -> int:
-    from rolloutlint import api
+    from rolloutlint import pipeline
     from rolloutlint.cli import EXIT_CLEAN, EXIT_FINDINGS, exit_code
-    from rolloutlint.config import ConfigError
+    from rolloutlint.core.config import ConfigError
+    from rolloutlint.run.registry import RuleSet
 
     use_stdin = path == "-"
     app_dir = Path(path if path and not use_stdin else os.getcwd()).resolve()
@@ -235,34 +234,30 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
     if use_stdin or render == "kustomize" or (render == "auto" and _has_kustomization(app_dir)):
         data = sys.stdin.buffer.read() if use_stdin else kustomize_build(app_dir)
         # Rendered output is the whole application: index it alone (the sources would be duplicates).
-        project = api.load_project(["-"], cwd=app_dir, stdin=data, whole_root=False, config_path=cfg,
+        project = pipeline.load_project(["-"], cwd=app_dir, stdin=data, whole_root=False, config_path=cfg,
                                    namespace=namespace)
         output, objects = data.decode("utf-8", "replace"), _count_objects(data)
     else:
         if index_scope == "repo" and root is not None and root != app_dir:
-            project = api.load_project([str(root)], cwd=app_dir, config_path=cfg, namespace=namespace)
+            project = pipeline.load_project([str(root)], cwd=app_dir, config_path=cfg, namespace=namespace)
             project.report_files = {f.path for f in project.files if _under(f.path, app_dir)}
         else:
-            project = api.load_project([str(app_dir)], cwd=app_dir, config_path=cfg, namespace=namespace,
+            project = pipeline.load_project([str(app_dir)], cwd=app_dir, config_path=cfg, namespace=namespace,
                                        whole_root=index_scope == "repo")
-        from rolloutlint.argocd_directory import deployed
+        from rolloutlint.load.argocd_directory import deployed
 
         project.report_files = deployed([f.path for f in project.files if project.report_files is None
                                          or f.path in project.report_files], app_dir, recurse=recursive,
                                         include=include or "", exclude=exclude or "")
         output, objects = manifests_stream([f for f in project.files if f.path in project.report_files])
-    result = api.lint_project(project)
-    findings = result.findings
-    if project.config.baseline:
-        from rolloutlint.baseline import filter_baseline
-
-        findings = filter_baseline(project.config.baseline, findings, project.root)
+    findings = pipeline.lint_project(project).findings  # the configuration's baseline applies
     threshold = fail_on or project.config.fail_on
     # A file that did not parse would be missing from the output: never return a partial set, even in warn mode.
     unparsed = any(f.rule in UNPARSED and f.suppressed is None for f in findings)
     failing = unparsed or (mode == "enforce" and exit_code(findings, threshold) == EXIT_FINDINGS)
     secret_files = _secret_files(project.files)
-    lines = _summary(findings, secret_files, failing, "unparsable files" if unparsed else threshold)
+    lines = _summary(findings, secret_files, failing, "unparsable files" if unparsed else threshold,
+                     RuleSet(project.config.policy_rules))
     if failing:
         click.echo("\n".join(lines), err=True)
         return EXIT_FINDINGS

@@ -8,30 +8,27 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 FORMATS = ("text", "json", "markdown")
 
 
-def _activate_project_rules(config_path: str | None, use_config: bool) -> None:
-    """Make the project's policies visible to the registry (all_rules/get_rule) for this command."""
+def _known_rules(config_path: str | None, use_config: bool) -> Any:
+    """The built-in rules plus, unless `use_config` is off, the project's policies."""
     from rolloutlint.config import find_config, load_config
-    from rolloutlint.discovery import find_root
-    from rolloutlint.registry import activate
+    from rolloutlint.load.discovery import find_root
+    from rolloutlint.run.registry import RuleSet
 
     if not use_config:
-        activate(())
-        return
+        return RuleSet()
     try:
         cwd = Path.cwd()
     except OSError:  # the working directory was deleted: no project to take policies from
-        cwd = None
-    if config_path:
-        path: Path | None = Path(config_path).resolve()
-    else:
-        path = find_config(find_root([cwd], cwd)) if cwd is not None else None
-    activate(load_config(path).policy_rules if path is not None else ())
+        return RuleSet()
+    path = Path(config_path).resolve() if config_path else find_config(find_root([cwd], cwd))
+    return RuleSet(load_config(path).policy_rules if path is not None else ())
 
 
 _config_option = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -51,10 +48,7 @@ def rules(fmt: str, config_path: str | None, no_config: bool, debug: bool) -> No
 
     def run() -> int:
         from rolloutlint import ruledocs
-        from rolloutlint.registry import all_rules
-
-        _activate_project_rules(config_path, not no_config)
-        rules_ = all_rules()
+        rules_ = _known_rules(config_path, not no_config).all()
         if fmt == "text":
             click.echo(ruledocs.render_list_text(rules_, width=_terminal_width()), nl=False)
             return 0
@@ -87,15 +81,14 @@ def explain(rule: str, fmt: str, config_path: str | None, no_config: bool, debug
 
     def run() -> int:
         from rolloutlint import ruledocs
-        from rolloutlint.registry import get_rule
 
-        _activate_project_rules(config_path, not no_config)
-        found = get_rule(rule)
+        known = _known_rules(config_path, not no_config)
+        found = known.get(rule)
         if found is None:
-            from rolloutlint.suggest import active_rule_hint
+            from rolloutlint.core.suggest import rule_hint
 
-            click.echo(f"rolloutlint: error: no rule {rule!r}{active_rule_hint(rule)}; `rolloutlint rules` lists them",
-                       err=True)
+            click.echo(f"rolloutlint: error: no rule {rule!r}{rule_hint(rule, known.all())}; `rolloutlint rules` "
+                       "lists them", err=True)
             return EXIT_USAGE
         render = ruledocs.render_explain_text if fmt == "text" else ruledocs.render_explain_markdown
         click.echo(render(found), nl=False)

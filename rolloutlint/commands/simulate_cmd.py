@@ -37,7 +37,7 @@ def simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: in
 
 def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: int | None, namespace: str | None,
               config_path: str | None) -> int:
-    from rolloutlint import api
+    from rolloutlint import pipeline
     from rolloutlint.simulate import render_step_yaml, render_text
 
     if fmt == "yaml" and step is None:
@@ -47,7 +47,7 @@ def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: i
         click.echo(f"rolloutlint: error: --step only applies to --format yaml (the {fmt} output shows every step)",
                    err=True)
         return EXIT_USAGE
-    project = api.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
+    project = pipeline.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
     results = simulate_project(project, rollout_sel)
     if rollout_sel and not results:
         click.echo(f"rolloutlint: error: no Rollout {rollout_sel!r} in the linted files", err=True)
@@ -68,7 +68,7 @@ def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: i
 
 def simulate_project(project: Any, rollout_sel: str | None = None) -> list[dict[str, Any]]:
     """One result per Rollout in the report scope, in file order, with its `resource` header first."""
-    from rolloutlint import refs
+    from rolloutlint.views import refs
     from rolloutlint.simulate import simulate_rollout
 
     want_ns, want_name = (rollout_sel.split("/", 1) if rollout_sel and "/" in rollout_sel else (None, rollout_sel))

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.api import lint_paths
-from rolloutlint.findings import Severity
+from rolloutlint.core.findings import Severity
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TESTDATA = SHARED / "upstream" / "argo-rollouts" / "lint-testdata"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.api import lint_paths
-from rolloutlint.findings import Severity
+from rolloutlint.core.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 SHARED = ROOT.parent / "shared"
@@ -120,7 +120,7 @@ def test_clean_fixtures_have_no_errors(results: dict) -> None:
 
 
 def test_mirrored_codes_are_declared() -> None:
-    from rolloutlint.registry import get_rule
+    from rolloutlint.run.registry import get_rule
 
     for rules in CODE_TO_RULES.values():
         for rid in rules:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from rolloutlint.api import lint_paths
-from rolloutlint.findings import Severity
+from rolloutlint.core.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 SHARED = ROOT.parent / "shared"

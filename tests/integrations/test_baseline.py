@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from rolloutlint.api import lint_paths
-from rolloutlint.baseline import filter_baseline, write_baseline
+from rolloutlint.run.baseline import filter_baseline, write_baseline
 from rolloutlint.cli import cli
-from rolloutlint.config import ConfigError
+from rolloutlint.core.config import ConfigError
 from tests.integrations.helpers import rollout, write_tree
 
 
@@ -95,3 +95,14 @@ def test_cli_write_then_filter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert [f["message"] for f in json.loads(res.output)["findings"]] == ['unknown field "fresh"']
     res = runner.invoke(cli, ["lint", "--baseline", "missing.json", "."])
     assert res.exit_code == 2
+
+
+def test_the_api_applies_the_configured_baseline(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"r.yaml": rollout(extra="bogus: 1\n")})
+    write_baseline(root / ".rolloutlint-baseline.json", lint(root))
+    assert [f.rule for f in lint(root)] == ["RL010"]
+    (root / ".rolloutlint.yaml").write_text("baseline: .rolloutlint-baseline.json\n")
+    assert lint(root) == []
+    # The same pipeline backs the command line: exit 0, nothing reported.
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", str(root)])
+    assert result.exit_code == 0 and json.loads(result.output)["findings"] == []

@@ -209,7 +209,7 @@ spec:
 
 
 def test_references_resolve_across_the_repository(repo: Path) -> None:
-    from rolloutlint.registry import get_rule
+    from rolloutlint.run.registry import get_rule
 
     if get_rule("analysis-template-not-found") is None:
         pytest.skip("needs the analysis-template-not-found rule")

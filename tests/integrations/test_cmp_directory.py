@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rolloutlint.argocd_directory import deployed, glob_match
+from rolloutlint.load.argocd_directory import deployed, glob_match
 from tests.integrations.helpers import CONFIG, write_tree
 from tests.integrations.test_cmp import argocd_env, generate
 

@@ -13,9 +13,10 @@ import yaml
 from click.testing import CliRunner
 
 from rolloutlint.cli import cli
-from rolloutlint.findings import Finding, Location, Related, ResourceRef, Severity
-from rolloutlint.reporters import ReportOptions
-from rolloutlint.reporters.github import annotation, escape_data, escape_property, render
+from rolloutlint.core.findings import Finding, Location, Related, Severity
+from rolloutlint.core.model import ResourceRef
+from rolloutlint.report import ReportOptions
+from rolloutlint.report.github import annotation, escape_data, escape_property, render
 from tests.integrations.helpers import rollout, write_tree
 
 REPO = Path(__file__).resolve().parents[2]

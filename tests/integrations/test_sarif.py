@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from rolloutlint.cli import cli
-from rolloutlint.findings import Finding, Fix, Location, Related, ResourceRef, Severity
-from rolloutlint.registry import all_rules
-from rolloutlint.reporters import ReportOptions
-from rolloutlint.reporters.sarif import FINGERPRINT_KEY, render
+from rolloutlint.core.findings import Finding, Fix, Location, Related, Severity
+from rolloutlint.core.model import ResourceRef
+from rolloutlint.run.registry import all_rules
+from rolloutlint.report import ReportOptions
+from rolloutlint.report.sarif import FINGERPRINT_KEY, render
 from tests.integrations.helpers import rollout, write_tree
 
 SCHEMA = Path("/work/shared/upstream/sarif/sarif-schema-2.1.0.json")

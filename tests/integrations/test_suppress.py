@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from rolloutlint.api import lint_paths
 from rolloutlint.cli import cli
-from rolloutlint.suppress import parse_directives
+from rolloutlint.run.suppress import parse_directives
 from tests.integrations.helpers import CONFIG, rollout, write_tree
 
 

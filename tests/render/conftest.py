@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.render.engines import find_engines
+from rolloutlint.load.render.engines import find_engines
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "render"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from rolloutlint import api
-from rolloutlint.findings import Finding
+from rolloutlint import pipeline
+from rolloutlint.core.findings import Finding
 from tests.render.conftest import needs_helm, needs_kustomize
 
 
 def lint(root: Path, render: bool = True) -> list[Finding]:
-    project = api.load_project(["."], cwd=root, render=render)
-    return api.lint_project(project).findings
+    project = pipeline.load_project(["."], cwd=root, render=render)
+    return pipeline.lint_project(project).findings
 
 
 def where(findings: list[Finding], rule: str) -> list[tuple[str, int, tuple[str, ...]]]:
@@ -61,9 +61,9 @@ def test_name_prefix_breaks_crd_references(repo: Callable[[str], Path]) -> None:
 @needs_kustomize
 def test_patched_values_point_at_the_patch(repo: Callable[[str], Path]) -> None:
     """A node a patch set is located in the patch file; one the base set stays in the base."""
-    project = api.load_project(["."], cwd=repo("overlays"))
-    from rolloutlint.positions import locate
-    from rolloutlint.render.origins import file_at
+    project = pipeline.load_project(["."], cwd=repo("overlays"))
+    from rolloutlint.core.positions import locate
+    from rolloutlint.load.render.origins import file_at
 
     by_ns = {r.namespace: r for r in project.index.of_kind("Rollout")}
     assert set(by_ns) == {"dev", "prod", "staging"}
@@ -88,12 +88,12 @@ def test_chart_rollout_linted_and_wrong_subset_located_in_values_file(repo: Call
     assert {f.rule for f in raw} <= {"RL004", "RL005"}  # raw: nothing checked
     findings = lint(root)
     assert where(findings, "RL310") == [("charts/reviews/values-prod.yaml", 3, ("Application argocd/reviews",))]
-    project = api.load_project(["."], cwd=root)
+    project = pipeline.load_project(["."], cwd=root)
     (rollout,) = project.index.of_kind("Rollout")
     assert rollout.namespace == "shop" and rollout.name == "reviews"  # destination namespace, release name
     assert rollout.body["spec"]["replicas"] == 4  # parameters win over value files and chart values
-    from rolloutlint.positions import locate
-    from rolloutlint.render.origins import file_at
+    from rolloutlint.core.positions import locate
+    from rolloutlint.load.render.origins import file_at
 
     def origin(*path: str | int) -> tuple[str | None, int]:
         return file_at(rollout.node, path), locate(rollout.node, path)[0]
@@ -145,7 +145,7 @@ def test_applicationset_git_directories(repo: Callable[[str], Path]) -> None:
     findings = lint(root)
     assert [(f.rule, f.location.file, f.location.line, f.units) for f in findings] == [
         ("RL142", "services/details/rollout.yaml", 21, ("Application details",))]
-    project = api.load_project(["."], cwd=root)
+    project = pipeline.load_project(["."], cwd=root)
     assert sorted((r.name, r.namespace) for r in project.index.of_kind("Rollout")) == [("details", "details"), ("ratings", "ratings")]
 
 
@@ -162,14 +162,14 @@ def test_two_clusters_same_names_never_resolve_across_destinations(repo: Callabl
     root = repo("clusters")
     findings = lint(root)
     assert where(findings, "RL310") == [("us/reviews.yaml", 28, ("Application argocd/reviews-us",))]
-    project = api.load_project(["."], cwd=root)
+    project = pipeline.load_project(["."], cwd=root)
     from rolloutlint.commands.simulate_cmd import simulate_project
 
     results = simulate_project(project)
     drawn = {r["resource"]["unit"]: sorted({s["file"] for s in r["sources"]}) for r in results}
     assert drawn == {"Application argocd/reviews-eu": ["eu/istio.yaml"], "Application argocd/reviews-us": ["us/istio.yaml"]}
     # the same resolver: the us Rollout never finds the eu DestinationRule, even as a fallback
-    from rolloutlint.index import closest
+    from rolloutlint.core.index import closest
 
     us = next(r for r in project.index.of_kind("Rollout") if r.file.display == "us/reviews.yaml")
     eu_dr = [r for r in project.index.find("DestinationRule", "reviews", "shop") if r.file.display == "eu/istio.yaml"]
@@ -179,13 +179,13 @@ def test_two_clusters_same_names_never_resolve_across_destinations(repo: Callabl
 @needs_kustomize
 def test_renders_are_cached_by_content(repo: Callable[[str], Path]) -> None:
     root = repo("overlays")
-    first = api.load_project(["."], cwd=root).rendered
+    first = pipeline.load_project(["."], cwd=root).rendered
     assert (first.rendered_units, first.cache_hits) == (3, 0)
-    again = api.load_project(["."], cwd=root).rendered
+    again = pipeline.load_project(["."], cwd=root).rendered
     assert again.cache_hits == 3  # nothing changed: nothing rendered
     patch = root / "prod" / "rollout-patch.yaml"
     patch.write_text(patch.read_text(encoding="utf-8").replace("replicas: 5", "replicas: 6"), encoding="utf-8")
-    changed = api.load_project(["."], cwd=root)
+    changed = pipeline.load_project(["."], cwd=root)
     assert changed.rendered.cache_hits == 2  # only the overlay whose patch changed is rendered again
     prod = next(r for r in changed.index.of_kind("Rollout") if r.namespace == "prod")
     assert prod.body["spec"]["replicas"] == 6
@@ -208,7 +208,7 @@ def test_multi_source_values_ref_and_values_object(repo: Callable[[str], Path]) 
     root = repo("multi-source")
     findings = lint(root)
     assert where(findings, "RL142") == [("env/prod.yaml", 2, ("Application argocd/web",))]
-    (rollout,) = api.load_project(["."], cwd=root).index.of_kind("Rollout")
+    (rollout,) = pipeline.load_project(["."], cwd=root).index.of_kind("Rollout")
     assert (rollout.name, rollout.namespace) == ("web-prod", "web")
     assert rollout.body["spec"]["template"]["spec"]["containers"][0]["image"] == "example.com/web:2.0.0"
 

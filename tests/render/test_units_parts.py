@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlint.render.appset import generated_applications
-from rolloutlint.render.engines import clean_message, offline_env
-from rolloutlint.render.kustomize import OfflineError, is_remote, reads, wrapper
+from rolloutlint.load.render.appset import generated_applications
+from rolloutlint.load.render.engines import clean_message, offline_env
+from rolloutlint.load.render.kustomize import OfflineError, is_remote, reads, wrapper
 
 
 @pytest.mark.parametrize("ref, remote", [
@@ -94,7 +94,7 @@ def test_engine_messages_are_cleaned() -> None:
 
 
 def test_a_chart_no_application_deploys_is_released_under_its_chart_name(tmp_path: Path) -> None:
-    from rolloutlint.render.units import _release_name
+    from rolloutlint.load.render.units import _release_name
 
     chart = tmp_path / "owner+repo"  # a clone may be called anything: not a release name
     chart.mkdir()

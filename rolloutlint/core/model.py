@@ -1,0 +1,148 @@
+"""Resources: one Kubernetes object each, with where it came from and what namespace it lands in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from yaml.nodes import Node
+
+from rolloutlint.core.positions import Path, subnode
+
+# Kinds whose objects are cluster-scoped: they never take a namespace from context.
+CLUSTER_SCOPED = frozenset(
+    {"Namespace", "ClusterAnalysisTemplate", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+     "PersistentVolume", "StorageClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+     "PriorityClass", "IngressClass", "Node"}
+)
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+    def label(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name or '<unnamed>'}"
+
+
+V = TypeVar("V")
+
+
+class cached_property(Generic[V]):  # lower case: used like functools.cached_property
+    """functools.cached_property without its per-access lock (Python 3.11 takes one on every first
+    access; thousands of resources each read their spec, labels and group)."""
+
+    def __init__(self, fn: Callable[[Any], V]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> V:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
+@dataclass(eq=False)
+class Resource:
+    api_version: str
+    kind: str
+    name: str | None
+    body: dict[str, Any]
+    file: Any  # loader.SourceFile (kept loose to avoid an import cycle)
+    doc_index: int
+    doc: Any  # loader.Document this object came from (its node is composed on demand)
+    item_path: Path = ()  # path of a List item inside its document
+    namespace: str | None = None  # resolved namespace (None: unknown or cluster-scoped)
+    namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
+    extra: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str | tuple[str, int], Any] = field(default_factory=dict, repr=False)  # refs.per_resource's cache
+
+    @property
+    def node(self) -> Node | None:
+        """This object's node (a List item's own node), for positions; composing it is deferred until a
+        finding needs it."""
+        node = self.doc.node if self.doc is not None else None
+        if node is not None and self.item_path:
+            node = subnode(node, self.item_path)
+        return node
+
+    @cached_property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @cached_property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
+
+    @cached_property
+    def labels(self) -> dict[str, Any]:
+        labels = dig(self.body, "metadata", "labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @cached_property
+    def annotations(self) -> dict[str, Any]:
+        ann = dig(self.body, "metadata", "annotations")
+        return ann if isinstance(ann, dict) else {}
+
+    @cached_property
+    def spec(self) -> dict[str, Any]:
+        spec = self.body.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    def label(self) -> str:
+        return self.ref.label()
+
+    def __repr__(self) -> str:
+        return f"<{self.label()} @ {getattr(self.file, 'display', '?')}>"
+
+
+def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
+    """Safe nested access: any missing key, wrong type or out-of-range index gives `default`.
+
+    Rules read manifests that may be schema-invalid; they must never raise on them.
+    """
+    cur = obj
+    for part in path:
+        if cur.__class__ is dict and part.__class__ is str:  # the common case, checked cheaply first
+            cur = cur.get(part)
+            if cur is None:
+                return default
+        elif isinstance(part, int):
+            if isinstance(cur, list) and -len(cur) <= part < len(cur):
+                cur = cur[part]
+            else:
+                return default
+        elif isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return default
+    return default if cur is None else cur
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

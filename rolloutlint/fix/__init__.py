@@ -1,0 +1,1 @@
+"""In-place fixes: ruamel round-trip edits and the fix loop."""

@@ -1,0 +1,442 @@
+"""Render every deployment unit and turn the output into resources that point at their source lines.
+
+`render_project` is what the loader calls once the repository's files are loaded: it finds the units,
+renders them (in parallel threads: kustomize runs as a process, the Helm SDK releases the GIL), and
+returns the rendered objects, the files they replace (patches, bases, values, templates: never linted
+standalone) and the units that could not be rendered as RL008 problems on the file that defines them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rolloutlint.core.source import Document, Problem, SourceFile
+from rolloutlint.load.loader import compose_only, load_file, parse_text
+from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
+from rolloutlint.load.render import cache as render_cache
+from rolloutlint.load.render import helm as helm_render
+from rolloutlint.load.render import kustomize as kz
+from rolloutlint.load.render import origins
+from rolloutlint.load.render.engines import EngineError, Engines, find_engines
+from rolloutlint.load.render.units import Settings, Source, Unit, find_units
+
+RULE = "RL008"
+MAX_WORKERS = 4
+
+
+@dataclass
+class RenderSettings:
+    enabled: bool = True
+    repo_urls: tuple[str, ...] = ()
+    kustomize: str = "auto"
+    helm: str = "auto"
+    cache_dir: Path | None = None
+    cache: bool = True
+
+    @classmethod
+    def from_config(cls, raw: Any, root: Path) -> RenderSettings:
+        raw = as_dict(raw)
+        cache_dir = as_str(raw.get("cache-dir"))
+        return cls(enabled=raw.get("enabled", True) is not False,
+                   repo_urls=tuple(u for u in as_list(raw.get("repo-urls")) if isinstance(u, str)),
+                   kustomize=as_str(raw.get("kustomize")) or "auto", helm=as_str(raw.get("helm")) or "auto",
+                   cache_dir=(root / cache_dir) if cache_dir else None, cache=raw.get("cache", True) is not False)
+
+
+@dataclass
+class Rendered:
+    resources: list[Resource] = field(default_factory=list)
+    consumed: set[Path] = field(default_factory=set)  # files whose raw objects the rendered ones replace
+    extra_files: list[SourceFile] = field(default_factory=list)  # loaded only for origins or render findings
+    units: list[Unit] = field(default_factory=list)
+    engines: Engines | None = None
+    rendered_units: int = 0
+    failed_units: int = 0
+    cache_hits: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {"units": len(self.units), "rendered": self.rendered_units, "unrendered": self.failed_units,
+                "engines": self.engines.describe_used({s.tool for u in self.units for s in u.sources})
+                if self.engines else "none"}
+
+
+class _Files:
+    """The loaded files by path; files the render needs that were not loaded are loaded on demand."""
+
+    def __init__(self, files: list[SourceFile], cwd: Path, out: Rendered) -> None:
+        self.by_path = {f.path: f for f in files}
+        self.cwd = cwd
+        self.out = out
+
+    def get(self, path: Path) -> SourceFile:
+        src = self.by_path.get(path)
+        if src is None:
+            from rolloutlint.load.discovery import display_path
+
+            src = load_file(path, display_path(path, self.cwd))
+            src.problems = [p for p in src.problems if p.rule_id not in ("RL004", "RL005")]
+            self.by_path[path] = src
+            self.out.extra_files.append(src)
+        return src
+
+    def stub(self, path: Path) -> SourceFile:
+        """A file that only carries a render finding (Chart.yaml is never loaded as a manifest)."""
+        src = self.by_path.get(path)
+        if src is None:
+            from rolloutlint.load.discovery import display_path
+
+            src = SourceFile(path=path, display=display_path(path, self.cwd))
+            self.by_path[path] = src
+            self.out.extra_files.append(src)
+        return src
+
+
+def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings,
+                   debug: Any = None, exclude: tuple[str, ...] = ()) -> Rendered:
+    out = Rendered()
+    out.units = find_units(files, root, Settings(settings.repo_urls, exclude))
+    need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
+    out.engines = find_engines(settings.kustomize, settings.helm, need)
+    if debug is not None:
+        debug(f"render engines: {out.engines.describe()}")
+    known = _Files(files, cwd, out)
+    store = render_cache.Cache((settings.cache_dir or render_cache.default_dir()) if settings.cache else None)
+    jobs = [(unit, source) for unit in out.units for source in unit.sources]
+
+    def job(item: tuple[Unit, Source]) -> tuple[Unit, Source, Any]:
+        unit, source = item
+        try:
+            return unit, source, _engine_output(unit, source, out.engines, store)  # type: ignore[arg-type]
+        except (EngineError, kz.OfflineError) as exc:
+            return unit, source, exc
+
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        results = list(pool.map(job, jobs))
+    failed: set[int] = set()
+    for unit in out.units:
+        if unit.offline is not None:
+            _problem(known, unit, unit.offline, unit.offline.file, unit.offline.line)
+            failed.add(id(unit))
+    for unit, source, result in results:
+        if isinstance(result, Exception):
+            failed.add(id(unit))
+            where, line = _where(unit, source, result)
+            _problem(known, unit, result, where, line)
+            # What could not be rendered is still covered: its files must not be linted as objects.
+            out.consumed.update(_inputs(unit, source))
+            continue
+        out.consumed.update(result["inputs"])
+        out.resources.extend(_resources(unit, source, result, known, root))
+    out.failed_units = len(failed)
+    out.rendered_units = len(out.units) - len(failed)
+    out.cache_hits = store.hits
+    if debug is not None:
+        debug(f"render: {len(out.units)} unit(s), {out.rendered_units} rendered, {out.failed_units} not; "
+              f"{store.hits} from cache")
+        for unit in out.units:
+            debug(f"  unit {unit.name}: " + ", ".join(f"{s.tool} {s.path}" for s in unit.sources))
+    return out
+
+
+def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
+    if isinstance(exc, kz.OfflineError):
+        return exc.file, exc.line
+    if source.tool == "helm":
+        path, line = helm_render.error_location(str(exc), source.path)
+        if path is not None:
+            return path, line
+    if source.tool == "kustomize" and unit.app_file is None:
+        kfile = kz.kustomization_file(source.path)
+        return (kfile, _mentioned_line(kfile, str(exc))) if kfile else (source.path, 1)
+    if unit.app_file is not None and unit.app_doc is not None:
+        from rolloutlint.core.positions import locate
+
+        return unit.app_file.path, locate(unit.app_doc.node, unit.app_path + ("path",))[0]
+    return source.path / "Chart.yaml", 1
+
+
+def _mentioned_line(kfile: Path, message: str) -> int:
+    """The kustomization line naming a path the engine's message quotes (kustomize gives no line)."""
+    import re
+
+    try:
+        lines = kfile.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for quoted in re.findall(r"'([^'\s]+)'", message):
+        for i, line in enumerate(lines):
+            if not line.lstrip().startswith("#") and (quoted in line or Path(quoted).name in line.split()):
+                return i + 1
+    return 1
+
+
+def _problem(known: _Files, unit: Unit, exc: Exception, path: Path, line: int) -> None:
+    src = known.stub(path) if path.name == "Chart.yaml" or path not in known.by_path and not path.is_file() else known.get(path)
+    message = " ".join(str(exc).split())
+    if not message.startswith("cannot render"):
+        message = f"cannot render {unit.name}: {message}"
+    else:
+        message = f"{unit.name}: {message}"
+    if not any(p.rule_id == RULE and p.message == message for p in src.problems):
+        src.problems.append(Problem(RULE, message + "; its objects were not checked", line, 1))
+
+
+def _inputs(unit: Unit, source: Source) -> set[Path]:
+    if source.tool == "kustomize":
+        try:
+            walked = kz.reads(source.path)
+        except kz.OfflineError:
+            return {p for p in (kz.kustomization_file(source.path),) if p is not None}
+        return walked.files | walked.kustomizations
+    if source.tool == "helm":
+        return {p.resolve() for p in source.path.rglob("*") if p.is_file()}
+    return set()
+
+
+def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_cache.Cache) -> dict[str, Any]:
+    """The engine's output for one source (from the cache when its inputs are unchanged)."""
+    if source.tool == "directory":
+        return {"tool": "directory", "inputs": sorted(_directory_files(source)), "docs": []}
+    if source.tool == "kustomize":
+        walked = kz.reads(source.path)
+        if engines.kustomize is None:
+            raise EngineError("no kustomize engine (install kustomize or kubectl, or `pip install rolloutlint[render]`)")
+        inputs = sorted(walked.files | walked.kustomizations)
+        k = render_cache.key(["kustomize", engines.kustomize.version, str(source.path),
+                              as_dict(source.options.get("kustomize"))], inputs)
+        cached = store.get(k)
+        if cached is None:
+            text, scratch = kz.build(engines.kustomize, source.path, as_dict(source.options.get("kustomize")))
+            cached = {"text": text, "scratch": str(scratch)}
+            store.put(k, cached)
+        return {"tool": "kustomize", "inputs": inputs, "as_patch": sorted(walked.as_patch), **cached}
+    # helm
+    if engines.helm is None:
+        raise EngineError("no Helm engine (install helm, or `pip install rolloutlint[render]`)")
+    namespace = unit.destination[1] if unit.destination else None
+    app_file = unit.app_file.path if unit.app_file is not None else None
+
+    def app_line(path: tuple[Any, ...]) -> int:
+        from rolloutlint.core.positions import locate
+
+        return locate(unit.app_doc.node, path)[0] if unit.app_doc is not None else 1
+
+    inp = helm_render.inputs(source.path, source.options, unit.release or source.path.name, namespace, source.refs,
+                             app_file, unit.app_path, app_line)
+    inputs = sorted({p.resolve() for p in source.path.rglob("*") if p.is_file()} | set(inp.value_files))
+    k = render_cache.key(["helm", engines.helm.version, inp.key()], inputs)
+    cached = store.get(k)
+    if cached is None:
+        cached = {"docs": helm_render.render(engines.helm, inp)}
+        store.put(k, cached)
+    return {"tool": "helm", "inputs": inputs, "layers": inp.layers, **cached}
+
+
+def _directory_files(source: Source) -> set[Path]:
+    """Argo CD's directory source: top level unless `recurse`, `include`/`exclude` globs on the file path."""
+    from rolloutlint.load.discovery import MANIFEST_SUFFIXES
+
+    opts = as_dict(source.options.get("directory"))
+    recurse = opts.get("recurse") is True
+    include = as_str(opts.get("include"))
+    exclude = as_str(opts.get("exclude"))
+    found = source.path.rglob("*") if recurse else source.path.glob("*")
+    out = set()
+    for p in found:
+        if not p.is_file() or not p.name.lower().endswith(MANIFEST_SUFFIXES) or any(part.startswith(".") for part in p.relative_to(source.path).parts):
+            continue
+        rel = p.relative_to(source.path).as_posix()
+        if include and not _glob_any(rel, include):
+            continue
+        if exclude and _glob_any(rel, exclude):
+            continue
+        out.add(p.resolve())
+    return out
+
+
+def _glob_any(rel: str, patterns: str) -> bool:
+    """`{a.yaml,b.yaml}` lists, as Argo CD accepts them."""
+    pats = patterns.strip("{}").split(",") if patterns.startswith("{") else [patterns]
+    return any(fnmatch.fnmatch(rel, p.strip()) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], p.strip()) for p in pats)
+
+
+def _resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files, root: Path) -> list[Resource]:
+    if result["tool"] == "directory":
+        from rolloutlint.load.namespaces import resources_from
+
+        made: list[Resource] = []
+        for path in result["inputs"]:
+            made.extend(_tag(res, unit, source, known) for res in resources_from(known.get(path)))
+        return made
+    if result["tool"] == "kustomize":
+        return _kustomize_resources(unit, source, result, known)
+    return _helm_resources(unit, source, result, known)
+
+
+def _tag(res: Resource, unit: Unit, source: Source, known: _Files) -> Resource:
+    res.extra["unit"] = unit.name
+    res.extra["rendered"] = source.tool != "directory"
+    if unit.destination is not None:
+        res.extra["destination"] = unit.destination
+        if res.namespace is None and res.kind not in CLUSTER_SCOPED and unit.destination[1]:
+            res.namespace, res.namespace_source = unit.destination[1], "application"
+    if unit.entry is None:
+        unit.entry = _entry(unit, source, known)
+    res.extra["unit_file"] = unit.entry
+    return res
+
+
+def _entry(unit: Unit, source: Source, known: _Files) -> tuple[str, int] | None:
+    """Where the unit is defined (its Application's source path, else its kustomization or Chart.yaml):
+    related to every finding on its objects."""
+    if unit.app_file is not None and unit.app_doc is not None:
+        from rolloutlint.core.positions import locate
+
+        return unit.app_file.display, locate(unit.app_doc.node, unit.app_path + ("path",))[0]
+    if source.tool == "kustomize":
+        kfile = kz.kustomization_file(source.path)
+        return (_display(kfile, known.cwd), 1) if kfile else None
+    if source.tool == "helm":
+        return _display(source.path / "Chart.yaml", known.cwd), 1
+    return None
+
+
+def _display(path: Path, cwd: Path) -> str:
+    from rolloutlint.load.discovery import display_path
+
+    return display_path(path, cwd)
+
+
+def _compose(text: str, name: str) -> list[Document]:
+    """The engine's output composed with positions (libyaml alone: its nodes get remapped)."""
+    src = SourceFile(path=Path(name), display=name)
+    with compose_only():
+        parse_text(src, text)
+    return [d for d in src.documents if isinstance(d.value, dict)]
+
+
+def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files) -> list[Resource]:
+    scratch = Path(result["scratch"])
+    out: list[Resource] = []
+    for doc in _compose(result["text"], "<kustomize>"):
+        value, node = doc.value, doc.composed
+        if node is None or not isinstance(value.get("kind"), str) or not isinstance(value.get("apiVersion"), str):
+            continue
+        ann = origins.strip_annotations(value, node)
+        origin_rel, patched_in = origins.parse_origin(ann)
+        origin_path = (scratch / origin_rel).resolve() if origin_rel else None
+        if origin_path is None or not origin_path.is_file():
+            origin_path = kz.kustomization_file(source.path) or source.path
+        origin_src = known.get(origin_path)
+        name = as_str(as_dict(value.get("metadata")).get("name"))
+        base = origins.find_object([(d.value, d.node) for d in origin_src.documents], value["kind"], name)
+        layers: list[origins.Layer] = []
+        base_name = as_str(as_dict(base[0].get("metadata")).get("name")) if base else None
+        for kfile_rel in patched_in:
+            kfile = (scratch / kfile_rel).resolve()
+            if kfile.is_file():
+                layers.extend(_patch_layers(kfile, value["kind"], base_name or name, known))
+        head_line = 0
+        if base is not None and base[1] is not None:
+            layers.append(origins.Layer(origin_src.display, base[1]))
+            head_line = base[1].start_mark.line
+        origins.remap(node, layers, (origin_src.display, head_line, 0))
+        res = _resource(value, origin_src, doc, node, base)
+        own_ns = as_str(as_dict(base[0].get("metadata")).get("namespace")) if base else None
+        if res.namespace is not None and res.namespace != own_ns:
+            res.namespace_source = "kustomization"  # set by a kustomization's `namespace:`, not the file
+        out.append(_tag(res, unit, source, known))
+    return out
+
+
+def _resource(value: dict[str, Any], origin_src: SourceFile, doc: Document, node: Any, base: Any) -> Resource:
+    from rolloutlint.load.namespaces import _make
+
+    origin_index = next((d.index for d in origin_src.documents if base is not None and d.value is base[0]), doc.index)
+    rendered_doc = Document(index=origin_index, value=value, composed=node)
+    return _make(value, origin_src, rendered_doc, ())
+
+
+def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> list[origins.Layer]:
+    """Strategic-merge patches (files or inline) and JSON 6902 ops of one kustomization that may target
+    this object."""
+    body = as_dict(_yaml(kfile))
+    layers: list[origins.Layer] = []
+    entries: list[tuple[str | None, dict[str, Any]]] = []
+    for p in as_list(body.get("patches")) + as_list(body.get("patchesJson6902")):
+        if isinstance(p, dict) and isinstance(p.get("path"), str):
+            entries.append((p["path"], as_dict(p.get("target"))))
+    for p in as_list(body.get("patchesStrategicMerge")):
+        if isinstance(p, str) and "\n" not in p:
+            entries.append((p, {}))
+    for rel, target in entries:
+        if rel is None:
+            continue
+        path = (kfile.parent / rel).resolve()
+        if not path.is_file():
+            continue
+        if target and (target.get("kind") not in (None, kind) or (target.get("name") and name and not fnmatch.fnmatch(name, str(target["name"])))):
+            continue
+        src = known.get(path)
+        for d in src.documents:
+            v = d.value
+            if isinstance(v, dict) and d.node is not None:
+                own = as_str(as_dict(v.get("metadata")).get("name"))
+                if v.get("kind") == kind and (target or own is None or own == name):
+                    layers.append(origins.Layer(src.display, d.node, patch=True))
+            elif isinstance(v, list) and d.node is not None:  # JSON 6902 operations
+                layers.extend(_json6902_layers(src.display, d.node))
+    return layers
+
+
+def _json6902_layers(display: str, node: Any) -> list[origins.Layer]:
+    """Each `add`/`replace` op becomes a layer rooted so that its `path` lines up with the object's."""
+    from yaml.nodes import MappingNode, ScalarNode
+
+    out = []
+    for op in getattr(node, "value", []):
+        if not isinstance(op, MappingNode):
+            continue
+        fields = {k.value: v for k, v in op.value if isinstance(k, ScalarNode)}
+        path, value = fields.get("path"), fields.get("value")
+        if not isinstance(path, ScalarNode) or value is None:
+            continue
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in str(path.value).strip("/").split("/")]
+        wrapped: Any = value
+        for part in reversed(parts):
+            key = ScalarNode("tag:yaml.org,2002:str", part, value.start_mark, value.end_mark)
+            wrapped = MappingNode("tag:yaml.org,2002:map", [(key, wrapped)], value.start_mark, value.end_mark)
+        out.append(origins.Layer(display, wrapped, patch=True))
+    return out
+
+
+def _yaml(path: Path) -> Any:
+    return kz.load_kustomization(path)
+
+
+def _helm_resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files) -> list[Resource]:
+    values: list[tuple[str, Any, tuple[str, ...], dict[str, tuple[int, int]]]] = []
+    for layer in result["layers"]:
+        src = known.get(layer.file)
+        node = src.documents[0].node if src.documents else None
+        if layer.prefix and unit.app_doc is not None:
+            node = unit.app_doc.node
+        values.append((src.display, node, layer.prefix, layer.parameters))
+    out: list[Resource] = []
+    for template, text in result["docs"]:
+        tfile = helm_render.template_file(template, source.path)
+        origin_src = known.get(tfile) if tfile.is_file() else known.stub(tfile)
+        template_text = origin_src.text or ""
+        for doc in _compose(text, template):
+            value, node = doc.value, doc.composed
+            if node is None or not isinstance(value.get("kind"), str) or not isinstance(value.get("apiVersion"), str):
+                continue
+            head = origins.head_line(template_text, value.get("kind"))
+            origins.helm_layers(template_text, origin_src.display, values, node, head)
+            res = _resource(value, origin_src, doc, node, None)
+            out.append(_tag(res, unit, source, known))
+    return out

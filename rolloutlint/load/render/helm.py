@@ -1,0 +1,220 @@
+"""Helm units: values in Argo CD's precedence, rendering with `helm template` or the in-process SDK.
+
+Argo CD passes `valueFiles` in order, then `values`/`valuesObject` (as one more values file), then
+`parameters` as `--set` (`forceString`: `--set-string`), with the Application name as release name and
+the destination namespace as `--namespace`. Charts from repositories, remote value files and
+dependencies not vendored under `charts/` need the network: they are reported, never fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rolloutlint.core.model import as_dict, as_list, as_str
+from rolloutlint.load.render.engines import EngineError, Helm, run
+from rolloutlint.load.render.kustomize import OfflineError
+
+_ERROR_AT = re.compile(r"(?:^|template: |parse error at \(|YAML parse error on |error calling include: template: )"
+                       r"([\w./-]+?\.(?:ya?ml|tpl|txt|json))(?::(\d+))?")
+_SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
+
+
+@dataclass
+class ValuesLayer:
+    """One place values come from, for tracing a rendered value back: highest precedence first."""
+
+    file: Path
+    prefix: tuple[Any, ...] = ()  # where the values start inside that file's document (inline Application values)
+    parameters: dict[str, tuple[int, int]] = field(default_factory=dict)  # --set name -> (line, column) in file
+
+
+@dataclass
+class HelmInputs:
+    chart: Path
+    release: str
+    namespace: str | None
+    value_files: list[Path]
+    inline: dict[str, Any] | None  # values / valuesObject
+    set_values: list[tuple[str, str, bool]]  # (name, value, force string)
+    layers: list[ValuesLayer]
+
+    def key(self) -> str:
+        return json.dumps([str(self.chart), self.release, self.namespace, [str(p) for p in self.value_files],
+                           self.inline, self.set_values], sort_keys=True, default=str)
+
+
+def inputs(chart: Path, options: dict[str, Any], release: str, namespace: str | None, refs: dict[str, Path],
+           app_file: Path | None, app_source_path: tuple[Any, ...], app_line: Any) -> HelmInputs:
+    """The render's inputs from an Application source (`options` is the source; its `helm:` block)."""
+    helm = as_dict(options.get("helm"))
+    release = as_str(helm.get("releaseName")) or release
+    value_files: list[Path] = []
+    ignore_missing = helm.get("ignoreMissingValueFiles") is True
+    for i, entry in enumerate(as_list(helm.get("valueFiles"))):
+        if not isinstance(entry, str):
+            continue
+        if re.match(r"^[a-z]+://", entry):
+            raise OfflineError(f"cannot render offline: value file {entry!r} is fetched from the network",
+                               app_file or chart, app_line(app_source_path + ("helm", "valueFiles", i)))
+        if entry.startswith("$"):
+            name, _, rest = entry[1:].partition("/")
+            root = refs.get(name)
+            if root is None:
+                raise OfflineError(f"cannot render offline: value file {entry!r} comes from source ref ${name}, "
+                                   "which is not this repository", app_file or chart,
+                                   app_line(app_source_path + ("helm", "valueFiles", i)))
+            path = (root / rest).resolve()
+        else:
+            path = (chart / entry).resolve()
+        if not path.is_file():
+            if ignore_missing:
+                continue
+            raise EngineError(f"value file {entry!r} does not exist ({path})")
+        value_files.append(path)
+    inline: dict[str, Any] | None = None
+    layers: list[ValuesLayer] = []
+    if isinstance(helm.get("valuesObject"), dict):
+        inline = helm["valuesObject"]
+        if app_file is not None:
+            layers.append(ValuesLayer(app_file, tuple(app_source_path) + ("helm", "valuesObject")))
+    elif isinstance(helm.get("values"), str):
+        try:
+            parsed = yaml.safe_load(helm["values"])
+        except yaml.YAMLError as exc:
+            raise EngineError(f"helm.values is not valid YAML: {exc}") from None
+        inline = parsed if isinstance(parsed, dict) else None
+    set_values: list[tuple[str, str, bool]] = []
+    params: dict[str, tuple[int, int]] = {}
+    for i, entry in enumerate(as_list(helm.get("parameters"))):
+        param = as_dict(entry)
+        pname, value = as_str(param.get("name")), param.get("value")
+        if pname and value is not None:
+            set_values.append((pname, str(value), param.get("forceString") is True))
+            params[pname] = (app_line(app_source_path + ("helm", "parameters", i, "value")), 1)
+    if app_file is not None and params:
+        layers.insert(0, ValuesLayer(app_file, parameters=params))
+    layers.extend(ValuesLayer(f) for f in reversed(value_files))
+    if (chart / "values.yaml").is_file():
+        layers.append(ValuesLayer(chart / "values.yaml"))
+    return HelmInputs(chart, release, namespace, value_files, inline, set_values, layers)
+
+
+def check_offline(chart: Path) -> None:
+    """Dependencies Helm would download: declared in Chart.yaml, not present under charts/."""
+    chart_file = chart / "Chart.yaml"
+    try:
+        meta = as_dict(yaml.safe_load(chart_file.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise EngineError(f"Chart.yaml cannot be read: {exc}") from None
+    vendored = {p.name for p in (chart / "charts").iterdir()} if (chart / "charts").is_dir() else set()
+    for dep in as_list(meta.get("dependencies")):
+        dep = as_dict(dep)
+        name = as_str(dep.get("name")) or ""
+        repo = as_str(dep.get("repository")) or ""
+        if repo.startswith("file://"):
+            continue
+        if not any(v == name or v.startswith(name + "-") for v in vendored):
+            text = chart_file.read_text(encoding="utf-8")
+            line = next((i + 1 for i, ln in enumerate(text.splitlines()) if re.search(rf"name:\s*['\"]?{re.escape(name)}\b", ln)), 1)
+            raise OfflineError(f"cannot render offline: chart dependency {name!r} from {repo or 'a repository'} is not "
+                               "vendored under charts/ (run `helm dependency build` and commit it)", chart_file, line)
+
+
+def render(engine: Helm, inp: HelmInputs) -> list[tuple[str, str]]:
+    """(template path as Helm names it, e.g. `demo/templates/rollout.yaml`; manifest text) per document."""
+    check_offline(inp.chart)
+    if engine.binary is not None:
+        return _render_binary(engine.binary, inp)
+    return _render_sdk(inp)
+
+
+def _render_binary(binary: str, inp: HelmInputs) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="rolloutlint-helm-") as tmp:
+        argv = [binary, "template", inp.release, str(inp.chart), "--include-crds"]
+        if inp.namespace:
+            argv += ["--namespace", inp.namespace]
+        for f in inp.value_files:
+            argv += ["--values", str(f)]
+        if inp.inline is not None:
+            inline = os.path.join(tmp, "values.yaml")
+            with open(inline, "w", encoding="utf-8") as fh:
+                json.dump(inp.inline, fh)
+            argv += ["--values", inline]
+        for name, value, force in inp.set_values:
+            argv += ["--set-string" if force else "--set", f"{name}={value}"]
+        out = run(argv)
+    docs: list[tuple[str, str]] = []
+    for chunk in re.split(r"^---\s*$", out, flags=re.MULTILINE):
+        m = _SOURCE.search(chunk)
+        if m and chunk.strip():
+            docs.append((m.group(1).strip(), chunk))
+    return docs
+
+
+def _render_sdk(inp: HelmInputs) -> list[tuple[str, str]]:
+    import helm_python
+
+    values: dict[str, Any] = {}
+    try:
+        for f in inp.value_files:
+            _merge(values, as_dict(helm_python.values_from_yaml(f.read_text(encoding="utf-8"))))
+        if inp.inline is not None:
+            _merge(values, inp.inline)
+        for name, value, force in inp.set_values:
+            parse = helm_python.parse_set_string_values if force else helm_python.parse_set_string
+            _merge(values, parse(f"{name}={value}"))
+        chart = helm_python.Chart.load(str(inp.chart))
+        try:
+            rendered = chart.render(values, name=inp.release, namespace=inp.namespace or "default", is_install=True)
+            crds = chart.crds
+        finally:
+            close = getattr(chart, "close", None)
+            if close is not None:
+                close()
+    except helm_python.HelmError as exc:
+        raise EngineError(str(exc)) from None
+    except OSError as exc:
+        raise EngineError(f"cannot read values: {exc}") from None
+    docs: list[tuple[str, str]] = [(f"{inp.chart.name}/{c.get('name', '')}", c.get("data", "")) for c in crds if isinstance(c, dict)]
+    for template, text in sorted(rendered.items()):
+        if not template.endswith((".yaml", ".yml", ".json")) or not text.strip():
+            continue
+        for chunk in re.split(r"^---\s*$", text, flags=re.MULTILINE):
+            if chunk.strip():
+                docs.append((template, chunk))
+    return docs
+
+
+def _merge(dst: dict[str, Any], src: dict[str, Any]) -> None:
+    """Helm's coalescing of user values: maps merge recursively, later wins, `null` removes a key."""
+    for k, v in src.items():
+        if v is None:
+            dst.pop(k, None)
+        elif isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _merge(dst[k], v)
+        else:
+            dst[k] = v
+
+
+def error_location(message: str, chart: Path) -> tuple[Path | None, int]:
+    """The template file and line an engine message names (`template: demo/templates/x.yaml:6:14: ...`)."""
+    m = _ERROR_AT.search(message)
+    if not m:
+        return None, 1
+    path = template_file(m.group(1), chart)  # Helm names templates `<chart name>/templates/...`
+    line = int(m.group(2)) if m.group(2) else 1
+    return (path if path is not None and path.is_file() else None), line
+
+
+def template_file(template: str, chart: Path) -> Path:
+    """`demo/templates/x.yaml` (or `demo/charts/sub/templates/x.yaml`) → the file under `chart`."""
+    parts = Path(template).parts
+    return chart.joinpath(*parts[1:]) if len(parts) > 1 else chart / template

@@ -1,0 +1,236 @@
+"""Deployment units: what Argo CD deploys from this repository, found from the working tree.
+
+A unit is an Argo CD Application whose source path exists here (and each Application an ApplicationSet's
+list or git directory/file generator would make from this tree); else a kustomization root no other
+kustomization includes, or a Helm chart no unit covers. Plain directories no unit covers are left to
+the raw loader, as before.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rolloutlint.core.source import Document, SourceFile
+from rolloutlint.core.model import as_dict, as_str
+from rolloutlint.load.render.appset import generated_applications
+from rolloutlint.load.render.kustomize import KUSTOMIZATION_FILES, OfflineError, kustomization_file, reads
+
+CHART_FILE = "Chart.yaml"
+
+
+@dataclass
+class Source:
+    """One source of a unit: the directory to render and how."""
+
+    path: Path  # absolute directory
+    tool: str  # directory | kustomize | helm
+    options: dict[str, Any] = field(default_factory=dict)  # the Application's helm/kustomize/directory block
+    refs: dict[str, Path] = field(default_factory=dict)  # multi-source `ref:` name -> repository root
+
+
+@dataclass
+class Unit:
+    name: str  # "Application argocd/guestbook", "kustomization overlays/prod", "chart charts/demo"
+    sources: list[Source]
+    destination: tuple[str, str | None] | None = None  # (cluster, namespace) for Applications
+    release: str | None = None  # Helm release name (the Application name)
+    app_file: SourceFile | None = None  # where the Application is written (render findings point here)
+    app_doc: Document | None = None
+    app_path: tuple[str | int, ...] = ()  # the path of the source inside the Application document
+    offline: OfflineError | None = None  # a source that needs the network
+    entry: tuple[str, int] | None = None  # (file, line) defining the unit, related to its findings
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass
+class Settings:
+    repo_urls: tuple[str, ...] = ()  # globs; empty: any repoURL whose path exists here
+    exclude: tuple[str, ...] = ()  # the configuration's `exclude`: no units there
+
+
+def detect_tool(directory: Path, source: dict[str, Any]) -> str:
+    """Argo CD's choice: an explicit helm/kustomize/directory block, else Chart.yaml, else a kustomization."""
+    for tool in ("helm", "kustomize", "directory"):
+        if isinstance(source.get(tool), dict):
+            return tool
+    if (directory / CHART_FILE).is_file():
+        return "helm"
+    if kustomization_file(directory) is not None:
+        return "kustomize"
+    return "directory"
+
+
+def _repo_matches(url: str | None, settings: Settings) -> bool:
+    if not settings.repo_urls:
+        return True
+    return url is not None and any(fnmatch.fnmatch(url, pat) for pat in settings.repo_urls)
+
+
+def _applications(files: list[SourceFile], root: Path) -> list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]]:
+    """(Application body, file, document, item path) for every Application, generated ones included."""
+    out: list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]] = []
+    for src in files:
+        for doc in src.documents:
+            value = doc.value
+            if not isinstance(value, dict) or not str(value.get("apiVersion", "")).startswith("argoproj.io/"):
+                continue
+            kind = value.get("kind")
+            if kind == "Application":
+                out.append((value, src, doc, ()))
+            elif kind == "ApplicationSet":
+                for app in generated_applications(value, root):
+                    out.append((app, src, doc, ("spec", "template")))
+    return out
+
+
+def find_units(files: list[SourceFile], root: Path, settings: Settings) -> list[Unit]:
+    units: list[Unit] = []
+    covered: set[Path] = set()  # directories an Application renders
+    for body, src, doc, base_path in _applications(files, root):
+        unit = _application_unit(body, src, doc, base_path, root, settings)
+        if unit is not None:
+            units.append(unit)
+            covered.update(s.path for s in unit.sources)
+    units.extend(_standalone_units(root, files, covered, settings.exclude))
+    return units
+
+
+def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base_path: tuple[Any, ...], root: Path,
+                      settings: Settings) -> Unit | None:
+    meta = as_dict(body.get("metadata"))
+    name = as_str(meta.get("name")) or "<unnamed>"
+    ns = as_str(meta.get("namespace"))
+    spec = as_dict(body.get("spec"))
+    dest = as_dict(spec.get("destination"))
+    destination = (as_str(dest.get("server")) or as_str(dest.get("name")) or "in-cluster", as_str(dest.get("namespace")))
+    raw_sources: list[tuple[dict[str, Any], tuple[Any, ...]]]
+    if isinstance(spec.get("sources"), list):
+        raw_sources = [(as_dict(s), ("spec", "sources", i)) for i, s in enumerate(spec["sources"])]
+    else:
+        raw_sources = [(as_dict(spec.get("source")), ("spec", "source"))]
+    refs = {as_str(s.get("ref")) or "": root for s, _ in raw_sources if as_str(s.get("ref")) and _repo_matches(as_str(s.get("repoURL")), settings)}
+    sources: list[Source] = []
+    offline: OfflineError | None = None
+    path_in_doc = base_path + raw_sources[0][1] if raw_sources else base_path
+    for source, where in raw_sources:
+        repo = as_str(source.get("repoURL"))
+        chart = as_str(source.get("chart"))
+        if chart:  # a chart from a Helm repository or OCI registry: never fetched
+            offline = offline or OfflineError(f"cannot render offline: Application {name} deploys chart {chart!r} from "
+                                              f"{repo or 'a chart repository'}, which Helm would fetch from the network",
+                                              src.path, _line(doc, base_path + where + ("chart",)))
+            path_in_doc = base_path + where
+            continue
+        path = as_str(source.get("path"))
+        if path is None or not _repo_matches(repo, settings):
+            continue
+        directory = (root / path.strip("/")).resolve() if path.strip("/") not in ("", ".") else root
+        if not directory.is_dir() or not (directory == root or root in directory.parents):
+            continue
+        sources.append(Source(directory, detect_tool(directory, source), source, refs))
+        path_in_doc = base_path + where
+    if not sources and offline is None:
+        return None
+    label = f"Application {ns + '/' if ns else ''}{name}"
+    return Unit(label, sources, destination, release=name, app_file=src, app_doc=doc, app_path=path_in_doc, offline=offline)
+
+
+def _line(doc: Document, path: tuple[Any, ...]) -> int:
+    from rolloutlint.core.positions import locate
+
+    return locate(doc.node, path)[0]
+
+
+def _standalone_units(root: Path, files: list[SourceFile], covered: set[Path], exclude: tuple[str, ...]) -> list[Unit]:
+    """Kustomization roots nothing includes and charts nothing covers."""
+    kdirs: set[Path] = set()
+    charts: set[Path] = set()
+    for directory in _directories(root, exclude):
+        if any((directory / n).is_file() for n in KUSTOMIZATION_FILES):
+            kdirs.add(directory)
+        if (directory / CHART_FILE).is_file():
+            charts.add(directory)
+    included: set[Path] = set()
+    for kdir in sorted(kdirs):
+        try:
+            walked = reads(kdir)
+        except OfflineError:
+            continue
+        included.update(d for d in walked.directories if d != kdir)
+    for covered_dir in list(covered):  # what an Application's kustomization includes is covered too
+        if covered_dir in kdirs:
+            try:
+                covered.update(reads(covered_dir).directories)
+            except OfflineError:
+                pass
+    units: list[Unit] = []
+    for kdir in sorted(kdirs - included - covered):
+        if kdir in charts:
+            continue
+        units.append(Unit(f"kustomization {_rel(kdir, root)}", [Source(kdir, "kustomize")]))
+    for chart in sorted(charts - covered):
+        if "charts" in chart.relative_to(root).parts[:-1] and any(p in charts for p in chart.parents):
+            continue  # a subchart renders with its parent
+        if any(c in chart.parents for c in covered):
+            continue
+        units.append(Unit(f"chart {_rel(chart, root)}", [Source(chart, "helm")], release=_release_name(chart)))
+    return units
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?")
+
+
+def _release_name(chart: Path) -> str:
+    """A chart no Application deploys is rendered under its own name (Chart.yaml `name`), as `helm install`
+    users name releases; the directory name (a clone may be called anything) only when that is no DNS label."""
+    import yaml
+
+    try:
+        meta = yaml.safe_load((chart / CHART_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        meta = None
+    name = as_str(meta.get("name")) if isinstance(meta, dict) else None
+    if name and _DNS_LABEL.fullmatch(name):
+        return name
+    fallback = re.sub(r"[^a-z0-9-]+", "-", chart.resolve().name.lower()).strip("-")[:53]
+    return fallback or "release"
+
+
+def _directories(root: Path, exclude: tuple[str, ...]) -> list[Path]:
+    from rolloutlint.load.discovery import SKIP_DIRS, is_excluded
+
+    out = []
+    stack = [root]
+    seen: set[Path] = set()
+    while stack:
+        here = stack.pop()
+        try:
+            real = here.resolve()
+        except OSError:
+            continue
+        if real in seen:
+            continue
+        seen.add(real)
+        out.append(here)
+        try:
+            children = sorted(p for p in here.iterdir() if p.is_dir())
+        except OSError:
+            continue
+        stack.extend(c for c in children if c.name not in SKIP_DIRS and not c.name.startswith(".")
+                     and not (exclude and is_excluded(_rel(c, root), exclude)))
+    return out
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return str(path)
+

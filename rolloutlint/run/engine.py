@@ -1,0 +1,230 @@
+"""Run the rules: loader problems → schema → per-resource → cross-resource, then resolve positions.
+
+Rules yield position-free `Report`s; here they become `Finding`s with file, line and column. A rule that
+crashes becomes an RL999 finding (re-raised with --debug) so one bad rule never hides the others.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from rolloutlint.core.config import Config
+from rolloutlint.core.findings import Edit, Finding, Fix, Location, Related, RelatedRef, Report, Severity, format_path
+from rolloutlint.core.source import SourceFile
+from rolloutlint.core.model import Resource
+from rolloutlint.core.positions import locate, locate_inner
+from rolloutlint.core.rule import Context, Rule
+from rolloutlint.run.registry import RuleSet
+
+UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
+
+
+def reported_files(files: Iterable[SourceFile], report_files: set[Any] | None) -> set[int] | None:
+    """ids of the loaded files whose findings are reported (None: all of them)."""
+    if report_files is None:
+        return None
+    return {id(src) for src in files if src.path in report_files}
+
+
+def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> set[str]:
+    """`select` narrows (default: all), `ignore` removes; CLI selections add to config ones."""
+    selectors = [*config.select, *select]
+    chosen: set[str] = set()
+    rules = RuleSet(config.policy_rules)  # the project's policies are selectable like built-in rules
+    if selectors:
+        for sel in selectors:
+            chosen |= rules.resolve(sel)
+    else:
+        chosen = rules.resolve("all")
+    for ign in [*config.ignore, *ignore]:
+        chosen -= rules.resolve(ign)
+    chosen.add("RL999")
+    return chosen
+
+
+class Engine:
+    def __init__(self, ctx: Context, rule_ids: set[str], debug: bool = False, keep_fixes: bool = False) -> None:
+        self.ctx = ctx
+        self.keep_fixes = keep_fixes
+        self.fixes: dict[int, Report] = {}  # with keep_fixes: id(finding) -> its report, for findings with a fix
+        self.debug = debug
+        self.rule_ids = rule_ids
+        self.known = RuleSet(ctx.config.policy_rules)
+        self.rules = [cls() for cls in self.known.select(rule_ids)]
+
+    def run(self, report_files: set[Any] | None = None) -> list[Finding]:
+        """All findings for resources (and files) whose file is in `report_files` (None: every file).
+
+        Order: loader problems, then per stage (0 schema, 1 per-resource, 2 cross-resource) the
+        per-resource rules, then the project-wide rules. This loop runs a rule per resource per kind
+        (hundreds of thousands of calls on a large repository), so it dispatches through prebuilt tables
+        and calls rules directly: a try block costs nothing until a rule raises.
+        """
+        ctx = self.ctx
+        reports: list[Report] = list(self._loader_reports(report_files))
+        table: dict[tuple[int, str], list[Rule]] = defaultdict(list)
+        repo_rules: list[Rule] = []
+        for rule in sorted(self.rules, key=lambda r: (r.stage, r.id)):
+            if rule.kinds:
+                for kind in rule.kinds:
+                    table[(rule.stage, kind)].append(rule)
+            else:
+                repo_rules.append(rule)
+        stages = sorted({stage for stage, _ in table})
+        # Per stage: kind -> the check methods of the rules for that kind, then of the rules for any kind
+        # (bound once here, not once per call).
+        def checks(rules: list[Rule]) -> list[Callable[[Resource, Context], Any]]:
+            return [rule.check for rule in rules]
+
+        plan = [{kind: checks(table[(st, kind)] + table.get((stage, "*"), [])) for st, kind in table
+                 if st == stage and kind != "*"} for stage in stages]
+        fallback = [checks(table.get((stage, "*"), [])) for stage in stages]
+
+        def per_resource(chunk: Sequence[Resource]) -> list[Report]:
+            out: list[Report] = []
+            extend = out.extend
+            for by_kind, any_kind in zip(plan, fallback):
+                for res in chunk:
+                    for check in by_kind.get(res.kind, any_kind):
+                        try:
+                            extend(check(res, ctx) or ())
+                        except Exception as exc:  # noqa: BLE001 - a crashing rule must not hide the others' findings
+                            out.append(self._crashed(check.__self__, exc, res))  # type: ignore[attr-defined]
+            return out
+
+        reported = reported_files(ctx.files, report_files)  # by identity: hashing a Path per resource is slow
+        resources = [r for r in ctx.index.resources if reported is None or id(r.file) in reported]
+
+        def repo_job(rule: Rule) -> Callable[[], list[Report]]:
+            def job() -> list[Report]:
+                try:
+                    found = list(rule.check_repo(ctx) or ())
+                except Exception as exc:  # noqa: BLE001 - a crashing rule must not hide the others' findings
+                    found = [self._crashed(rule, exc, None)]
+                return [rep for rep in found if rep.resource is None or reported is None or id(rep.resource.file) in reported]
+            return job
+
+        jobs = [repo_job(rule) for rule in repo_rules]
+        if self.debug:  # tracebacks must come from this process
+            reports.extend(per_resource(resources))
+            for job in jobs:
+                reports.extend(job())
+        else:
+            from rolloutlint.run.parallel import run_split
+
+            reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
+        from rolloutlint.run.progress import current as progress
+
+        def resolved() -> Iterator[Finding | None]:
+            for i, rep in enumerate(reports, 1):
+                progress.tick("findings located", i, len(reports))
+                yield self._resolve_kept(rep)
+
+        return dedupe(resolved())
+
+    def _resolve_kept(self, rep: Report) -> Finding | None:
+        found = self.resolve(rep)
+        if self.keep_fixes and found is not None and rep.fix is not None:
+            self.fixes[id(found)] = rep
+        return found
+
+    def _crashed(self, rule: Rule, exc: Exception, res: Resource | None) -> Report:
+        if self.debug:
+            raise exc
+        where = res.label() if res is not None else "the project"
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return Report("RL999", f"rule {rule.id} ({rule.name}) crashed on {where}: {detail}; please report this", res)
+
+    def _loader_reports(self, report_files: set[Any] | None) -> Iterable[Report]:
+        packs = self.ctx.config.policy_files
+        for src in self.ctx.files:
+            if report_files is not None and src.path not in report_files:
+                continue
+            if packs and src.path in packs:
+                continue  # a policy pack is tool configuration (already validated), not a manifest
+            for p in src.problems:
+                end_line = p.end_line or p.line
+                end_col = p.end_column or p.column
+                yield Report(p.rule_id, p.message, file=src.display, position=(p.line, p.column, end_line, end_col))
+            for doc in src.documents:
+                for dup in doc.duplicates:
+                    line, col, eline, ecol = locate(doc.node, dup.path, key=True)
+                    fix = Fix(f"delete the repeated {dup.key!r} (same value as line {dup.first_line})",
+                              (Edit("delete", dup.path),)) if dup.same_value else None
+                    yield Report("RL003", f"duplicate key {format_path(dup.path)!r}: {dup.key!r} is already set in this "
+                                 f"mapping (first at line {dup.first_line}); Kubernetes' strict decoding rejects the object",
+                                 file=src.display, position=(line, col, eline, ecol), fix=fix)
+
+    def resolve(self, rep: Report) -> Finding | None:
+        rule = self.known.get(rep.rule_id)
+        if rule is None or rep.rule_id not in self.rule_ids:
+            return None
+        severity = self.ctx.config.severity.get(rule.id) or rep.severity or rule.severity
+        res = rep.resource
+        if rep.position is not None:
+            line, col, eline, ecol = rep.position
+            file = rep.file or (res.file.display if res else "")
+        elif res is not None:
+            span = locate_inner(res.node, rep.path, rep.inner, res.file.text) if rep.inner else None
+            line, col, eline, ecol = span or locate(res.node, rep.path, key=rep.key)
+            file = res.file.display
+            if res.extra.get("rendered"):  # a rendered object's nodes carry the file that set them
+                from rolloutlint.load.render.origins import file_at
+
+                file = file_at(res.node, rep.path, rep.key) or file
+        else:
+            line = col = eline = ecol = 1
+            file = rep.file or ""
+        related = tuple(_resolve_related(r) for r in rep.related)
+        unit = res.extra.get("unit") if res is not None else None
+        entry = res.extra.get("unit_file") if unit and res is not None else None
+        if entry is not None and entry[0] != file:
+            related += (Related(Location(entry[0], entry[1], 1, entry[1], 1), f"rendered by {unit}"),)
+        fix = None if res is not None and res.extra.get("rendered") else rep.fix  # edits apply to raw files only
+        return Finding(rule=rule.id, name=rule.name, severity=severity, message=rep.message,
+                       location=Location(file, line, col, eline, ecol), path=format_path(rep.path),
+                       resource=res.ref if res is not None else None, related=related, fix=fix,
+                       units=(unit,) if unit else ())
+
+
+def _resolve_related(rel: RelatedRef) -> Related:
+    res = rel.resource
+    if res is None:
+        return Related(None, rel.message)
+    line, col, eline, ecol = locate(res.node, rel.path, key=rel.key)
+    file = res.file.display
+    if res.extra.get("rendered"):
+        from rolloutlint.load.render.origins import file_at
+
+        file = file_at(res.node, rel.path, rel.key) or file
+    return Related(Location(file, line, col, eline, ecol), rel.message)
+
+
+def dedupe(findings: Iterable[Finding | None]) -> list[Finding]:
+    """One finding per (rule, location, message); a defect several units share lists all their units."""
+    seen: dict[tuple[Any, ...], Finding] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if f is None:
+            continue
+        key = (f.rule, f.location, f.message)
+        first = seen.get(key)
+        if first is not None:
+            if f.units:
+                first.units = tuple(sorted({*first.units, *f.units}))
+            continue
+        seen[key] = f
+        out.append(f)
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+def count(findings: Iterable[Finding]) -> dict[str, int]:
+    out = {"errors": 0, "warnings": 0, "infos": 0}
+    for f in findings:
+        if f.suppressed is None:
+            out[{Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.INFO: "infos"}[f.severity]] += 1
+    return out
