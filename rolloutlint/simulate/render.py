@@ -143,11 +143,20 @@ def _documents_from_summary(step: dict[str, Any]) -> list[dict[str, Any]]:
     return docs
 
 
-def render_step_yaml(result: dict[str, Any], step: int) -> str:
-    """The VirtualService(s) and DestinationRule as rewritten at step ``step``, as a YAML stream.
+def render_step_yaml(result: dict[str, Any], step: int | str) -> str:
+    """The VirtualService(s) and DestinationRule as rewritten at step ``step`` (an index, ``"promoted"`` or
+    ``"aborted"``), as a YAML stream.
 
     Raises ValueError when the result has no step with that index.
     """
+    if isinstance(step, str):
+        state = result.get(step)
+        if not isinstance(state, dict):
+            raise ValueError(f"no {step} state was simulated")
+        docs = getattr(state, "documents", None) or []
+        if not docs:
+            return f"# {step}: no VirtualService or DestinationRule is rewritten\n"
+        return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
     for row in result.get("steps") or []:
         if isinstance(row, dict) and row.get("index") == step:
             break
