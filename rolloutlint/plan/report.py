@@ -1,0 +1,120 @@
+"""Text and markdown views of a plan (``rolloutlint.plan.build``); JSON is the plan itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rolloutlint.simulate.durations import format_seconds
+from rolloutlint.simulate.report_markdown import mermaid_charts, step_table
+
+_HEADLINE = {
+    "new-revision": "new revision: runs the rollout steps",
+    "fast-rollback": "return to an earlier template: fast-tracked",
+    "selector-change": "selector change: promoted without steps",
+    "steps-only": "steps change only: no new revision",
+    "replicas": "replicas change: no new revision",
+    "no-new-revision": "spec change without a new revision",
+    "initial-deploy": "new Rollout: initial deploy",
+    "removed": "Rollout removed",
+    "metadata-only": "metadata only",
+    "related": "related objects change",
+    "controller-rewrites": "edits fields the controller rewrites",
+}
+
+
+def _name(ident: dict[str, Any]) -> str:
+    return f"{ident['namespace']}/{ident['name']}" if ident.get("namespace") else str(ident.get("name"))
+
+
+def headline(entry: dict[str, Any]) -> str:
+    kinds = [e["kind"] for e in entry["effects"] if e["kind"] != "in-flight"]
+    return "; ".join(dict.fromkeys(_HEADLINE.get(k, k) for k in kinds)) or "no effect"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _total(sim: dict[str, Any]) -> str:
+    d = sim.get("durations") or {}
+    if d.get("indefinite"):
+        return "indefinite (manual promotion needed)"
+    return format_seconds(d.get("totalSeconds"))
+
+
+def render_text(plan: dict[str, Any]) -> str:
+    lines = [f"rolloutlint plan: {plan['base']['rev']} → {plan['head']['rev']}"]
+    if not plan["rollouts"] and not plan["objects"]:
+        return "\n".join(lines + ["No Rollout is affected."]) + "\n"
+    for entry in plan["rollouts"]:
+        res = entry["resource"]
+        lines += ["", f"Rollout {_name(res)} ({res['file']}:{res['line']}): {headline(entry)}"]
+        for effect in entry["effects"]:
+            prefix = "  if in flight: " if effect["kind"] == "in-flight" else "  - "
+            lines.append(prefix + effect["message"])
+        for change in entry["templateChanges"]:
+            lines.append(f"  ~ {change['path']}: {_short(change['base'])} → {_short(change['head'])}")
+        sim = entry.get("simulation")
+        if sim:
+            from rolloutlint.simulate.render import render_text as sim_text
+
+            lines.append(f"  time to full promotion: {_total(sim)}")
+            lines += ["  " + line for line in sim_text([sim]).rstrip().splitlines()]
+            for w in (sim.get("durations") or {}).get("warnings") or []:
+                lines.append(f"  ! {w}")
+            for rej in sim.get("rejections") or []:
+                lines.append(f"  ! at {rej['state']}, Istio would reject {rej['object']}: {rej['message']}")
+    if plan["objects"]:
+        lines += ["", "Changed objects the Rollouts use:"]
+        for obj in plan["objects"]:
+            users = ", ".join(_name(u) for u in obj["affects"]) or "no Rollout"
+            lines.append(f"  {obj['kind']} {obj['name']} ({obj['change']}): affects {users}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(plan: dict[str, Any]) -> str:
+    lines = [f"## rolloutlint plan: `{plan['base']['rev']}` → `{plan['head']['rev']}`", ""]
+    if not plan["rollouts"] and not plan["objects"]:
+        return "\n".join(lines + ["No Rollout is affected by this change."]) + "\n"
+    lines += ["| Rollout | what the controller will do | time to full promotion |", "|---|---|---|"]
+    for entry in plan["rollouts"]:
+        sim = entry.get("simulation")
+        lines.append(f"| `{_name(entry['resource'])}` | {headline(entry)} | {_total(sim) if sim else '-'} |")
+    for entry in plan["rollouts"]:
+        res = entry["resource"]
+        lines += ["", f"### Rollout `{_name(res)}` (`{res['file']}:{res['line']}`)", "", f"**{headline(entry)}**", ""]
+        for effect in entry["effects"]:
+            if effect["kind"] == "in-flight":
+                lines.append(f"- *If the base revision's update is still in progress:* {effect['message']}")
+            else:
+                lines.append(f"- {effect['message']}")
+        if entry["templateChanges"]:
+            lines += ["", "<details><summary>Pod template changes</summary>", "", "| field | base | head |",
+                      "|---|---|---|"]
+            for change in entry["templateChanges"]:
+                lines.append(f"| `{change['path']}` | `{_short(change['base'])}` | `{_short(change['head'])}` |")
+            lines += ["", "</details>"]
+        sim = entry.get("simulation")
+        if sim:
+            lines += ["", f"**Step plan of the new revision** — time to full promotion: {_total(sim)} (pod start-up "
+                          f"not included)", "", *step_table(sim), ""]
+            for w in (sim.get("durations") or {}).get("warnings") or []:
+                lines.append(f"> [!WARNING]\n> {w}\n")
+            for rej in sim.get("rejections") or []:
+                lines.append(f"> [!CAUTION]\n> At {rej['state']}, Istio would reject {rej['object']}: "
+                             f"{rej['message']}\n")
+            lines += mermaid_charts(sim)
+    if plan["objects"]:
+        lines += ["", "### Changed objects the Rollouts use", "", "| object | change | affects | note |",
+                  "|---|---|---|---|"]
+        for obj in plan["objects"]:
+            users = ", ".join(f"`{_name(u)}`" for u in obj["affects"]) or "no Rollout"
+            note = " ".join([obj.get("effect", "")] + (obj.get("controllerOwned") or [])).strip() or "-"
+            lines.append(f"| {obj['kind']} `{obj['name']}` | {obj['change']} | {users} | {note} |")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_json(plan: dict[str, Any]) -> str:
+    return json.dumps(plan, indent=2, ensure_ascii=False, default=str) + "\n"
