@@ -52,8 +52,7 @@ def render_text(plan: dict[str, Any]) -> str:
         res = entry["resource"]
         lines += ["", f"Rollout {_name(res)} ({res['file']}:{res['line']}): {headline(entry)}"]
         for effect in entry["effects"]:
-            prefix = "  if in flight: " if effect["kind"] == "in-flight" else "  - "
-            lines.append(prefix + effect["message"])
+            lines.append(("  ? " if effect["kind"] == "in-flight" else "  - ") + effect["message"])
         for change in entry["templateChanges"]:
             lines.append(f"  ~ {change['path']}: {_short(change['base'])} → {_short(change['head'])}")
         sim = entry.get("simulation")
@@ -86,10 +85,8 @@ def render_markdown(plan: dict[str, Any]) -> str:
         res = entry["resource"]
         lines += ["", f"### Rollout `{_name(res)}` (`{res['file']}:{res['line']}`)", "", f"**{headline(entry)}**", ""]
         for effect in entry["effects"]:
-            if effect["kind"] == "in-flight":
-                lines.append(f"- *If the base revision's update is still in progress:* {effect['message']}")
-            else:
-                lines.append(f"- {effect['message']}")
+            msg = effect["message"]
+            lines.append(f"- *{msg[0].upper()}{msg[1:]}*" if effect["kind"] == "in-flight" else f"- {msg}")
         if entry["templateChanges"]:
             lines += ["", "<details><summary>Pod template changes</summary>", "", "| field | base | head |",
                       "|---|---|---|"]
