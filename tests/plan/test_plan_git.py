@@ -58,6 +58,7 @@ def template(name: str = "ok", count: int = 3) -> dict[str, Any]:
 class Repo:
     def __init__(self, path: Path) -> None:
         self.path = path
+        path.mkdir(parents=True, exist_ok=True)
         self.git("init", "-q")
         self.git("config", "user.email", "t@example.com")
         self.git("config", "user.name", "t")
