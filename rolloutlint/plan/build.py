@@ -141,7 +141,8 @@ def _changed_objects(base: Tree, head: Tree) -> list[dict[str, Any]]:
             b, h = bo.get(okey), ho.get(okey)
             if b is not None and h is not None and canonical(b.body.get("spec")) == canonical(h.body.get("spec")):
                 continue
-            res = h or b
+            res = h if h is not None else b
+            assert res is not None  # the key came from one of the two trees
             change = "added" if b is None else "removed" if h is None else "modified"
             users: list[Any] = []
             for tree in (head, base):

@@ -78,7 +78,7 @@ class Tree:
     rollouts: dict[ROLLOUT_KEY, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_index(cls, index: Any, report: Any = None) -> "Tree":
+    def from_index(cls, index: Any, report: Any = None) -> Tree:
         tree = cls(index=index)
         for ro in index.of_kind("Rollout"):
             if ro.group == "argoproj.io" and isinstance(ro.name, str) and (report is None or report(ro)):

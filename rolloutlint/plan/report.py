@@ -95,13 +95,12 @@ def render_markdown(plan: dict[str, Any]) -> str:
             lines += ["", "</details>"]
         sim = entry.get("simulation")
         if sim:
-            lines += ["", f"**Step plan of the new revision** — time to full promotion: {_total(sim)} (pod start-up "
-                          f"not included)", "", *step_table(sim), ""]
+            lines += ["", (f"**Step plan of the new revision** — time to full promotion: {_total(sim)} (pod "
+                           f"start-up not included)"), "", *step_table(sim), ""]
             for w in (sim.get("durations") or {}).get("warnings") or []:
                 lines.append(f"> [!WARNING]\n> {w}\n")
             for rej in sim.get("rejections") or []:
-                lines.append(f"> [!CAUTION]\n> At {rej['state']}, Istio would reject {rej['object']}: "
-                             f"{rej['message']}\n")
+                lines.append(f"> [!CAUTION]\n> At {rej['state']}, Istio would reject {rej['object']}: {rej['message']}\n")
             lines += mermaid_charts(sim)
     if plan["objects"]:
         lines += ["", "### Changed objects the Rollouts use", "", "| object | change | affects | note |",

@@ -25,7 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rolloutlint.simulate.steps import as_int, dig, pause_duration_seconds, parse_go_duration
+from rolloutlint.simulate.steps import (
+    as_int,
+    dig,
+    parse_go_duration,
+    pause_duration_seconds,
+)
 
 DEFAULT_PROGRESS_DEADLINE = 600
 
@@ -103,8 +108,8 @@ def _step_time(step: dict[str, Any], lookup: TemplateLookup | None) -> dict[str,
         if duration is None:
             out.update(seconds=None, indefinite=True, basis="manual promote")
         else:
-            secs = pause_duration_seconds(duration)
-            out.update(seconds=float(secs) if secs >= 0 else None, basis=f"pause {duration}")
+            pause_s = pause_duration_seconds(duration)
+            out.update(seconds=float(pause_s) if pause_s >= 0 else None, basis=f"pause {duration}")
     elif isinstance(step.get("analysis"), dict):
         secs, forever, notes = analysis_seconds(step["analysis"].get("templates"), lookup)
         out.update(seconds=secs, indefinite=forever, basis="analysis", notes=notes)
@@ -114,8 +119,7 @@ def _step_time(step: dict[str, Any], lookup: TemplateLookup | None) -> dict[str,
     elif isinstance(step.get("experiment"), dict):
         exp = step["experiment"]
         if exp.get("duration") is not None:
-            secs = _seconds(exp.get("duration"))
-            out.update(seconds=secs, basis=f"experiment {exp.get('duration')}")
+            out.update(seconds=_seconds(exp.get("duration")), basis=f"experiment {exp.get('duration')}")
         else:
             refs = [a for a in exp.get("analyses") or [] if isinstance(a, dict)]
             if refs:
@@ -131,7 +135,8 @@ def _step_time(step: dict[str, Any], lookup: TemplateLookup | None) -> dict[str,
 
 def estimate(result: dict[str, Any], rollout: dict[str, Any], lookup: TemplateLookup | None = None) -> dict[str, Any]:
     """Per-step times (same order as ``result['steps']``), total and progress-deadline warnings."""
-    spec = rollout.get("spec") if isinstance(rollout.get("spec"), dict) else {}
+    raw_spec = rollout.get("spec")
+    spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
     deadline = as_int(spec.get("progressDeadlineSeconds"))
     deadline = DEFAULT_PROGRESS_DEADLINE if deadline is None else deadline
     abort = spec.get("progressDeadlineAbort") is True
@@ -197,7 +202,7 @@ def format_seconds(seconds: float | None, indefinite: bool = False) -> str:
     """``1h 5m``, ``30s``, ``0s``; "indefinite" / "unknown" when there is no number."""
     if seconds is None:
         return "indefinite" if indefinite else "unknown"
-    s = int(round(seconds))
+    s = round(seconds)
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if s >= size:

@@ -15,7 +15,7 @@ from typing import Any
 
 from rolloutlint.simulate.durations import format_seconds
 from rolloutlint.simulate.render import describe_step
-from rolloutlint.simulate.report_markdown import rollout_title, step_table
+from rolloutlint.simulate.report_markdown import as_dict, rollout_title, step_table
 
 WIDTH, LEFT, RIGHT = 960, 60, 20
 TOP, WEIGHT_H, GAP, PODS_H, BOTTOM = 30, 140, 40, 110, 60
@@ -49,6 +49,10 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _segments(result: dict[str, Any]) -> list[dict[str, Any]]:
     times = (result.get("durations") or {}).get("steps") or []
     segs = []
@@ -70,20 +74,25 @@ def _widths(segs: list[dict[str, Any]], span: float) -> list[float]:
 def timeline_svg(result: dict[str, Any], chart_id: int) -> str:
     segs = _segments(result)
     replicas = result.get("replicas") if isinstance(result.get("replicas"), int) else 1
-    pods_all = [v for s in segs for v in (s["row"].get("replicas") or {}).values() if isinstance(v, int)]
-    pod_top = max(pods_all + [replicas, 1])
+    pods_all: list[int] = [v for s in segs for v in (s["row"].get("replicas") or {}).values() if isinstance(v, int)]
+    pod_top = max([*pods_all, replicas if isinstance(replicas, int) else 1, 1])
     span = WIDTH - LEFT - RIGHT - 2 * END_W
     widths = _widths(segs, span)
     height = TOP + WEIGHT_H + GAP + PODS_H + BOTTOM
-    wy = lambda w: TOP + WEIGHT_H - WEIGHT_H * max(0, min(100, w)) / 100  # noqa: E731
     py0 = TOP + WEIGHT_H + GAP + PODS_H
-    ph = lambda p: PODS_H * p / pod_top  # noqa: E731
-    out = [f'<svg class="timeline" id="timeline-{chart_id}" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
-           f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" data-steps="{len(segs)}" '
-           f'aria-label="{_e(rollout_title(result))} timeline">',
-           f'<defs><pattern id="hatch-{chart_id}" width="8" height="8" patternUnits="userSpaceOnUse" '
-           f'patternTransform="rotate(45)"><rect width="8" height="8" fill="#f1f3f5"/>'
-           f'<line x1="0" y1="0" x2="0" y2="8" stroke="#adb5bd" stroke-width="3"/></pattern></defs>']
+
+    def wy(weight: int) -> float:
+        return TOP + WEIGHT_H - WEIGHT_H * max(0, min(100, weight)) / 100
+
+    def ph(pods: int) -> float:
+        return PODS_H * pods / pod_top
+
+    out = [(f'<svg class="timeline" id="timeline-{chart_id}" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
+            f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" data-steps="{len(segs)}" '
+            f'aria-label="{_e(rollout_title(result))} timeline">'),
+           (f'<defs><pattern id="hatch-{chart_id}" width="8" height="8" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="8" height="8" fill="#f1f3f5"/>'
+            f'<line x1="0" y1="0" x2="0" y2="8" stroke="#adb5bd" stroke-width="3"/></pattern></defs>')]
     for frac in (0, 50, 100):
         y = wy(frac)
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e9ecef"/>'
@@ -97,8 +106,7 @@ def timeline_svg(result: dict[str, Any], chart_id: int) -> str:
         row, t = seg["row"], seg["time"]
         weight = row.get("weight") or {}
         reps = row.get("replicas") or {}
-        cw = weight.get("canary") if isinstance(weight.get("canary"), int) else 0
-        sw = weight.get("stable") if isinstance(weight.get("stable"), int) else 0
+        cw, sw = _int(weight.get("canary")), _int(weight.get("stable"))
         step = row.get("step") if isinstance(row.get("step"), dict) else {}
         open_ended = t.get("seconds") is None
         fill = f"url(#hatch-{chart_id})" if open_ended else "#f8f9fa"
@@ -133,8 +141,7 @@ def timeline_svg(result: dict[str, Any], chart_id: int) -> str:
         if not isinstance(state, dict):
             continue
         weight, reps = state.get("weight") or {}, state.get("replicas") or {}
-        cw = weight.get("canary") if isinstance(weight.get("canary"), int) else 0
-        sw = weight.get("stable") if isinstance(weight.get("stable"), int) else 0
+        cw, sw = _int(weight.get("canary")), _int(weight.get("stable"))
         cp, sp = reps.get("canary") or 0, reps.get("stable") or 0
         bw = (END_W - 10) / 2
         out.append(f'<g class="end-state {label}"><title>{_e(f"{label}: canary {cw}% / stable {sw}%, pods {cp} canary, {sp} stable")}</title>'
@@ -171,14 +178,14 @@ def _table_html(result: dict[str, Any]) -> str:
 
 
 def rollout_html(result: dict[str, Any], chart_id: int) -> str:
-    res = result.get("resource") if isinstance(result.get("resource"), dict) else {}
+    res = as_dict(result.get("resource"))
     durations = result.get("durations") or {}
     total = format_seconds(durations.get("totalSeconds"), bool(durations.get("indefinite")))
-    parts = [f"<section class=\"rollout\"><h2>Rollout {_e(rollout_title(result))}</h2>",
-             f"<p class=\"meta\">{_e(res.get('file', ''))}:{_e(res.get('line', 1))} · {_e(result.get('strategy'))}"
-             f" {_e(result.get('trafficRouting') or '')} · {_e(result.get('replicas'))} replicas · time to full "
-             f"promotion: <b>{_e(total)}</b> · progressDeadlineSeconds "
-             f"{_e(durations.get('progressDeadlineSeconds'))}</p>"]
+    meta = (f"<p class=\"meta\">{_e(res.get('file', ''))}:{_e(res.get('line', 1))} · {_e(result.get('strategy'))}"
+            f" {_e(result.get('trafficRouting') or '')} · {_e(result.get('replicas'))} replicas · time to full "
+            f"promotion: <b>{_e(total)}</b> · progressDeadlineSeconds "
+            f"{_e(durations.get('progressDeadlineSeconds'))}</p>")
+    parts = [f"<section class=\"rollout\"><h2>Rollout {_e(rollout_title(result))}</h2>", meta]
     for warning in durations.get("warnings") or []:
         parts.append(f'<div class="warn">{_e(warning)}</div>')
     for rej in result.get("rejections") or []:

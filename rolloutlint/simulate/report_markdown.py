@@ -14,13 +14,17 @@ from rolloutlint.simulate.render import describe_step
 MERMAID_FENCE = "```mermaid"
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _cell(value: Any) -> str:
     text = "-" if value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def rollout_title(result: dict[str, Any]) -> str:
-    res = result.get("resource") if isinstance(result.get("resource"), dict) else {}
+    res = as_dict(result.get("resource"))
     name = res.get("name") or "?"
     return f"{res['namespace']}/{name}" if res.get("namespace") else str(name)
 
@@ -55,8 +59,8 @@ def _elapsed_cell(t: dict[str, Any]) -> str:
 
 
 def step_table(result: dict[str, Any]) -> list[str]:
-    lines = ["| step | action | canary % | stable % | canary pods | stable pods | expected time | starts after |"
-             " analyses |",
+    lines = [("| step | action | canary % | stable % | canary pods | stable pods | expected time | starts after |"
+              " analyses |"),
              "|---|---|---:|---:|---:|---:|---|---|---|"]
     for row in _rows(result):
         w, r = row["weight"], row["replicas"]
@@ -115,7 +119,7 @@ def mermaid_charts(result: dict[str, Any]) -> list[str]:
 
 
 def rollout_section(result: dict[str, Any], heading: str = "###") -> list[str]:
-    res = result.get("resource") if isinstance(result.get("resource"), dict) else {}
+    res = as_dict(result.get("resource"))
     where = f" (`{res['file']}:{res.get('line', 1)}`)" if res.get("file") else ""
     details = ", ".join(str(x) for x in (result.get("strategy"), result.get("trafficRouting")) if x)
     lines = [f"{heading} Rollout `{rollout_title(result)}`{where}", "",
@@ -125,8 +129,8 @@ def rollout_section(result: dict[str, Any], heading: str = "###") -> list[str]:
         total = format_seconds(durations.get("totalSeconds"), bool(durations.get("indefinite")))
         if durations.get("indefinite"):
             total = "indefinite (needs a manual promotion or an open-ended wait)"
-        lines += ["", f"**Time to full promotion:** {total} (pod start-up not included; progressDeadlineSeconds "
-                      f"{durations.get('progressDeadlineSeconds')})"]
+        lines += ["", (f"**Time to full promotion:** {total} (pod start-up not included; progressDeadlineSeconds "
+                       f"{durations.get('progressDeadlineSeconds')})")]
     lines += ["", *step_table(result), ""]
     for warning in durations.get("warnings") or []:
         lines.append(f"> [!WARNING]\n> {warning}\n")

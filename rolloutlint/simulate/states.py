@@ -25,7 +25,7 @@ def admission_errors(doc: dict[str, Any]) -> list[str]:
     """Structural VirtualService checks of Istio's admission webhook that the lint rules leave to the schema."""
     if doc.get("kind") != "VirtualService":
         return []
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    spec = _as_dict(doc.get("spec"))
     errors: list[str] = []
     if not any(spec.get(k) for k in ("http", "tcp", "tls")):
         errors.append("http, tcp or tls must be provided in virtual service")
@@ -41,12 +41,16 @@ def admission_errors(doc: dict[str, Any]) -> list[str]:
     return errors
 
 
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _name(route: dict[str, Any]) -> str:
     return f" {route['name']!r}" if isinstance(route.get("name"), str) else ""
 
 
 def _label(doc: dict[str, Any]) -> str:
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    meta = _as_dict(doc.get("metadata"))
     ns = f"{meta['namespace']}/" if meta.get("namespace") else ""
     return f"{doc.get('kind')} {ns}{meta.get('name')}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_BLOCK = re.compile(r"^```mermaid\n(.*?)\n```$", re.S | re.M)
+_BLOCK = re.compile(r"^```mermaid\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
 _TITLE = re.compile(r'^ {4}title "[^"\n]*"$')
 _XAXIS = re.compile(r'^ {4}x-axis \[("[^"\n]*"(?:, "[^"\n]*")*)\]$')
 _YAXIS = re.compile(r'^ {4}y-axis "[^"\n]*" (-?\d+(?:\.\d+)?) --> (-?\d+(?:\.\d+)?)$')

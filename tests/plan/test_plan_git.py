@@ -130,7 +130,7 @@ def test_yaml_key_order_and_empty_fields_make_no_revision(repo: Repo) -> None:
 
 def test_steps_only_change_makes_no_new_revision(repo: Repo) -> None:
     repo.write({"rollout.yaml": [rollout(steps=[{"setWeight": 10}, {"pause": {}}]), vs()]})
-    code, out = plan(repo, "--base", "HEAD")
+    _, out = plan(repo, "--base", "HEAD")
     (entry,) = out["rollouts"]
     assert kinds(entry) == ["steps-only"] and entry["simulation"] is None
     assert "currentStepIndex to 0" in entry["effects"][0]["message"]
@@ -138,7 +138,7 @@ def test_steps_only_change_makes_no_new_revision(repo: Repo) -> None:
 
 def test_replicas_only_change(repo: Repo) -> None:
     repo.write({"rollout.yaml": [rollout(replicas=6), vs()]})
-    code, out = plan(repo, "--base", "HEAD")
+    _, out = plan(repo, "--base", "HEAD")
     (entry,) = out["rollouts"]
     assert kinds(entry) == ["replicas"] and "4 → 6" in entry["effects"][0]["message"]
 
@@ -146,21 +146,21 @@ def test_replicas_only_change(repo: Repo) -> None:
 def test_revert_to_previous_template(repo: Repo) -> None:
     repo.commit({"rollout.yaml": [rollout(image="web:2"), vs()]}, "v2")
     repo.write({"rollout.yaml": [rollout(image="web:1"), vs()]})
-    code, out = plan(repo, "--base", "HEAD")
+    _, out = plan(repo, "--base", "HEAD")
     (entry,) = out["rollouts"]
     assert "new-revision" in kinds(entry)  # no rollbackWindow: the steps run again, on the old ReplicaSet
     msg = " ".join(e["message"] for e in entry["effects"])
     assert "earlier revision" in msg and "Rollback to stable" in msg
     # With a rollbackWindow the controller fast-tracks the same revert.
     repo.write({"rollout.yaml": [rollout(image="web:1", rollbackWindow={"revisions": 2}), vs()]})
-    code, out = plan(repo, "--base", "HEAD")
+    _, out = plan(repo, "--base", "HEAD")
     (entry,) = out["rollouts"]
     assert "fast-rollback" in kinds(entry) and entry["simulation"] is None
 
 
 def test_selector_change_skips_the_steps(repo: Repo) -> None:
     repo.write({"rollout.yaml": [rollout(selector="web2"), vs()]})
-    code, out = plan(repo, "--base", "HEAD")
+    _, out = plan(repo, "--base", "HEAD")
     (entry,) = out["rollouts"]
     assert kinds(entry)[0] == "selector-change" and "initial deploy" in entry["effects"][0]["message"]
     assert entry["simulation"] is None
@@ -184,14 +184,14 @@ def test_shared_analysis_template_lists_affected_rollouts(tmp_path: Path) -> Non
 
 def test_edit_of_controller_owned_weights_is_flagged(repo: Repo) -> None:
     repo.write({"rollout.yaml": [rollout(), vs(stable=90, canary=10)]})
-    code, out = plan(repo, "--base", "HEAD")
+    _, out = plan(repo, "--base", "HEAD")
     (entry,) = out["rollouts"]
     assert "controller-rewrites" in kinds(entry)
 
 
 def test_new_and_removed_rollouts(repo: Repo) -> None:
     repo.write({"rollout.yaml": [rollout("other"), vs("other")]})
-    code, out = plan(repo, "--base", "HEAD")
+    _, out = plan(repo, "--base", "HEAD")
     by_name = {e["resource"]["name"]: e for e in out["rollouts"]}
     assert kinds(by_name["web"])[0] == "removed" and kinds(by_name["other"])[0] == "initial-deploy"
 

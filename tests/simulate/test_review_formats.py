@@ -58,7 +58,7 @@ def test_progress_deadline_counts_scaling_not_pauses() -> None:
     (warning,) = estimate(simulate_rollout(ro), ro)["warnings"]
     assert "minReadySeconds 90" in warning and "aborts the update" in warning
     # blueGreen: a pre-promotion analysis without a pause counts.
-    bg = {"kind": "Rollout", "metadata": {"name": "b"}, "spec": {"replicas": 2, "strategy": {"blueGreen": {
+    bg: dict[str, Any] = {"kind": "Rollout", "metadata": {"name": "b"}, "spec": {"replicas": 2, "strategy": {"blueGreen": {
         "activeService": "a", "prePromotionAnalysis": {"templates": [{"templateName": "t"}]}}}}}
     lookup = {"t": {"spec": {"metrics": [{"interval": "5m", "count": 4}]}}}.get
     d = estimate(simulate_rollout(bg), bg, lambda n, c: lookup(n))
