@@ -95,8 +95,9 @@ def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any,
                 "new Rollout: there is no stable ReplicaSet yet, so the controller promotes the first ReplicaSet at "
                 "once (\"Initial deploy\") — no canary steps and no step analysis")})
         else:
-            if canonical(b.body) == canonical(h.body) and not entry["relatedChanges"]:
-                continue
+            if (canonical(b.body) == canonical(h.body) and not entry["relatedChanges"]
+                    and canonical(base.pod_template(b)) == canonical(head.pod_template(h))):
+                continue  # a workloadRef Deployment's template counts as the Rollout's own
             rel = _rel(b, base_project.root.resolve())
             limit = as_int(dig(h.body, "spec", "revisionHistoryLimit")) or DEFAULT_REVISION_HISTORY
             texts = gitrev.file_versions(root, base_commit, rel, limit + 2) if rel else []
@@ -135,7 +136,7 @@ def _changed_objects(base: Tree, head: Tree) -> list[dict[str, Any]]:
     from rolloutlint import refs
 
     out: list[dict[str, Any]] = []
-    for kind in ("AnalysisTemplate", "ClusterAnalysisTemplate", "VirtualService", "DestinationRule"):
+    for kind in ("AnalysisTemplate", "ClusterAnalysisTemplate", "VirtualService", "DestinationRule", "Service"):
         bo, ho = base.objects(kind), head.objects(kind)
         for okey in sorted(set(bo) | set(ho), key=lambda k: (k[0] or "", k[1])):
             b, h = bo.get(okey), ho.get(okey)
@@ -143,6 +144,9 @@ def _changed_objects(base: Tree, head: Tree) -> list[dict[str, Any]]:
                 continue
             res = h if h is not None else b
             assert res is not None  # the key came from one of the two trees
+            if kind == "Service" and not any(res.name in _service_names(ro.body)
+                                             for tree in (head, base) for ro in tree.rollouts.values()):
+                continue  # only the Services a Rollout manages
             change = "added" if b is None else "removed" if h is None else "modified"
             users: list[Any] = []
             for tree in (head, base):
@@ -153,6 +157,8 @@ def _changed_objects(base: Tree, head: Tree) -> list[dict[str, Any]]:
                     elif kind == "VirtualService":
                         hit = any(r.name == res.name and r.namespace == res.namespace
                                   for r in refs.virtual_service_refs(ro))
+                    elif kind == "Service":
+                        hit = res.name in _service_names(ro.body) and ro.namespace == res.namespace
                     else:
                         dr_ref = refs.destination_rule_ref(ro)
                         hit = dr_ref is not None and dr_ref.name == res.name and ro.namespace == res.namespace
@@ -197,7 +203,20 @@ def _controller_owned(kind: str, base: Any, head: Any, users: list[Any]) -> list
         if extra:
             notes.append(f"subsets {', '.join(extra)} are added, but the controller drops every subset other than "
                          f"the canary and stable ones (and live experiments) when it updates the DestinationRule")
+    if kind == "Service" and dig(base.body, "spec", "selector", HASH_LABEL) != dig(head.body, "spec", "selector",
+                                                                                    HASH_LABEL):
+        notes.append(f"the selector's {HASH_LABEL} is edited in Git, but the controller points it at the stable "
+                     f"(or canary/preview) ReplicaSet's hash on every reconcile")
     return notes
+
+
+def _service_names(body: dict[str, Any]) -> set[str]:
+    """The Services whose selectors the controller rewrites (canary/stable/ping/pong, blueGreen active/preview)."""
+    strategy = dig(body, "spec", "strategy") or {}
+    names = {dig(strategy, "canary", k) for k in ("canaryService", "stableService")}
+    names |= {dig(strategy, "canary", "trafficRouting", "pingPong", k) for k in ("pingService", "pongService")}
+    names |= {dig(strategy, "blueGreen", k) for k in ("activeService", "previewService")}
+    return {n for n in names if isinstance(n, str) and n}
 
 
 def _weights(body: dict[str, Any]) -> list[Any]:

@@ -220,3 +220,52 @@ def test_plan_reads_git_without_touching_the_worktree(repo: Repo) -> None:
 
 # Helm values: a change inside a values file is planned through the deployment units of the rendering work
 # (issue 16); its test belongs with that merge.
+
+
+def test_workload_ref_deployment_template_change_is_a_new_revision(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    ro = rollout()
+    del ro["spec"]["template"]
+    ro["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web-dep"}
+
+    def deployment(image: str) -> dict[str, Any]:
+        tpl = json.loads(json.dumps(TEMPLATE))
+        tpl["spec"]["containers"][0]["image"] = image
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web-dep", "namespace": "shop"},
+                "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "web"}}, "template": tpl}}
+
+    repo.commit({"rollout.yaml": [ro, vs()], "dep.yaml": [deployment("web:1")]})
+    repo.write({"dep.yaml": [deployment("web:2")]})  # the Rollout's file is untouched
+    _, out = plan(repo, "--base", "HEAD")
+    (entry,) = out["rollouts"]
+    assert "new-revision" in kinds(entry)
+    assert entry["templateChanges"][0]["path"] == "spec.template.spec.containers[web].image"
+
+
+def test_edit_of_controller_owned_service_selector_and_subset_hash(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    ro = rollout()
+    ro["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["destinationRule"] = {
+        "name": "web", "canarySubsetName": "canary", "stableSubsetName": "stable"}
+
+    def objects(hash_value: str | None) -> list[dict[str, Any]]:
+        selector: dict[str, str] = {"app": "web"}
+        labels: dict[str, str] = {}
+        if hash_value:
+            selector["rollouts-pod-template-hash"] = hash_value
+            labels["rollouts-pod-template-hash"] = hash_value
+        svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web-stable", "namespace": "shop"},
+               "spec": {"selector": selector, "ports": [{"port": 80}]}}
+        dr = {"apiVersion": "networking.istio.io/v1beta1", "kind": "DestinationRule",
+              "metadata": {"name": "web", "namespace": "shop"},
+              "spec": {"host": "web", "subsets": [{"name": "stable", "labels": {"app": "web", **labels}},
+                                                   {"name": "canary", "labels": {"app": "web"}}]}}
+        return [svc, dr]
+
+    repo.commit({"rollout.yaml": [ro, vs()], "objects.yaml": objects(None)})
+    repo.write({"objects.yaml": objects("abc123")})
+    _, out = plan(repo, "--base", "HEAD")
+    (entry,) = out["rollouts"]
+    notes = [e["message"] for e in entry["effects"] if e["kind"] == "controller-rewrites"]
+    assert any(n.startswith("Service shop/web-stable") for n in notes)
+    assert any(n.startswith("DestinationRule shop/web: subset stable") for n in notes)
