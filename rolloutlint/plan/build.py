@@ -53,11 +53,13 @@ def build_plan(start: Path, base_rev: str, head_rev: str | None, *, config_path:
     with tempfile.TemporaryDirectory(prefix="rolloutlint-plan-") as tmp:
         base_dir = Path(tmp) / "base"
         base_dir.mkdir()
+        (base_dir / ".git").mkdir()  # marks the project root, so nothing above the scratch tree is loaded
         gitrev.export(root, base_commit, base_dir)
         base_project = _load(base_dir, config_path, namespace)
         if head_commit is not None:
             head_dir = Path(tmp) / "head"
             head_dir.mkdir()
+            (head_dir / ".git").mkdir()
             gitrev.export(root, head_commit, head_dir)
         else:
             head_dir = root

@@ -210,7 +210,12 @@ def rollout_effects(base: Any, head: Any, base_tree: Tree, head_tree: Tree,
                and dig(hspec, "strategy", "canary") is not None else "")
             + ". During an update in progress (paused included) the canary and stable sizes are recomputed for "
               "the current step from the new count (argo-rollouts #3256)")))
-    other = [d for d in diff_paths(_without(bspec), _without(hspec), "spec")]
+    if bool(bspec.get("paused")) != bool(hspec.get("paused")):
+        effects.append(_effect("paused", (
+            "spec.paused set: an update in progress stops at its current step (no step advances, no progress "
+            "deadline) until it is unset" if hspec.get("paused") else
+            "spec.paused removed: a paused update resumes from its current step")))
+    other = diff_paths(_without(bspec), _without(hspec), "spec")
     if other:
         names = ", ".join(sorted({".".join(d["path"].split(".")[:4]) for d in other}))
         effects.append(_effect("no-new-revision", (
@@ -224,7 +229,7 @@ def rollout_effects(base: Any, head: Any, base_tree: Tree, head_tree: Tree,
 def _without(spec: dict[str, Any]) -> dict[str, Any]:
     """The spec without the fields classified on their own (template, selector, steps, replicas, workloadRef)."""
     out = copy.deepcopy(spec)
-    for key in ("template", "selector", "replicas", "workloadRef"):
+    for key in ("template", "selector", "replicas", "workloadRef", "paused"):
         out.pop(key, None)
     canary = dig(out, "strategy", "canary")
     if isinstance(canary, dict):

@@ -14,6 +14,7 @@ _HEADLINE = {
     "selector-change": "selector change: promoted without steps",
     "steps-only": "steps change only: no new revision",
     "replicas": "replicas change: no new revision",
+    "paused": "pause state changes",
     "no-new-revision": "spec change without a new revision",
     "initial-deploy": "new Rollout: initial deploy",
     "removed": "Rollout removed",

@@ -269,3 +269,10 @@ def test_edit_of_controller_owned_service_selector_and_subset_hash(tmp_path: Pat
     notes = [e["message"] for e in entry["effects"] if e["kind"] == "controller-rewrites"]
     assert any(n.startswith("Service shop/web-stable") for n in notes)
     assert any(n.startswith("DestinationRule shop/web: subset stable") for n in notes)
+
+
+def test_pausing_in_git_is_its_own_effect(repo: Repo) -> None:
+    repo.write({"rollout.yaml": [rollout(paused=True), vs()]})
+    _, out = plan(repo, "--base", "HEAD")
+    (entry,) = out["rollouts"]
+    assert kinds(entry) == ["paused"]
