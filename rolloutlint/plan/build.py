@@ -19,6 +19,7 @@ from rolloutlint.plan.compare import (
     canonical,
     diff_paths,
     old_templates,
+    relative_file,
     rollout_effects,
 )
 from rolloutlint.simulate.steps import as_int, dig
@@ -35,13 +36,6 @@ def _load(root: Path, config_path: str | None, namespace: str | None) -> Any:
 def _ident(ro: Any) -> dict[str, Any]:
     line = ro.node.start_mark.line + 1 if ro.node is not None else 1
     return {"kind": "Rollout", "namespace": ro.namespace, "name": ro.name, "file": ro.file.display, "line": line}
-
-
-def _rel(ro: Any, root: Path) -> str | None:
-    try:
-        return Path(ro.file.path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return None
 
 
 def build_plan(start: Path, base_rev: str, head_rev: str | None, *, config_path: str | None = None,
@@ -73,7 +67,8 @@ def build_plan(start: Path, base_rev: str, head_rev: str | None, *, config_path:
 def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any, head_dir: Path) -> dict[str, Any]:
     from rolloutlint.commands.simulate_cmd import simulate_project
 
-    base, head = Tree.from_index(base_project.index), Tree.from_index(head_project.index)
+    base = Tree.from_index(base_project.index, base_project.root)
+    head = Tree.from_index(head_project.index, head_project.root)
     objects = _changed_objects(base, head)
     affected_by: dict[tuple[str | None, str], list[str]] = {}
     for obj in objects:
@@ -81,10 +76,10 @@ def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any,
             affected_by.setdefault((ident["namespace"], ident["name"]), []).append(
                 f"{obj['kind']} {obj['name']} ({obj['change']})")
     rollouts: list[dict[str, Any]] = []
-    for key in sorted(set(base.rollouts) | set(head.rollouts), key=lambda k: (k[0] or "", k[1])):
+    for key in sorted(set(base.rollouts) | set(head.rollouts), key=lambda k: (k[0] or "", k[1], k[2])):
         b, h = base.rollouts.get(key), head.rollouts.get(key)
         entry: dict[str, Any] = {"resource": _ident(h or b), "effects": [], "templateChanges": [],
-                                 "relatedChanges": affected_by.get(key, []), "simulation": None}
+                                 "relatedChanges": affected_by.get(key[:2], []), "simulation": None}
         if h is None:
             entry["change"] = "removed"
             entry["effects"].append({"kind": "removed", "message": (
@@ -100,7 +95,7 @@ def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any,
             if (canonical(b.body) == canonical(h.body) and not entry["relatedChanges"]
                     and canonical(base.pod_template(b)) == canonical(head.pod_template(h))):
                 continue  # a workloadRef Deployment's template counts as the Rollout's own
-            rel = _rel(b, base_project.root.resolve())
+            rel = relative_file(b, base_project.root)
             limit = as_int(dig(h.body, "spec", "revisionHistoryLimit")) or DEFAULT_REVISION_HISTORY
             texts = gitrev.file_versions(root, base_commit, rel, limit + 2) if rel else []
             history = old_templates(texts, key)
@@ -110,7 +105,9 @@ def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any,
             entry["templateChanges"] = tdiff
             if new_revision:
                 sims = simulate_project(head_project, f"{key[0]}/{key[1]}" if key[0] else key[1], reviewed=True)
-                entry["simulation"] = sims[0] if sims else None
+                mine = [r for r in sims if r["resource"]["file"] == h.file.display and r["resource"]["namespace"]
+                        == h.namespace]
+                entry["simulation"] = mine[0] if mine else sims[0] if sims else None
         entry["effects"] += _managed_edits(entry, objects, key)
         if entry["relatedChanges"] and not any(e["kind"] in ("related",) for e in entry["effects"]):
             entry["effects"].append({"kind": "related", "message": "related objects change: " + "; ".join(
@@ -122,7 +119,7 @@ def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any,
 def _managed_edits(entry: dict[str, Any], objects: list[dict[str, Any]], key: Any) -> list[dict[str, str]]:
     out = []
     for obj in objects:
-        if any((i["namespace"], i["name"]) == key for i in obj["affects"]):
+        if any((i["namespace"], i["name"]) == key[:2] for i in obj["affects"]):
             for note in obj.get("controllerOwned") or []:
                 out.append({"kind": "controller-rewrites", "message": f"{obj['kind']} {obj['name']}: {note}"})
     return out

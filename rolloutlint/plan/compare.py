@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -28,7 +29,9 @@ import yaml
 from rolloutlint.simulate.steps import as_int, dig
 
 DEFAULT_REVISION_HISTORY = 10
-ROLLOUT_KEY = tuple[str | None, str]
+# (namespace, name, file): the file is "" unless the same namespace/name is declared more than once in a tree
+# (a monorepo with one directory per cluster), where it tells the declarations apart.
+ROLLOUT_KEY = tuple[str | None, str, str]
 
 
 # --------------------------------------------------------------------------------------------- normalising
@@ -78,11 +81,15 @@ class Tree:
     rollouts: dict[ROLLOUT_KEY, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_index(cls, index: Any, report: Any = None) -> Tree:
+    def from_index(cls, index: Any, root: Path) -> Tree:
         tree = cls(index=index)
-        for ro in index.of_kind("Rollout"):
-            if ro.group == "argoproj.io" and isinstance(ro.name, str) and (report is None or report(ro)):
-                tree.rollouts.setdefault((ro.namespace, ro.name), ro)
+        found = [ro for ro in index.of_kind("Rollout") if ro.group == "argoproj.io" and isinstance(ro.name, str)]
+        seen: dict[tuple[str | None, str], int] = {}
+        for ro in found:
+            seen[(ro.namespace, ro.name)] = seen.get((ro.namespace, ro.name), 0) + 1
+        for ro in found:
+            where = relative_file(ro, root) or "" if seen[(ro.namespace, ro.name)] > 1 else ""
+            tree.rollouts.setdefault((ro.namespace, ro.name, where), ro)
         return tree
 
     def pod_template(self, ro: Any) -> Any:
@@ -95,6 +102,14 @@ class Tree:
 
     def objects(self, kind: str) -> dict[tuple[str | None, str], Any]:
         return {(r.namespace, r.name): r for r in self.index.of_kind(kind) if isinstance(r.name, str)}
+
+
+def relative_file(res: Any, root: Path) -> str | None:
+    """The object's file relative to the tree's root, in POSIX form."""
+    try:
+        return Path(res.file.path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def analysis_refs(body: dict[str, Any]) -> set[tuple[str, str]]:

@@ -276,3 +276,16 @@ def test_pausing_in_git_is_its_own_effect(repo: Repo) -> None:
     _, out = plan(repo, "--base", "HEAD")
     (entry,) = out["rollouts"]
     assert kinds(entry) == ["paused"]
+
+
+def test_same_rollout_name_in_two_directories(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "stage").mkdir()
+    repo.commit({"prod/r.yaml": [rollout(), vs()], "stage/r.yaml": [rollout(), vs()]})
+    repo.write({"stage/r.yaml": [rollout(image="web:2", replicas=2), vs()]})
+    _, out = plan(repo, "--base", "HEAD")
+    (entry,) = out["rollouts"]
+    assert entry["resource"]["file"] == "stage/r.yaml" and "new-revision" in kinds(entry)
+    assert entry["simulation"]["resource"]["file"] == "stage/r.yaml"
+    assert entry["simulation"]["replicas"] == 2
