@@ -36,6 +36,6 @@ def _plan(base_rev: str, head_rev: str | None, fmt: str, repo: str, namespace: s
     except GitError as exc:
         click.echo(f"rolloutlint: error: {exc}", err=True)
         return EXIT_USAGE
-    render = {"text": report.render_text, "json": report.render_json, "markdown": report.render_markdown}[fmt]
+    render = {"text": report.render_text, "json": report.render_json, "markdown": report.render_markdown_limited}[fmt]
     click.echo(render(result), nl=False)
     return EXIT_CLEAN

@@ -211,6 +211,16 @@ def rollout_effects(base: Any, head: Any, base_tree: Tree, head_tree: Tree,
             "selector does not match are released, and with no stable ReplicaSet left the next update is promoted "
             "at once without steps (argo-rollouts #4070)")))
     steps_changed = canonical(_steps(bspec)) != canonical(_steps(hspec))
+    if steps_changed and new_revision:
+        from rolloutlint.simulate.render import describe_step
+
+        def listed(spec: dict[str, Any]) -> str:
+            steps = _steps(spec) if isinstance(_steps(spec), list) else []
+            return ", ".join(describe_step(st) for st in steps) or "no steps"
+
+        effects.append(_effect("steps-changed", (
+            f"the steps change in the same commit, and this update already runs the new ones: [{listed(bspec)}] → "
+            f"[{listed(hspec)}]")))
     if steps_changed and not template_changed:
         effects.append(_effect("steps-only", (
             f"the steps change ({len(_steps(bspec) or [])} → {len(_steps(hspec) or [])}) without a new pod "
@@ -233,9 +243,12 @@ def rollout_effects(base: Any, head: Any, base_tree: Tree, head_tree: Tree,
     other = diff_paths(_without(bspec), _without(hspec), "spec")
     if other:
         names = ", ".join(sorted({".".join(d["path"].split(".")[:4]) for d in other}))
-        effects.append(_effect("no-new-revision", (
-            f"{names} change without a new pod template: no new revision; the controller applies them from its "
-            "next reconcile (analysis and traffic settings to the next update or the current one)")))
+        if template_changed:
+            effects.append(_effect("other-spec", f"{names} change as well: this update already runs with them"))
+        else:
+            effects.append(_effect("no-new-revision", (
+                f"{names} change without a new pod template: no new revision; the controller applies them from its "
+                "next reconcile (analysis and traffic settings to the next update or the current one)")))
     if not effects and canonical(base.body) != canonical(head.body):
         effects.append(_effect("metadata-only", "only the Rollout's own metadata changes: nothing is redeployed"))
     return effects, tdiff, new_revision

@@ -14,6 +14,8 @@ _HEADLINE = {
     "selector-change": "selector change: promoted without steps",
     "steps-only": "steps change only: no new revision",
     "replicas": "replicas change: no new revision",
+    "steps-changed": "with new steps",
+    "other-spec": "with other spec changes",
     "paused": "pause state changes",
     "no-new-revision": "spec change without a new revision",
     "initial-deploy": "new Rollout: initial deploy",
@@ -116,6 +118,24 @@ def render_markdown(plan: dict[str, Any]) -> str:
             note = " ".join([obj.get("effect", "")] + (obj.get("controllerOwned") or [])).strip() or "-"
             lines.append(f"| {obj['kind']} `{obj['name']}` | {obj['change']} | {users} | {note} |")
     return "\n".join(lines).rstrip() + "\n"
+
+
+GITHUB_COMMENT_LIMIT = 65536  # characters GitHub accepts in a comment body (step summaries allow 1 MiB)
+
+
+def render_markdown_limited(plan: dict[str, Any], limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """The markdown, or — when it would not fit a pull-request comment — the same without step tables and charts."""
+    text = render_markdown(plan)
+    if len(text) <= limit:
+        return text
+    slim = {**plan, "rollouts": [{**e, "simulation": None} for e in plan["rollouts"]]}
+    note = ("\n> [!NOTE]\n> Step tables and charts are left out to fit a pull-request comment; run "
+            "`rolloutlint plan --format markdown` or `simulate --format html` locally for them.\n")
+    text = render_markdown(slim) + note
+    if len(text) > limit:
+        cut = text.rfind("\n", 0, limit - 200)
+        text = text[:cut] + "\n\n… (truncated to fit a pull-request comment)\n"
+    return text
 
 
 def render_json(plan: dict[str, Any]) -> str:

@@ -289,3 +289,31 @@ def test_same_rollout_name_in_two_directories(tmp_path: Path) -> None:
     assert entry["resource"]["file"] == "stage/r.yaml" and "new-revision" in kinds(entry)
     assert entry["simulation"]["resource"]["file"] == "stage/r.yaml"
     assert entry["simulation"]["replicas"] == 2
+
+
+def test_new_revision_with_new_steps_lists_both(repo: Repo) -> None:
+    repo.write({"rollout.yaml": [rollout(image="web:2", steps=[{"setWeight": 10}, {"pause": {}}]), vs()]})
+    _, out = plan(repo, "--base", "HEAD")
+    (entry,) = out["rollouts"]
+    assert kinds(entry)[:1] == ["new-revision"] and "steps-changed" in kinds(entry)
+    assert "steps-only" not in kinds(entry)
+    assert [s["weight"]["canary"] for s in entry["simulation"]["steps"]] == [10, 10]
+
+
+def test_outside_a_git_repository(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["plan", "--repo", str(tmp_path), "--base", "HEAD"], catch_exceptions=False)
+    assert res.exit_code == 2 and "not inside a Git repository" in res.stderr
+
+
+def test_markdown_fits_a_pull_request_comment(tmp_path: Path) -> None:
+    from rolloutlint.plan.report import render_markdown, render_markdown_limited
+
+    repo = Repo(tmp_path)
+    names = [f"app{i}" for i in range(12)]
+    repo.commit({f"{n}.yaml": [rollout(n), vs(n)] for n in names})
+    repo.write({f"{n}.yaml": [rollout(n, image="web:2"), vs(n)] for n in names})
+    _, out = plan(repo, "--base", "HEAD")
+    full = render_markdown(out)
+    limited = render_markdown_limited(out, limit=len(full) - 1)
+    assert len(limited) < len(full) and "left out to fit" in limited
+    assert all(f"`shop/{n}`" in limited for n in names) and "```mermaid" not in limited
