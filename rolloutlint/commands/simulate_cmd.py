@@ -73,7 +73,7 @@ def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: s
 
 def simulate_project(project: Any, rollout_sel: str | None = None, reviewed: bool = False) -> list[dict[str, Any]]:
     """One result per Rollout in the report scope, in file order, with its `resource` header first.
-    `reviewed`: also step times and the Istio rejections of every simulated state (`simulate.review`)."""
+    Step times are always added; `reviewed`: also the Istio rejections of every simulated state (`simulate.review`)."""
     from rolloutlint import refs
     from rolloutlint.simulate import simulate_rollout
 
@@ -100,9 +100,8 @@ def simulate_project(project: Any, rollout_sel: str | None = None, reviewed: boo
                                "file": ro.file.display, "line": line}}
         merged = type(result)(header)  # keep the result's class: it carries the rewritten documents
         merged.update(result)
-        if reviewed:
-            from rolloutlint.simulate.review import review
+        from rolloutlint.simulate.review import add_durations, review
 
-            review(index, ro, merged)
+        (review if reviewed else add_durations)(index, ro, merged)
         out.append(merged)
     return out

@@ -62,15 +62,12 @@ def render_text(plan: dict[str, Any]) -> str:
         if sim:
             from rolloutlint.simulate.render import render_text as sim_text
 
-            lines.append(f"  time to full promotion: {_total(sim)}")
             times = (sim.get("durations") or {}).get("steps") or []
             if times:
                 lines.append("  step times: " + ", ".join(
                     f"{row.get('index')}={format_seconds(t.get('seconds'), bool(t.get('indefinite')))}"
                     for row, t in zip(sim.get("steps") or [], times)))
             lines += ["  " + line for line in sim_text([sim]).rstrip().splitlines()]
-            for w in (sim.get("durations") or {}).get("warnings") or []:
-                lines.append(f"  ! {w}")
             for rej in sim.get("rejections") or []:
                 lines.append(f"  ! at {rej['state']}, Istio would reject {rej['object']}: {rej['message']}")
     if plan["objects"]:

@@ -107,6 +107,13 @@ def render_text(results: list[dict[str, Any]]) -> str:
                 rows.append(("-", label, canary_w, stable_w, _fmt(replicas.get("canary")),
                              _fmt(replicas.get("stable")), "-", "-"))
         lines = [_title(result), *_table(rows)]
+        durations = result.get("durations")
+        if isinstance(durations, dict):
+            from rolloutlint.simulate.durations import format_seconds
+
+            total = format_seconds(durations.get("totalSeconds"), bool(durations.get("indefinite")))
+            lines.append(f"  time to full promotion: {total} (pod start-up not included)")
+            lines += [f"  ! {w}" for w in durations.get("warnings") or []]
         for problem in result.get("problems") or []:
             lines.append(f"  ! {problem}")
         blocks.append("\n".join(lines))

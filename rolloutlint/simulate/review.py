@@ -35,8 +35,14 @@ def rewritten_originals(index: Any, ro: Any) -> list[dict[str, Any]]:
     return out
 
 
+def add_durations(index: Any, ro: Any, result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with ``durations`` added (in place; cheap: no linting)."""
+    result["durations"] = estimate(result, ro.body, template_lookup(index, ro.namespace))
+    return result
+
+
 def review(index: Any, ro: Any, result: dict[str, Any]) -> dict[str, Any]:
     """``result`` with ``durations`` and ``rejections`` added (in place; returned for chaining)."""
-    result["durations"] = estimate(result, ro.body, template_lookup(index, ro.namespace))
+    add_durations(index, ro, result)
     result["rejections"] = lint_states(result, rewritten_originals(index, ro))
     return result
