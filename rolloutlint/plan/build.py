@@ -113,7 +113,50 @@ def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any,
             entry["effects"].append({"kind": "related", "message": "related objects change: " + "; ".join(
                 entry["relatedChanges"])})
         rollouts.append(entry)
+    if any(e["change"] != "removed" for e in rollouts):
+        _add_invalid_spec(rollouts, base_project, head_project)
     return {"version": 1, "rollouts": rollouts, "objects": objects}
+
+
+def invalid_spec_rules() -> list[str]:
+    """Ids of the rules whose failure the controller reports as the Rollout's InvalidSpec condition."""
+    from rolloutlint.registry import all_rules, load_builtin_rules
+
+    load_builtin_rules()
+    return sorted(r.id for r in all_rules()
+                  if "InvalidSpec" in (r.__doc__ or "") and "Rollout" in (getattr(r, "kinds", ()) or ()))
+
+
+def _invalid_messages(project: Any, rule_ids: list[str]) -> dict[tuple[Any, ...], set[str]]:
+    from rolloutlint import api
+    from rolloutlint.findings import Severity
+
+    out: dict[tuple[Any, ...], set[str]] = {}
+    for f in api.lint_project(project, select=rule_ids).findings:
+        res = f.resource
+        if res is None or res.kind != "Rollout" or f.suppressed is not None or f.severity < Severity.ERROR:
+            continue
+        out.setdefault((res.namespace, res.name, f.location.file), set()).add(f"{f.rule} {f.message}")
+    return out
+
+
+def _add_invalid_spec(rollouts: list[dict[str, Any]], base_project: Any, head_project: Any) -> None:
+    """A head spec the controller rejects (InvalidSpec) stops the Rollout where it is: no new update starts and
+    one in progress halts until the spec is fixed (the sync handler returns once it has set the condition)."""
+    rule_ids = invalid_spec_rules()
+    before = _invalid_messages(base_project, rule_ids)
+    after = _invalid_messages(head_project, rule_ids)
+    for entry in rollouts:
+        if entry["change"] == "removed":
+            continue
+        res = entry["resource"]
+        key = (res["namespace"], res["name"], res["file"])
+        new = sorted(after.get(key, set()) - before.get(key, set()))
+        if new:
+            entry["effects"].insert(0, {"kind": "invalid-spec", "message": (
+                "the controller rejects the new spec (InvalidSpec: " + "; ".join(new) + "): it stops reconciling the "
+                "Rollout — no new revision starts and an update in progress halts where it is until the spec is "
+                "fixed")})
 
 
 def _managed_edits(entry: dict[str, Any], objects: list[dict[str, Any]], key: Any) -> list[dict[str, str]]:

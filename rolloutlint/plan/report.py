@@ -9,6 +9,7 @@ from rolloutlint.simulate.durations import format_seconds
 from rolloutlint.simulate.report_markdown import mermaid_charts, step_table
 
 _HEADLINE = {
+    "invalid-spec": "InvalidSpec: the controller stops",
     "new-revision": "new revision: runs the rollout steps",
     "fast-rollback": "return to an earlier template: fast-tracked",
     "selector-change": "selector change: promoted without steps",
@@ -32,6 +33,8 @@ def _name(ident: dict[str, Any]) -> str:
 
 def headline(entry: dict[str, Any]) -> str:
     kinds = [e["kind"] for e in entry["effects"] if e["kind"] != "in-flight"]
+    if "invalid-spec" in kinds:  # nothing else happens until the spec is valid
+        return _HEADLINE["invalid-spec"]
     return "; ".join(dict.fromkeys(_HEADLINE.get(k, k) for k in kinds)) or "no effect"
 
 

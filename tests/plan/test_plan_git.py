@@ -193,7 +193,9 @@ def test_new_and_removed_rollouts(repo: Repo) -> None:
     repo.write({"rollout.yaml": [rollout("other"), vs("other")]})
     _, out = plan(repo, "--base", "HEAD")
     by_name = {e["resource"]["name"]: e for e in out["rollouts"]}
-    assert kinds(by_name["web"])[0] == "removed" and kinds(by_name["other"])[0] == "initial-deploy"
+    assert kinds(by_name["web"])[0] == "removed" and "initial-deploy" in kinds(by_name["other"])
+    # Its Services are not in the repository: the controller would also mark the new Rollout InvalidSpec.
+    assert kinds(by_name["other"])[0] == "invalid-spec" and "Service" in by_name["other"]["effects"][0]["message"]
 
 
 def test_unchanged_tree_and_bad_revision(repo: Repo) -> None:
@@ -317,3 +319,13 @@ def test_markdown_fits_a_pull_request_comment(tmp_path: Path) -> None:
     limited = render_markdown_limited(out, limit=len(full) - 1)
     assert len(limited) < len(full) and "left out to fit" in limited
     assert all(f"`shop/{n}`" in limited for n in names) and "```mermaid" not in limited
+
+
+def test_change_the_controller_rejects_halts_the_rollout(repo: Repo) -> None:
+    repo.write({"rollout.yaml": [rollout(image="web:2", steps=[{"setWeight": 150}]), vs()]})
+    _, out = plan(repo, "--base", "HEAD")
+    (entry,) = out["rollouts"]
+    assert kinds(entry)[0] == "invalid-spec" and "InvalidSpec" in entry["effects"][0]["message"]
+    repo.write({"rollout.yaml": [rollout(image="web:2"), vs()]})  # a valid spec has no such effect
+    _, out = plan(repo, "--base", "HEAD")
+    assert "invalid-spec" not in kinds(out["rollouts"][0])
