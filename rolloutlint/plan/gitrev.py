@@ -1,13 +1,11 @@
 """Read-only access to Git revisions: resolve a revision, export its tree into a scratch directory, read old
-versions of one file. Only local plumbing commands run (``rev-parse``, ``archive``, ``log``, ``show``); nothing
-touches the network, the index or the working tree."""
+versions of one file. Only local plumbing commands run (``rev-parse``, ``ls-tree``, ``cat-file``, ``log``,
+``show``); nothing touches the network, the index or the working tree."""
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
-import tarfile
 from pathlib import Path
 
 
@@ -45,15 +43,40 @@ def resolve(root: Path, rev: str) -> str:
 
 
 def export(root: Path, commit: str, dest: Path) -> None:
-    """The tree of ``commit`` written under ``dest`` (regular files and directories only)."""
-    data = _git(root, "archive", "--format=tar", commit)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]  # no links out of the scratch dir
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(dest, members=members, filter="data")
-        else:  # Python without extraction filters: the member list above already excludes links
-            tar.extractall(dest, members=[m for m in members if not m.name.startswith(("/", "..")) and
-                                          ".." not in Path(m.name).parts])
+    """The tree of ``commit`` written under ``dest``: regular files only, byte for byte as committed.
+
+    Read with ``ls-tree`` and ``cat-file`` rather than ``git archive``, which would apply ``export-ignore`` and
+    ``export-subst`` attributes and so make the base differ from what the commit holds. Symbolic links and
+    submodules are left out (nothing outside the scratch directory is written or read).
+    """
+    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit).split(b"\0")
+    blobs: list[tuple[str, str]] = []
+    for entry in listing:
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, kind, sha = meta.split(b" ")
+        if kind == b"blob" and mode in (b"100644", b"100755"):
+            blobs.append((sha.decode(), path.decode("utf-8", "surrogateescape")))
+    if not blobs:
+        return
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    proc = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input="".join(f"{sha}\n" for sha, _ in blobs)
+                          .encode(), capture_output=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise GitError(proc.stderr.decode("utf-8", "replace").strip() or "git cat-file failed")
+    data, pos = proc.stdout, 0
+    base = dest.resolve()
+    for _sha, rel in blobs:
+        header_end = data.index(b"\n", pos)
+        size = int(data[pos:header_end].split(b" ")[2])
+        content = data[header_end + 1:header_end + 1 + size]
+        pos = header_end + 1 + size + 1  # the content is followed by a newline
+        target = (base / rel).resolve()
+        if base not in target.parents:
+            continue  # a path that would leave the scratch directory
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
 
 def file_versions(root: Path, commit: str, relpath: str, limit: int) -> list[tuple[str, str]]:

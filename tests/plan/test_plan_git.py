@@ -329,3 +329,11 @@ def test_change_the_controller_rejects_halts_the_rollout(repo: Repo) -> None:
     repo.write({"rollout.yaml": [rollout(image="web:2"), vs()]})  # a valid spec has no such effect
     _, out = plan(repo, "--base", "HEAD")
     assert "invalid-spec" not in kinds(out["rollouts"][0])
+
+
+def test_base_is_read_as_committed_despite_export_attributes(repo: Repo) -> None:
+    (repo.path / ".gitattributes").write_text("rollout.yaml export-ignore\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "attributes")
+    _, out = plan(repo, "--base", "HEAD")  # git archive would drop rollout.yaml from the base
+    assert out["rollouts"] == [] and out["objects"] == []
