@@ -43,6 +43,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _code(value: Any) -> str:
+    """An inline code span for a markdown table cell: text from the manifests cannot close it or the cell."""
+    return "`" + str(value).replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
+
+
 def _total(sim: dict[str, Any]) -> str:
     d = sim.get("durations") or {}
     if d.get("indefinite"):
@@ -88,7 +93,7 @@ def render_markdown(plan: dict[str, Any]) -> str:
     lines += ["| Rollout | what the controller will do | time to full promotion |", "|---|---|---|"]
     for entry in plan["rollouts"]:
         sim = entry.get("simulation")
-        lines.append(f"| `{_name(entry['resource'])}` | {headline(entry)} | {_total(sim) if sim else '-'} |")
+        lines.append(f"| {_code(_name(entry['resource']))} | {headline(entry)} | {_total(sim) if sim else '-'} |")
     for entry in plan["rollouts"]:
         res = entry["resource"]
         lines += ["", f"### Rollout `{_name(res)}` (`{res['file']}:{res['line']}`)", "", f"**{headline(entry)}**", ""]
@@ -99,7 +104,8 @@ def render_markdown(plan: dict[str, Any]) -> str:
             lines += ["", "<details><summary>Pod template changes</summary>", "", "| field | base | head |",
                       "|---|---|---|"]
             for change in entry["templateChanges"]:
-                lines.append(f"| `{change['path']}` | `{_short(change['base'])}` | `{_short(change['head'])}` |")
+                lines.append(f"| {_code(change['path'])} | {_code(_short(change['base']))} | "
+                             f"{_code(_short(change['head']))} |")
             lines += ["", "</details>"]
         sim = entry.get("simulation")
         if sim:
@@ -114,9 +120,10 @@ def render_markdown(plan: dict[str, Any]) -> str:
         lines += ["", "### Changed objects the Rollouts use", "", "| object | change | affects | note |",
                   "|---|---|---|---|"]
         for obj in plan["objects"]:
-            users = ", ".join(f"`{_name(u)}`" for u in obj["affects"]) or "no Rollout"
+            users = ", ".join(_code(_name(u)) for u in obj["affects"]) or "no Rollout"
             note = " ".join([obj.get("effect", "")] + (obj.get("controllerOwned") or [])).strip() or "-"
-            lines.append(f"| {obj['kind']} `{obj['name']}` | {obj['change']} | {users} | {note} |")
+            note = note.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {obj['kind']} {_code(obj['name'])} | {obj['change']} | {users} | {note} |")
     return "\n".join(lines).rstrip() + "\n"
 
 

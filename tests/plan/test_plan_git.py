@@ -337,3 +337,10 @@ def test_base_is_read_as_committed_despite_export_attributes(repo: Repo) -> None
     repo.git("commit", "-q", "-m", "attributes")
     _, out = plan(repo, "--base", "HEAD")  # git archive would drop rollout.yaml from the base
     assert out["rollouts"] == [] and out["objects"] == []
+
+
+def test_manifest_text_cannot_break_the_markdown_table(repo: Repo) -> None:
+    repo.write({"rollout.yaml": [rollout(image="web:2`| <b>x</b>"), vs()]})
+    _, md = plan(repo, "--base", "HEAD", fmt="markdown")
+    (row,) = [line for line in md.splitlines() if "containers[web].image" in line]
+    assert row.count(" | ") == 2 and "`web:2'\\| <b>x</b>`" in row
