@@ -13,7 +13,8 @@ from rolloutlint.cli import EXIT_CLEAN, EXIT_USAGE, run_guarded
 @click.command()
 @click.option("--base", "base_rev", required=True, metavar="REV", help="The revision the change starts from.")
 @click.option("--head", "head_rev", default=None, metavar="REV", help="The changed revision (default: the working tree).")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+              help="markdown: for a pull-request comment (Mermaid charts); html: one offline page with timelines.")
 @click.option("--repo", "repo", type=click.Path(exists=True, file_okay=False), default=".",
               help="A directory inside the Git repository (default: the current directory).")
 @click.option("--namespace", "-n", default=None, help="Namespace for resources that declare none.")
@@ -36,6 +37,7 @@ def _plan(base_rev: str, head_rev: str | None, fmt: str, repo: str, namespace: s
     except GitError as exc:
         click.echo(f"rolloutlint: error: {exc}", err=True)
         return EXIT_USAGE
-    render = {"text": report.render_text, "json": report.render_json, "markdown": report.render_markdown_limited}[fmt]
+    render = {"text": report.render_text, "json": report.render_json, "markdown": report.render_markdown_limited,
+              "html": report.render_html}[fmt]
     click.echo(render(result), nl=False)
     return EXIT_CLEAN

@@ -145,5 +145,37 @@ def render_markdown_limited(plan: dict[str, Any], limit: int = GITHUB_COMMENT_LI
     return text
 
 
+def render_html(plan: dict[str, Any]) -> str:
+    """One offline page: what happens to each Rollout, and the timeline of every new revision."""
+    from html import escape
+
+    from rolloutlint.simulate.report_html import legend, page, rollout_html
+
+    title = f"rolloutlint plan: {plan['base']['rev']} → {plan['head']['rev']}"
+    parts: list[str] = []
+    if not plan["rollouts"] and not plan["objects"]:
+        parts.append("<p>No Rollout is affected by this change.</p>")
+    charts = 0
+    for entry in plan["rollouts"]:
+        res = entry["resource"]
+        parts.append(f"<h2>Rollout {escape(_name(res))}: {escape(headline(entry))}</h2>"
+                     f"<p class=\"meta\">{escape(str(res['file']))}:{res['line']}</p><ul>")
+        parts += [f"<li>{escape(e['message'])}</li>" for e in entry["effects"]]
+        parts += [f"<li><code>{escape(c['path'])}</code>: <code>{escape(_short(c['base']))}</code> → "
+                  f"<code>{escape(_short(c['head']))}</code></li>" for c in entry["templateChanges"]]
+        parts.append("</ul>")
+        if entry.get("simulation"):
+            parts.append(rollout_html(entry["simulation"], charts))
+            charts += 1
+    if plan["objects"]:
+        parts.append("<h2>Changed objects the Rollouts use</h2><ul>")
+        for obj in plan["objects"]:
+            users = ", ".join(_name(u) for u in obj["affects"]) or "no Rollout"
+            parts.append(f"<li>{escape(obj['kind'])} {escape(obj['name'])} ({escape(obj['change'])}): affects "
+                         f"{escape(users)}</li>")
+        parts.append("</ul>")
+    return page(title, legend() + "".join(parts))
+
+
 def render_json(plan: dict[str, Any]) -> str:
     return json.dumps(plan, indent=2, ensure_ascii=False, default=str) + "\n"

@@ -199,15 +199,23 @@ def rollout_html(result: dict[str, Any], chart_id: int) -> str:
     return "".join(parts)
 
 
-def render_html(results: list[dict[str, Any]], title: str = "rolloutlint simulate") -> str:
-    """``rolloutlint simulate --format html``: the whole page."""
-    legend = (f'<p class="legend"><span><i class="sw" style="background:{CANARY}"></i>canary</span>'
-              f'<span><i class="sw" style="background:{STABLE}"></i>stable</span>'
-              f'<span><i class="sw" style="background:#adb5bd"></i>hatched: indefinite wait</span>'
-              f'<span>A analysis · E experiment · ∞ manual promotion</span></p>')
-    body = "".join(rollout_html(r, i) for i, r in enumerate(results)) or "<p>No Rollouts found.</p>"
+def page(title: str, body: str) -> str:
+    """A whole self-contained page around ``body`` (its charts laid out and counted by the inline script)."""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
             "script-src 'unsafe-inline'; img-src data:\">"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><h1>{_e(title)}</h1>{legend}{body}"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><h1>{_e(title)}</h1>{body}"
             f"<script>{_SCRIPT}</script></body></html>\n")
+
+
+def legend() -> str:
+    return (f'<p class="legend"><span><i class="sw" style="background:{CANARY}"></i>canary</span>'
+            f'<span><i class="sw" style="background:{STABLE}"></i>stable</span>'
+            f'<span><i class="sw" style="background:#adb5bd"></i>hatched: indefinite wait</span>'
+            f'<span>A analysis · E experiment · ∞ manual promotion</span></p>')
+
+
+def render_html(results: list[dict[str, Any]], title: str = "rolloutlint simulate") -> str:
+    """``rolloutlint simulate --format html``: the whole page."""
+    body = "".join(rollout_html(r, i) for i, r in enumerate(results)) or "<p>No Rollouts found.</p>"
+    return page(title, legend() + body)

@@ -143,3 +143,19 @@ def test_console_errors_are_detected(tmp_path: Path) -> None:
     bad.write_text("<!DOCTYPE html><html><body><script>console.error('broken-chart')</script></body></html>")
     run = chromium(tmp_path, bad, "--dump-dom")
     assert any("broken-chart" in m for m in console_messages(run.stderr))
+
+
+def test_plan_html_renders_in_headless_chromium(tmp_path: Path) -> None:
+    from tests.plan.test_plan_git import Repo, rollout, vs
+
+    repo = Repo(tmp_path / "repo")
+    repo.commit({"rollout.yaml": [rollout(), vs()]})
+    repo.write({"rollout.yaml": [rollout(image="web:2"), vs()]})
+    res = CliRunner().invoke(cli, ["plan", "--repo", str(repo.path), "--base", "HEAD", "-f", "html"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0 and "new revision" in res.stdout
+    page = tmp_path / "plan.html"
+    page.write_text(res.stdout, encoding="utf-8")
+    dom = chromium(tmp_path, page, "--dump-dom")
+    assert re.findall(r'data-steps="(\d+)"[^>]*?data-rendered-steps="(\d+)"', dom.stdout) == [("4", "4")]
+    assert console_messages(dom.stderr) == []
