@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "rules": "rolloutlint.commands.rules_cmd:rules",
     "explain": "rolloutlint.commands.rules_cmd:explain",
     "simulate": "rolloutlint.commands.simulate_cmd:simulate",
+    "plan": "rolloutlint.commands.plan_cmd:plan",
     "analysis": "rolloutlint.commands.analysis_cmd:analysis",
     "cmp": "rolloutlint.commands.cmp_cmd:cmp",
 }

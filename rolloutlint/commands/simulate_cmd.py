@@ -18,15 +18,16 @@ from rolloutlint.cli import EXIT_CLEAN, EXIT_USAGE, run_guarded
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--rollout", "rollout_sel", default=None, metavar="[NS/]NAME", help="Only this Rollout.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text",
-              help="text: step table; json: every step's weights, replicas and Istio objects "
-                   "(schemas/rolloutlint-simulate.schema.json); yaml: rewritten Istio objects at --step.")
-@click.option("--step", type=click.IntRange(min=0), default=None,
-              help="With --format yaml (required there): the step index to render.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "yaml", "markdown", "html"]),
+              default="text", help="text: step table; json: every step's weights, replicas and Istio objects "
+                                   "(schemas/rolloutlint-simulate.schema.json); yaml: rewritten Istio objects at "
+                                   "--step; markdown: table + Mermaid charts; html: one offline page with timelines.")
+@click.option("--step", default=None, metavar="N|promoted|aborted",
+              help="With --format yaml (required there): the step index, or the promoted or aborted state, to render.")
 @click.option("--namespace", "-n", default=None, help="Namespace for resources that declare none.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: int | None, namespace: str | None,
+def simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: str | None, namespace: str | None,
              config_path: str | None, debug: bool) -> None:
     """Show the weights, replicas and Istio objects each canary step produces."""
     import gc
@@ -35,20 +36,30 @@ def simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: in
     sys.exit(run_guarded(debug, _simulate, paths, rollout_sel, fmt, step, namespace, config_path))
 
 
-def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: int | None, namespace: str | None,
+def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: str | None, namespace: str | None,
               config_path: str | None) -> int:
     from rolloutlint import pipeline
     from rolloutlint.simulate import render_step_yaml, render_text
 
     if fmt == "yaml" and step is None:
-        click.echo("rolloutlint: error: --format yaml needs --step N", err=True)
+        click.echo("rolloutlint: error: --format yaml needs --step N|promoted|aborted", err=True)
         return EXIT_USAGE
     if fmt != "yaml" and step is not None:
         click.echo(f"rolloutlint: error: --step only applies to --format yaml (the {fmt} output shows every step)",
                    err=True)
         return EXIT_USAGE
+    which: int | str | None = step
+    if step is not None and step not in ("promoted", "aborted"):
+        try:
+            which = int(step)
+        except ValueError:
+            click.echo(f"rolloutlint: error: --step {step!r}: expected a step index, promoted or aborted", err=True)
+            return EXIT_USAGE
+        if which < 0:
+            click.echo(f"rolloutlint: error: --step {step}: step indexes start at 0", err=True)
+            return EXIT_USAGE
     project = pipeline.load_project(list(paths) or ["."], config_path=config_path, namespace=namespace)
-    results = simulate_project(project, rollout_sel)
+    results = simulate_project(project, rollout_sel, reviewed=fmt in ("markdown", "html"))
     if rollout_sel and not results:
         click.echo(f"rolloutlint: error: no Rollout {rollout_sel!r} in the linted files", err=True)
         return EXIT_USAGE
@@ -57,17 +68,23 @@ def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: i
     elif fmt == "yaml":
         for result in results:
             try:
-                click.echo(render_step_yaml(result, step), nl=False)  # type: ignore[arg-type]
+                click.echo(render_step_yaml(result, which), nl=False)  # type: ignore[arg-type]
             except ValueError as exc:
                 click.echo(f"rolloutlint: error: {result['resource']['name']}: {exc}", err=True)
                 return EXIT_USAGE
+    elif fmt in ("markdown", "html"):
+        from rolloutlint.simulate.report_html import render_html
+        from rolloutlint.simulate.report_markdown import render_markdown
+
+        click.echo((render_markdown if fmt == "markdown" else render_html)(results), nl=False)
     else:
         click.echo(render_text(results) if results else "No Rollouts found.", nl=not results)
     return EXIT_CLEAN
 
 
-def simulate_project(project: Any, rollout_sel: str | None = None) -> list[dict[str, Any]]:
-    """One result per Rollout in the report scope, in file order, with its `resource` header first."""
+def simulate_project(project: Any, rollout_sel: str | None = None, reviewed: bool = False) -> list[dict[str, Any]]:
+    """One result per Rollout in the report scope, in file order, with its `resource` header first.
+    Step times are always added; `reviewed`: also the Istio rejections of every simulated state (`plan.review`)."""
     from rolloutlint.views import refs
     from rolloutlint.simulate import simulate_rollout
 
@@ -105,5 +122,8 @@ def simulate_project(project: Any, rollout_sel: str | None = None) -> list[dict[
                               "line": o.node.start_mark.line + 1 if o.node is not None else 1} for o in drawn]
         merged = type(result)(header)  # keep the result's class: it carries the rewritten documents
         merged.update(result)
+        from rolloutlint.plan.review import add_durations, review
+
+        (review if reviewed else add_durations)(index, ro, merged)
         out.append(merged)
     return out

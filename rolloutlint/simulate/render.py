@@ -123,6 +123,13 @@ def render_text(results: list[dict[str, Any]]) -> str:
                 rows.append(("-", label, canary_w, stable_w, _fmt(replicas.get("canary")),
                              _fmt(replicas.get("stable")), "-", "-"))
         lines = [_title(result), *_table(rows)]
+        durations = result.get("durations")
+        if isinstance(durations, dict):
+            from rolloutlint.simulate.durations import format_seconds
+
+            total = format_seconds(durations.get("totalSeconds"), bool(durations.get("indefinite")))
+            lines.append(f"  time to full promotion: {total} (pod start-up not included)")
+            lines += [f"  ! {w}" for w in durations.get("warnings") or []]
         for problem in result.get("problems") or []:
             lines.append(f"  ! {problem}")
         blocks.append("\n".join(lines))
@@ -159,11 +166,20 @@ def _documents_from_summary(step: dict[str, Any]) -> list[dict[str, Any]]:
     return docs
 
 
-def render_step_yaml(result: dict[str, Any], step: int) -> str:
-    """The VirtualService(s) and DestinationRule as rewritten at step ``step``, as a YAML stream.
+def render_step_yaml(result: dict[str, Any], step: int | str) -> str:
+    """The VirtualService(s) and DestinationRule as rewritten at step ``step`` (an index, ``"promoted"`` or
+    ``"aborted"``), as a YAML stream.
 
     Raises ValueError when the result has no step with that index.
     """
+    if isinstance(step, str):
+        state = result.get(step)
+        if not isinstance(state, dict):
+            raise ValueError(f"no {step} state was simulated")  # noqa: TRY004 - the caller reports ValueErrors as usage errors
+        docs = getattr(state, "documents", None) or []
+        if not docs:
+            return f"# {step}: no VirtualService or DestinationRule is rewritten\n"
+        return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
     for row in result.get("steps") or []:
         if isinstance(row, dict) and row.get("index") == step:
             break

@@ -97,6 +97,7 @@ class _State:
     dr: dict[str, Any] | None = None
     dr_original: dict[str, Any] | None = None
     problems: list[str] = field(default_factory=list)
+    stable_hash: str = STABLE_HASH  # the stable subset's hash: the new RS's once promoted
 
     def snapshot(self) -> Any:
         return (self.new.spec, self.stable.spec, repr(self.weights), [repr(v.spec) for v in self.vss], repr(self.dr))
@@ -231,7 +232,7 @@ def _simulate_canary(rollout: dict[str, Any], virtual_services: dict[str, dict[s
     # After the last step the canary takes everything, then the controller promotes it.
     ro["status"]["currentStepIndex"] = len(steps)
     _converge(state, "end of steps")
-    result["promoted"] = {"weight": {"canary": 0, "stable": mw}, "replicas": {"canary": 0, "stable": r}}
+    result["promoted"] = _promoted(state, r, mw)
     result["aborted"] = _aborted(rollout, virtual_services, destination_rule, ns, steps)
 
 
@@ -361,7 +362,7 @@ def _reconcile_traffic(state: _State) -> None:
         if step is not None and not ro["status"].get("abort"):
             _apply_managed_route_step(state, step)
         if state.dr is not None:
-            state.dr = ist.update_hash(state.dr, state.cfg, CANARY_HASH, STABLE_HASH, dests)
+            state.dr = ist.update_hash(state.dr, state.cfg, CANARY_HASH, state.stable_hash, dests)
         for vs in state.vss:
             try:
                 vs.spec = ist.set_weight(vs.spec, vs.ref, state.cfg, desired, dests)
@@ -563,10 +564,30 @@ def _row(state: _State, idx: int, step: dict[str, Any]) -> StepResult:
     return row
 
 
+# ============================================================================================= end states
+
+def _state_documents(state: _State) -> list[dict[str, Any]]:
+    docs = [_vs_document(vs) for vs in state.vss] if state.cfg is not None else []
+    if state.cfg is not None and state.dr is not None:
+        docs.append(copy.deepcopy(state.dr))
+    return docs
+
+
+def _promoted(state: _State, r: int, mw: int) -> StepResult:
+    """``promoteStable``: status.stableRS = currentPodHash, so desired weight 0 goes to the new RS (now "stable"),
+    managed routes are removed and both DestinationRule subsets select the new RS's hash."""
+    state.ro["status"]["stableRS"] = CANARY_HASH
+    state.stable_hash = CANARY_HASH
+    _reconcile_traffic(state)
+    promoted = StepResult(weight={"canary": 0, "stable": mw}, replicas={"canary": 0, "stable": r})
+    promoted.documents = _state_documents(state)
+    return promoted
+
+
 # ============================================================================================= abort
 
 def _aborted(rollout: dict[str, Any], virtual_services: dict[str, dict[str, Any]],
-             destination_rule: dict[str, Any] | None, ns: str | None, steps: list[dict[str, Any]]) -> dict[str, Any]:
+             destination_rule: dict[str, Any] | None, ns: str | None, steps: list[dict[str, Any]]) -> StepResult:
     """Steady state after an abort issued at the last step (weight back to 0, stable back to full size).
 
     A traffic-routed canary keeps its pods for ``abortScaleDownDelaySeconds`` (default 30 s, 0 = forever); the
@@ -602,7 +623,9 @@ def _aborted(rollout: dict[str, Any], virtual_services: dict[str, dict[str, Any]
         weight = {"canary": state.weights["canary"], "stable": state.weights["stable"]}
     else:
         weight = {"canary": 0, "stable": mw}
-    return {"weight": weight, "replicas": {"canary": canary, "stable": state.stable.replicas}}
+    aborted = StepResult(weight=weight, replicas={"canary": canary, "stable": state.stable.replicas})
+    aborted.documents = _state_documents(state)
+    return aborted
 
 
 # ============================================================================================= blueGreen

@@ -1,0 +1,1 @@
+"""``rolloutlint plan``: what a Git change will make the Argo Rollouts controller do, Rollout by Rollout."""
