@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint.views import analysis as au
+from rolloutlint.views.references import renamed_hint, renamed_in_unit
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_str
 from rolloutlint.core.rule import Rule, register
@@ -73,6 +74,9 @@ class AnalysisTemplateNotFound(Rule):
             hint = (f"; an {other.kind} of that name exists: "
                     + ("drop clusterScope" if ref.cluster_scope else "set clusterScope: true"))
             related.append(RelatedRef(other, ("metadata", "name"), f"{other.kind} {ref.name}"))
+        elif not ref.cluster_scope and (renamed := renamed_in_unit(ctx.index, "AnalysisTemplate", ref.name, owner)):
+            hint = renamed_hint(renamed)
+            related.append(RelatedRef(renamed, ("metadata", "name"), "the AnalysisTemplate as kustomize named it"))
         elif not ref.cluster_scope:
             elsewhere = [t for t in ctx.index.of_kind("AnalysisTemplate") if t.name == ref.name]
             if elsewhere:

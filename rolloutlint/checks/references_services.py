@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rolloutlint.views import refs
 from rolloutlint.views.references import (
-    MANAGED_BY, find_service, ns_label, pod_selector_matches, service_refs,
+    MANAGED_BY, find_service, ns_label, pod_selector_matches, renamed_hint, renamed_in_unit, service_refs,
 )
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_str, dig
@@ -60,6 +60,12 @@ class ServiceNotFound(Rule):
             if find_service(ctx.index, ref.name, ro.namespace, near=ro) is not None:
                 continue
             if ctx.index.is_external("Service", ref.name, ro.namespace):
+                continue
+            renamed = renamed_in_unit(ctx.index, "Service", ref.name, ro)
+            if renamed is not None:
+                yield self.report(ro, ref.path, f"{ref.field} of Rollout {ro.name} names Service "
+                                  f"{ns_label(ro.namespace)}{ref.name}, which is not in the project{renamed_hint(renamed)}",
+                                  related=[RelatedRef(renamed, ("metadata", "name"), "the Service as kustomize named it")])
                 continue
             other = [s for s in ctx.index.of_kind("Service") if s.name == ref.name and s.group == ""]
             hint = f" (one exists in namespace {other[0].namespace}; a Rollout can only use Services of its own namespace)" if other else ""

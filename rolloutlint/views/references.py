@@ -44,6 +44,29 @@ def find_service(index: ResourceIndex, name: str | None, namespace: str | None,
     return closest([r for r in index.find("Service", name, namespace) if r.group == ""], near, namespace)
 
 
+def renamed_in_unit(index: ResourceIndex, kind: str, name: str, near: Resource) -> Resource | None:
+    """The object of `kind` that kustomize's namePrefix/nameSuffix made of `name` in `near`'s deployment unit.
+
+    kustomize rewrites references only in the fields it knows: a Rollout's canaryService, stableService,
+    templateName and route names keep the old name unless the kustomization loads Argo Rollouts' kustomize
+    configuration, so after the rename the reference points at nothing."""
+    unit = near.extra.get("unit")
+    if not unit or not name:
+        return None
+    for res in index.of_kind(kind):
+        if res.extra.get("unit") == unit and res.namespace == near.namespace and res.name and res.name != name \
+                and name in res.name and (res.name.startswith(name) or res.name.endswith(name) or
+                                         res.name.split(name, 1)[0].endswith("-")):
+            return res
+    return None
+
+
+def renamed_hint(res: Resource) -> str:
+    return (f"; kustomize renamed it to {res.name!r} (namePrefix/nameSuffix) but does not rewrite this Rollout field: "
+            "load Argo Rollouts' kustomize configuration (`openapi:` or `configurations:` from its Kustomize "
+            "integration docs) in the kustomization")
+
+
 def ns_label(ns: str | None) -> str:
     return f"{ns}/" if ns else ""
 

@@ -231,3 +231,13 @@ def test_missing_engine_is_a_finding_not_a_silent_pass(repo: Callable[[str], Pat
     (hit,) = [f for f in findings if f.rule == "RL008"]
     assert hit.location.file == "apps/reviews.yaml" and "no Helm engine" in hit.message
     assert not [f for f in findings if f.rule in ("RL004", "RL005")]  # chart files are still the unit's
+
+
+@needs_kustomize
+def test_name_prefix_leaves_rollout_references_behind_and_says_why(repo: Callable[[str], Path]) -> None:
+    # namePrefix renames the Services, but kustomize does not know a Rollout's canaryService/stableService.
+    findings = [f for f in lint(repo("overlays")) if f.rule == "RL320"]
+    assert sorted((f.location.file, f.location.line, f.units) for f in findings) == [
+        ("base/rollout.yaml", 20, ("kustomization staging",)), ("base/rollout.yaml", 21, ("kustomization staging",))]
+    assert all("kustomize renamed it to 'stg-reviews-" in f.message for f in findings)
+    assert {r.message for f in findings for r in f.related} >= {"the Service as kustomize named it"}

@@ -93,7 +93,7 @@ def clean_message(text: str) -> str:
             continue
         if '"command failed" err=' in line:
             line = line.split('"command failed" err=', 1)[1].strip().strip('"')
-        line = line.removeprefix("Error: ")
+        line = line.removeprefix("Error: ").removeprefix("error: ")  # helm says Error:, kubectl error:
         lines.append(line)
     return "; ".join(lines)[:2000] or "the engine failed without a message"
 
