@@ -183,7 +183,8 @@ class Engine:
         entry = res.extra.get("unit_file") if unit and res is not None else None
         if entry is not None and entry[0] != file:
             related += (Related(Location(entry[0], entry[1], 1, entry[1], 1), f"rendered by {unit}"),)
-        fix = None if res is not None and res.extra.get("rendered") else rep.fix  # edits apply to raw files only
+        # Edits apply to raw files only, and never to a template that several generated Applications share.
+        fix = None if res is not None and (res.extra.get("rendered") or res.extra.get("generated")) else rep.fix
         return Finding(rule=rule.id, name=rule.name, severity=severity, message=rep.message,
                        location=Location(file, line, col, eline, ecol), path=format_path(rep.path),
                        resource=res.ref if res is not None else None, related=related, fix=fix,

@@ -22,7 +22,7 @@ from rolloutlint.load.render import helm as helm_render
 from rolloutlint.load.render import kustomize as kz
 from rolloutlint.load.render import origins
 from rolloutlint.load.render.engines import EngineError, Engines, find_engines
-from rolloutlint.load.render.units import Settings, Source, Unit, find_units
+from rolloutlint.load.render.units import Settings, Source, Unit, applications, find_units
 
 RULE = "RL008"
 MAX_WORKERS = 4
@@ -95,10 +95,25 @@ class _Files:
         return src
 
 
+def _generated_applications(files: list[SourceFile], root: Path) -> list[Resource]:
+    """Each Application an ApplicationSet generates from this working tree, as an object of the index placed
+    at the ApplicationSet's `spec.template`: the Argo CD rules check it as they check a written one."""
+    from rolloutlint.load.namespaces import _make
+
+    out = []
+    for body, src, doc, base in applications(files, root):
+        if base and isinstance(body.get("apiVersion"), str):
+            res = _make(body, src, doc, base)
+            res.extra["generated"] = True  # its fixes would edit the template every generated app shares
+            out.append(res)
+    return out
+
+
 def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings,
                    debug: Any = None, exclude: tuple[str, ...] = ()) -> Rendered:
     out = Rendered()
     out.units = find_units(files, root, Settings(settings.repo_urls, exclude))
+    out.resources.extend(_generated_applications(files, root))
     need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
     out.engines = find_engines(settings.kustomize, settings.helm, need)
     if debug is not None:

@@ -73,7 +73,7 @@ def _repo_matches(url: str | None, settings: Settings) -> bool:
     return url is not None and any(fnmatch.fnmatch(url, pat) for pat in settings.repo_urls)
 
 
-def _applications(files: list[SourceFile], root: Path) -> list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]]:
+def applications(files: list[SourceFile], root: Path) -> list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]]:
     """(Application body, file, document, item path) for every Application, generated ones included."""
     out: list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]] = []
     for src in files:
@@ -93,7 +93,7 @@ def _applications(files: list[SourceFile], root: Path) -> list[tuple[dict[str, A
 def find_units(files: list[SourceFile], root: Path, settings: Settings) -> list[Unit]:
     units: list[Unit] = []
     covered: set[Path] = set()  # directories an Application renders
-    for body, src, doc, base_path in _applications(files, root):
+    for body, src, doc, base_path in applications(files, root):
         unit = _application_unit(body, src, doc, base_path, root, settings)
         if unit is not None:
             units.append(unit)
