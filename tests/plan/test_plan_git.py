@@ -220,8 +220,25 @@ def test_plan_reads_git_without_touching_the_worktree(repo: Repo) -> None:
     plan(repo, "--base", "HEAD")
     assert repo.git("status", "--porcelain") == before
 
-# Helm values: a change inside a values file is planned through the deployment units of the rendering work
-# (issue 16); its test belongs with that merge.
+def test_a_change_in_a_helm_values_file_is_planned_through_the_rendered_chart(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.render.conftest import FIXTURES, _engines
+
+    if _engines().helm is None:
+        pytest.skip("no Helm engine installed")
+    monkeypatch.setenv("ROLLOUTLINT_RENDER_CACHE", str(tmp_path / "cache"))
+    shutil.copytree(FIXTURES / "helm-app", tmp_path / "repo")
+    r = Repo(tmp_path / "repo")
+    r.git("add", "-A")
+    r.git("commit", "-q", "-m", "base")
+    values = r.path / "charts" / "reviews" / "values-prod.yaml"
+    values.write_text(values.read_text().replace("reviews:1.3.0", "reviews:1.4.0"))
+    code, out = plan(r, "--base", "HEAD")
+    assert code == 0
+    (entry,) = out["rollouts"]  # the Rollout exists only as a chart template: rendered with the Application's values
+    assert "new-revision" in kinds(entry)
+    assert entry["templateChanges"] == [{"path": "spec.template.spec.containers[app].image",
+                                         "base": "example.com/reviews:1.3.0", "head": "example.com/reviews:1.4.0"}]
 
 
 def test_workload_ref_deployment_template_change_is_a_new_revision(tmp_path: Path) -> None:
