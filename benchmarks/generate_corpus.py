@@ -131,7 +131,7 @@ spec:
     - name: success-rate
       interval: 1m
       count: 5
-      successCondition: result[0] >= 0.95
+      successCondition: len(result) > 0 && result[0] >= 0.95  # no traffic yet: an empty vector, not an error
       failureLimit: 1
       provider:
         prometheus:
