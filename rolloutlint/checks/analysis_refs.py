@@ -78,7 +78,7 @@ class AnalysisTemplateNotFound(Rule):
             hint = renamed_hint(renamed)
             related.append(RelatedRef(renamed, ("metadata", "name"), "the AnalysisTemplate as kustomize named it"))
         elif not ref.cluster_scope:
-            elsewhere = [t for t in ctx.index.of_kind("AnalysisTemplate") if t.name == ref.name]
+            elsewhere = list(ctx.index.named("AnalysisTemplate", ref.name))
             if elsewhere:
                 hint = f"; it exists in namespace '{elsewhere[0].namespace}', but a Rollout only sees templates of its own namespace"
                 related.append(RelatedRef(elsewhere[0], ("metadata", "name"), f"AnalysisTemplate {elsewhere[0].namespace}/{ref.name}"))

@@ -145,7 +145,7 @@ class VirtualServiceNotFound(Rule):
                 continue
             if ctx.index.is_external("VirtualService", ref.name, ref.namespace):
                 continue
-            other = [r for r in ctx.index.of_kind("VirtualService") if r.name == ref.name and r.group == "networking.istio.io"]
+            other = [r for r in ctx.index.named("VirtualService", ref.name) if r.group == "networking.istio.io"]
             hint = ""
             if other:
                 hint = f" (a VirtualService {ref.name} exists in namespace {other[0].namespace}; write '{ref.name}." \
@@ -575,7 +575,7 @@ class DestinationRuleNotFound(Rule):
         ref, dr = _destination_rule(ro, ctx)
         if ref is None or dr is not None or ctx.index.is_external("DestinationRule", ref.name, ro.namespace):
             return
-        other = [r for r in ctx.index.of_kind("DestinationRule") if r.name == ref.name and r.group == "networking.istio.io"]
+        other = [r for r in ctx.index.named("DestinationRule", ref.name) if r.group == "networking.istio.io"]
         hint = f" (one exists in namespace {other[0].namespace}, but the controller only looks in the Rollout's)" if other else ""
         yield self.report(ro, ref.path + ("name",),
                           f"istio.destinationRule.name of Rollout {ro.name} names DestinationRule "

@@ -67,7 +67,7 @@ class ServiceNotFound(Rule):
                                   f"{ns_label(ro.namespace)}{ref.name}, which is not in the project{renamed_hint(renamed)}",
                                   related=[RelatedRef(renamed, ("metadata", "name"), "the Service as kustomize named it")])
                 continue
-            other = [s for s in ctx.index.of_kind("Service") if s.name == ref.name and s.group == ""]
+            other = [s for s in ctx.index.named("Service", ref.name) if s.group == ""]
             hint = f" (one exists in namespace {other[0].namespace}; a Rollout can only use Services of its own namespace)" if other else ""
             yield self.report(ro, ref.path, f"{ref.field} of Rollout {ro.name} names Service {ns_label(ro.namespace)}{ref.name}, "
                               f"which is not in the project{hint}",

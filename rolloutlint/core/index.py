@@ -52,6 +52,10 @@ class ResourceIndex:
         for kind in kinds:
             yield from self._by_kind.get(kind, ())
 
+    def named(self, kind: str, name: str) -> Sequence[Resource]:
+        """Objects of `kind` named `name` in any namespace (for hints: "one exists in namespace x")."""
+        return self._by_name.get((kind, name), ())
+
     def find(self, kind: str, name: str | None, namespace: str | None) -> tuple[Resource, ...]:
         """Objects of `kind` named `name` that could live in `namespace`.
 

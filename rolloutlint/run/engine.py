@@ -45,6 +45,19 @@ def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterab
     return chosen
 
 
+
+def _compose_ahead(reports: list[Report]) -> None:
+    """Positions are composed per document, on demand; a file in which findings point into two or more
+    documents is composed whole, once, instead (one document at a time costs more than the whole file)."""
+    needed: dict[int, tuple[SourceFile, set[int]]] = {}
+    for rep in reports:
+        res = rep.resource
+        if rep.position is None and res is not None and res.doc is not None and res.doc.source is not None:
+            needed.setdefault(id(res.file), (res.file, set()))[1].add(res.doc.index)
+    for src, docs in needed.values():
+        if len(docs) > 1:
+            src.compose_nodes()
+
 class Engine:
     def __init__(self, ctx: Context, rule_ids: set[str], debug: bool = False, keep_fixes: bool = False) -> None:
         self.ctx = ctx
@@ -117,6 +130,8 @@ class Engine:
 
             reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
         from rolloutlint.run.progress import current as progress
+
+        _compose_ahead(reports)
 
         def resolved() -> Iterator[Finding | None]:
             for i, rep in enumerate(reports, 1):
