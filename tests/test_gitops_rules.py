@@ -109,7 +109,9 @@ def test_namespaceless_resources_take_the_destination_namespace(tmp_path: Path) 
     assert {r.namespace for r in project.index.resources if r.kind != "Application"} == {"bookinfo"}
 
 
-def test_templated_applicationset_path_is_not_mapped(tmp_path: Path) -> None:
+def test_templated_applicationset_path_is_expanded_from_its_list_generator(tmp_path: Path) -> None:
+    # The list generator names `svc`: the generated Application deploys svc/ and is checked like a written one,
+    # at the ApplicationSet's template.
     write(tmp_path, {"apps/set.yaml": """\
         apiVersion: argoproj.io/v1alpha1
         kind: ApplicationSet
@@ -120,6 +122,25 @@ def test_templated_applicationset_path_is_not_mapped(tmp_path: Path) -> None:
             metadata: {name: '{{dir}}'}
             spec:
               source: {repoURL: https://git.example.com/x.git, path: '{{dir}}'}
+              destination: {server: https://kubernetes.default.svc, namespace: bookinfo}
+              syncPolicy: {automated: {selfHeal: true}}
+        """, "svc/vs.yaml": VS, "svc/ro.yaml": ROLLOUT})
+    (finding,) = lint(tmp_path, "RL601")
+    assert finding.location.file == "apps/set.yaml" and "Application svc" in finding.message
+
+
+def test_templated_path_of_a_generator_this_tree_cannot_expand_is_not_mapped(tmp_path: Path) -> None:
+    # A clusters generator needs Argo CD's cluster secrets: the path stays a template, and maps to nothing.
+    write(tmp_path, {"apps/set.yaml": """\
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: all, namespace: argocd}
+        spec:
+          generators: [{clusters: {}}]
+          template:
+            metadata: {name: '{{name}}-svc'}
+            spec:
+              source: {repoURL: https://git.example.com/x.git, path: '{{name}}'}
               destination: {server: https://kubernetes.default.svc, namespace: bookinfo}
               syncPolicy: {automated: {selfHeal: true}}
         """, "svc/vs.yaml": VS, "svc/ro.yaml": ROLLOUT})

@@ -192,7 +192,8 @@ def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
         for ro in ctx.index.of_kind("Rollout"):
             for ref in refs.virtual_service_refs(ro):
                 for vs in ctx.index.find("VirtualService", ref.name, ref.namespace):
-                    out.setdefault(id(vs), []).append((ro, ref))
+                    if vs.group == "networking.istio.io":  # the controller patches Istio's VirtualServices only
+                        out.setdefault(id(vs), []).append((ro, ref))
         return out
 
     return cached(ctx, "vs_users", build)
