@@ -219,6 +219,11 @@ def _resolve_related(rel: RelatedRef) -> Related:
     return Related(Location(file, line, col, eline, ecol), rel.message)
 
 
+def _related_order(rel: Related) -> tuple[Any, ...]:
+    loc = rel.location
+    return (loc.file, loc.line, loc.column, rel.message) if loc is not None else ("", 0, 0, rel.message)
+
+
 def dedupe(findings: Iterable[Finding | None]) -> list[Finding]:
     """One finding per (rule, location, message); a defect several units share lists all their units."""
     seen: dict[tuple[Any, ...], Finding] = {}
@@ -229,8 +234,15 @@ def dedupe(findings: Iterable[Finding | None]) -> list[Finding]:
         key = (f.rule, f.location, f.message)
         first = seen.get(key)
         if first is not None:
+            # Merged whatever order the duplicates arrive in (a forked rule worker changes the order).
             if f.units:
                 first.units = tuple(sorted({*first.units, *f.units}))
+            if f.related != first.related:
+                first.related = tuple(sorted({*first.related, *f.related}, key=_related_order))
+            if f.fix is not None and (first.fix is None or f.fix.description < first.fix.description):
+                first.fix = f.fix
+            if f.fingerprint < first.fingerprint:
+                first.fingerprint = f.fingerprint
             continue
         seen[key] = f
         out.append(f)
