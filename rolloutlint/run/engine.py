@@ -241,8 +241,7 @@ def dedupe(findings: Iterable[Finding | None]) -> list[Finding]:
                 first.related = tuple(sorted({*first.related, *f.related}, key=_related_order))
             if f.fix is not None and (first.fix is None or f.fix.description < first.fix.description):
                 first.fix = f.fix
-            if f.fingerprint < first.fingerprint:
-                first.fingerprint = f.fingerprint
+            first.fingerprint = min(first.fingerprint, f.fingerprint)
             continue
         seen[key] = f
         out.append(f)
