@@ -417,19 +417,9 @@ def empty_response(metric: dict[str, Any], args: dict[str, str | None]) -> Any:
 
 def _go_duration_error(text: str) -> str | None:
     """Go `time.ParseDuration`'s error text for `text`, or None when it parses."""
-    import re
+    from rolloutlint.core import goduration
 
-    from rolloutlint.views.rollout import go_duration_seconds
-
-    if go_duration_seconds(text) is not None:
-        return None
-    for m in re.finditer(r"[\d.]+([^\d.]*)", text.lstrip("+-")):
-        unit = m.group(1)
-        if not unit:
-            return f'time: missing unit in duration "{text}"'
-        if unit not in ("ns", "us", "µs", "μs", "ms", "s", "m", "h"):
-            return f'time: unknown unit "{unit}" in duration "{text}"'
-    return f'time: invalid duration "{text}"'
+    return goduration.error(text)
 
 
 def validate_metrics(metrics: list[Any]) -> str | None:

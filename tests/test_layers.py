@@ -106,7 +106,7 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "load": {"core"},
     "expr": set(),
-    "providers": set(),
+    "providers": {"core"},
     "views": {"core", "expr", "providers"},
     "simulate": {"core", "views"},
     "checks": {"core", "views", "expr", "providers"},

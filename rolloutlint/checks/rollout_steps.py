@@ -210,9 +210,7 @@ class PauseDurationInvalid(Rule):
             if secs is None:
                 hint = rc.duration_hint(d) if isinstance(d, str) else None
                 fix = Fix(f"use {hint!r}", (Edit("set", path, hint),), safe=True) if hint else None
-                why = f"; did you mean {hint!r}?" if hint else (
-                    " (a Go duration needs a unit after every number: ns, us, ms, s, m or h; there is no d)"
-                    if isinstance(d, str) else "")
+                why = f"; did you mean {hint!r}?" if hint else f" ({rc.pause_duration_problem(d)})"
                 yield self.report(ro, path, f"pause duration {d!r} is not a valid duration, the controller reads it as "
                                   f"-1: Duration needs to be greater than 0{why}", fix=fix)
             elif secs < 0:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 import re
 from dataclasses import dataclass
 
+from rolloutlint.core.gostrings import go_quote, go_quote_inner  # noqa: F401 - callers use ph.go_quote
+
 TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)  # fasttemplate ends a tag at the first "}}"
 
 DUMMY_STRING = "dummy"
@@ -30,7 +32,6 @@ DUMMY_NUMBER = "1"
 DUMMY_DURATION = "5m"
 
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_:]")
-_GO_ESCAPES = {"\a": r"\a", "\b": r"\b", "\f": r"\f", "\n": r"\n", "\r": r"\r", "\t": r"\t", "\v": r"\v", "\\": r"\\", '"': r"\""}
 
 
 @dataclass(frozen=True)
@@ -44,27 +45,6 @@ class Replacement:
     new_end: int
     resolved: bool  # False: a dummy stands in for an unknown value
     context: str  # "string" | "duration" | "identifier" | "number"
-
-
-def go_quote_inner(value: str) -> str:
-    """Go ``strconv.Quote(value)`` without the surrounding quotes (close approximation)."""
-    out = []
-    for ch in value:
-        if ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return "".join(out)
-
-
-def go_quote(value: str) -> str:
-    return f'"{go_quote_inner(value)}"'
 
 
 class _Scanner:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rolloutlint.core import goduration
 from rolloutlint.providers import placeholders as ph
 
 
@@ -564,40 +565,9 @@ def service_names_with_args(found: ServiceNameSites, args: dict[str, Any] | None
 
 # --------------------------------------------------------------------------- interval / address
 
-_GO_UNITS = {"ns", "us", "\u00b5s", "\u03bcs", "ms", "s", "m", "h"}
-_GO_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
 def parse_go_duration(text: str) -> float:
     """Seconds of a Go ``time.ParseDuration`` string; raises ValueError with Go's message."""
-    quoted = ph.go_quote(text)
-    s, neg = text, False
-    if s[:1] in ("+", "-"):
-        neg, s = s[0] == "-", s[1:]
-    if s == "0":
-        return 0.0
-    if not s:
-        raise ValueError(f"time: invalid duration {quoted}")
-    total = 0.0
-    while s:
-        if not (s[0] == "." or "0" <= s[0] <= "9"):
-            raise ValueError(f"time: invalid duration {quoted}")
-        m = re.match(r"([0-9]*)(?:\.([0-9]*))?", s)
-        assert m is not None  # every group is optional: the pattern matches any string
-        whole, frac = m.group(1), m.group(2)
-        if not whole and not frac:
-            raise ValueError(f"time: invalid duration {quoted}")
-        s = s[m.end():]
-        i = 0
-        while i < len(s) and not (s[i] == "." or "0" <= s[i] <= "9"):
-            i += 1
-        unit, s = s[:i], s[i:]
-        if not unit:
-            raise ValueError(f"time: missing unit in duration {quoted}")
-        if unit not in _GO_UNITS:
-            raise ValueError(f"time: unknown unit {ph.go_quote(unit)} in duration {quoted}")
-        total += float(f"{whole or 0}.{frac or 0}") * _GO_UNIT_SECONDS[unit]
-    return -total if neg else total
+    return goduration.parse_ns(text) / 1e9
 
 
 def validate_interval(value: object) -> list[ProviderProblem]:

@@ -7,11 +7,12 @@ each one mirrors (``utils/replicaset/canary.go``, ``rollout/trafficrouting.go``)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from rolloutlint.simulate.intorstr import spec_replicas
+from rolloutlint.views.rollout import go_duration_seconds
+from rolloutlint.views.rollout import pause_duration_seconds as _pause_seconds
 
 DEFAULT_MAX_WEIGHT = 100
 DEFAULT_ABORT_SCALE_DOWN_DELAY = 30
@@ -288,48 +289,18 @@ def experiment_destinations(ro: dict[str, Any], idx: int | None,
 
 # --------------------------------------------------------------------------------------------- pause / analysis
 
-_DURATION_PART = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
-            "h": 3600 * 10**9}
-_INT32_MAX = 2**31 - 1
-
-
 def parse_go_duration(text: str) -> float | None:
     """Seconds of a Go ``time.ParseDuration`` string (``1h30m``, ``1.5s``), or None when invalid."""
-    s = text.strip()
-    sign = 1
-    if s[:1] in "+-" and s:
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    if s == "0":
-        return 0.0
-    if not s:
-        return None
-    pos, total_ns = 0, 0.0
-    while pos < len(s):
-        m = _DURATION_PART.match(s, pos)
-        if not m:
-            return None
-        total_ns += float(m.group(1)) * _UNIT_NS[m.group(2)]
-        pos = m.end()
-    return sign * total_ns / 1e9
+    return go_duration_seconds(text)
 
 
 def pause_duration_seconds(duration: Any) -> int:
-    """``RolloutPause.DurationSeconds``: int seconds, a numeric string, or a Go duration; -1 if invalid."""
+    """``RolloutPause.DurationSeconds``: 0 without a duration, -1 where the controller computes it invalid (the
+    same reading as lint's RL143: one implementation, views.rollout)."""
     if duration is None:
         return 0
-    if isinstance(duration, bool):
-        return -1
-    if isinstance(duration, int):
-        return duration
-    if isinstance(duration, str):
-        if re.fullmatch(r"[+-]?[0-9]+", duration.strip() or "x"):
-            value = int(duration)
-            return value if -_INT32_MAX - 1 <= value <= _INT32_MAX else -1
-        seconds = parse_go_duration(duration)
-        return -1 if seconds is None else int(seconds)
-    return -1
+    seconds = _pause_seconds(duration)
+    return -1 if seconds is None else seconds
 
 
 def analysis_template_names(block: Any) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path
 from rolloutlint.core.index import ResourceIndex, closest
+from rolloutlint.core import goduration
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 
 STRATEGY: Path = ("spec", "strategy")
@@ -255,38 +256,12 @@ def labels_text(labels: dict[str, str]) -> str:
 
 # ----------------------------------------------------------------------------------------- durations
 
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_GO_PART = re.compile(r"(\d*)(\.\d*)?(ns|us|µs|μs|ms|s|m|h)?")
 _INT32 = (-(2**31), 2**31 - 1)
-_GO_MAX_SECONDS = (2**63 - 1) / 1e9
 
 
 def go_duration_seconds(text: str) -> float | None:
     """Seconds of a Go `time.ParseDuration` string (`1h30m`, `1.5s`, `-5m`), or None when Go rejects it."""
-    s = text
-    neg = False
-    if s[:1] in ("+", "-"):
-        neg = s[0] == "-"
-        s = s[1:]
-    if s == "0":
-        return 0.0
-    if not s:
-        return None
-    total, pos = 0.0, 0
-    while pos < len(s):
-        m = _GO_PART.match(s, pos)
-        if not m or m.end() == pos:
-            return None
-        whole, frac, unit = m.group(1), m.group(2), m.group(3)
-        if not whole and (not frac or frac == "."):
-            return None  # no digits
-        if unit is None:
-            return None  # Go: missing unit in duration
-        total += float((whole or "0") + (frac if frac and frac != "." else "")) * _GO_UNITS[unit]
-        pos = m.end()
-    if total > _GO_MAX_SECONDS:
-        return None  # Go: invalid duration (overflow)
-    return -total if neg else total
+    return goduration.seconds(text)
 
 
 def pause_duration_seconds(value: Any) -> int | None:
@@ -314,6 +289,23 @@ def _pause_text_seconds(value: str) -> int | None:
         return None
     n = int(secs)  # Go int32(d.Seconds()) truncates toward zero
     return n if _INT32[0] <= n <= _INT32[1] else None
+
+
+def pause_duration_problem(value: Any) -> str:
+    """Why the controller reads a pause duration as -1 (for a `pause_duration_seconds` of None)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "past the int32 range of seconds the controller reads"
+    if not isinstance(value, str):
+        return "not a number or a duration"
+    if re.fullmatch(r"[+-]?[0-9]+", value):
+        return "a number of seconds past the int32 range the controller reads"
+    err = goduration.error(value)
+    if err is None:
+        secs = goduration.seconds(value) or 0.0
+        return f"{int(secs)} seconds, past the int32 range the controller converts pause durations to"
+    if "unit" in err:
+        return "a Go duration needs a unit after every number: ns, us, ms, s, m or h; there is no d"
+    return f"Go: {err}"
 
 
 _DAY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|day|days|w|wk|weeks?)\s*$", re.IGNORECASE)
