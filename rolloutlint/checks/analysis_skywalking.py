@@ -255,14 +255,36 @@ class SkyWalkingDurationUnused(Rule):
         yield from _query_reports(self, tmpl, {"duration-unused"}, set())
 
 
-def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef], Any]]:
-    """(metric index, origin label, problem, related) for every service name in every SkyWalking query."""
+def _arg_written_at(usage: au.Usage, sites: Any, line: int, col: int) -> tuple[tuple[Resource, tuple[Any, ...]], str] | None:
+    """Where the Rollout writes the arg a service name comes from: ((Rollout, path of `args[k].value`), arg name),
+    when the name's literal holds exactly one `{{args.x}}` placeholder and the Rollout passes x as a value."""
+    if sites.sites is None:
+        return None
+    site = next((st for st in sites.sites if st.line == line and st.column == col), None)
+    tags = [t.tag[5:] for t in site.tags if t.tag.startswith("args.")] if site is not None else []
+    if len(tags) != 1:
+        return None
+    owner = usage.owner
+    block: Any = owner.body
+    for key in usage.path:
+        block = block.get(key) if isinstance(block, dict) else (block[key] if isinstance(block, list) and
+                                                                isinstance(key, int) and key < len(block) else None)
+    args = block.get("args") if isinstance(block, dict) else None
+    for k, arg in enumerate(args if isinstance(args, list) else []):
+        if isinstance(arg, dict) and arg.get("name") == tags[0] and isinstance(arg.get("value"), str):
+            return (owner, tuple(usage.path) + ("args", k, "value")), tags[0]
+    return None
+
+
+def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef], Any, Any]]:
+    """(metric index, origin label, problem, related, inner position, where the Rollout writes the value) for
+    every service name in every SkyWalking query."""
     cached = tmpl.extra.get("skywalking_service_names")
     if cached is not None:
         return cached
     from rolloutlint.providers import skywalking
 
-    out: list[tuple[int, str, Any, list[RelatedRef], Any]] = []
+    out: list[tuple[int, str, Any, list[RelatedRef], Any, Any]] = []
     seen: set[tuple[int, str, str]] = set()
     uses = au.usages_of_template(ctx, tmpl)
     contexts: list[tuple[au.Usage | None, dict[str, Any]]] = []
@@ -290,6 +312,10 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
                     continue
                 origin = f"for {usage.owner.kind} {usage.owner.name}" if usage else ""
                 related = [RelatedRef(usage.owner, usage.path, f"{usage.label()} of {usage.owner.kind} {usage.owner.name}")] if usage else []
+                written = _arg_written_at(usage, sites, line, col) if usage else None
+                if written is not None:  # the user fixes the Rollout's arg: report there, the placeholder is related
+                    related = [RelatedRef(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
+                                          f"placeholder {{{{args.{written[1]}}}}} in the query of {tmpl.kind} {tmpl.name}")]
                 problems = list(skywalking.check_service_name(name, **expect))
                 fields = skywalking.parse_service_name(name)
                 env = ctx.config.skywalking_env
@@ -303,7 +329,8 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
                     seen.add(key)
                     pos = query_position(line, col)
                     head = p.message if repr(name) in p.message else f"service name {name!r}: {p.message}"
-                    out.append((i, head + pos + (f" {origin}" if origin else ""), p, related, query_inner(line, col)))
+                    out.append((i, head + pos + (f" {origin}" if origin else ""), p, related, query_inner(line, col),
+                                written[0] if written is not None else None))
     tmpl.extra["skywalking_service_names"] = out
     return out
 
@@ -320,6 +347,8 @@ class SkyWalkingServiceNameMismatch(Rule):
     Rollout's namespace; `cluster` and `env` equal `skywalking.cluster` / `skywalking.env` from
     `.rolloutlint.yaml` when set. Each
     Rollout that uses the template (background, step or promotion analysis) is checked with its own args.
+    Reported at the value to edit: the Rollout's `args[].value` when the name comes from one argument (the
+    template's placeholder is the related location), else the literal in the query.
 
     ## Why it matters
     SkyWalking stores every name as is; a name that matches no service yields zero-valued points without an
@@ -342,10 +371,13 @@ class SkyWalkingServiceNameMismatch(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        for i, where, p, related, inner in _service_name_problems(tmpl, ctx):
+        for i, where, p, related, inner, written in _service_name_problems(tmpl, ctx):
             if p.severity == "error":
-                yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
-                                  where, related=related, inner=inner)
+                if written is not None:
+                    yield self.report(written[0], written[1], where, related=related)
+                else:
+                    yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
+                                      where, related=related, inner=inner)
 
 
 @register
@@ -355,7 +387,8 @@ class SkyWalkingServiceNameNotCanary(Rule):
     ## What it checks
     Service names whose subset is the stable subset or `*`, open-source names (`reviews`,
     `reviews.bookinfo`) that stable and canary pods share, and names longer than the OAP's default limit
-    (70 characters).
+    (70 characters). Reported at the Rollout's `args[].value` when the name comes from one argument (the
+    placeholder is related), else at the literal in the query.
 
     ## Why it matters
     Canary analysis must measure the canary alone; a blended name averages in the stable pods (a failing
@@ -377,12 +410,16 @@ class SkyWalkingServiceNameNotCanary(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        for i, where, p, related, inner in _service_name_problems(tmpl, ctx):
+        for i, where, p, related, inner, written in _service_name_problems(tmpl, ctx):
             if p.severity != "error":
                 sev = am.PROVIDER_SEVERITY.get(p.severity, Severity.WARNING)
-                yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
-                                  where, related=related, inner=inner,
-                                  severity=sev if sev != self.severity else None)
+                if written is not None:
+                    yield self.report(written[0], written[1], where, related=related,
+                                      severity=sev if sev != self.severity else None)
+                else:
+                    yield self.report(tmpl, ("spec", "metrics", i, "provider", "skywalking", "query"),
+                                      where, related=related, inner=inner,
+                                      severity=sev if sev != self.severity else None)
 
 
 _SCALED = re.compile(r"\b(\w*_(?:apdex|sla))\b")

@@ -108,8 +108,10 @@ class Engine:
                             out.append(self._crashed(check.__self__, exc, res))  # type: ignore[attr-defined]
             return out
 
-        reported = reported_files(ctx.files, report_files)  # by identity: hashing a Path per resource is slow
-        resources = [r for r in ctx.index.resources if reported is None or id(r.file) in reported]
+        # Every loaded object is checked: a finding about another file is reported for a named one when one of
+        # its locations (primary or related) lies there. A partial lint loads only what can matter to the
+        # named files (load/relevance), so this stays cheap.
+        resources = ctx.index.resources
 
         def repo_job(rule: Rule) -> Callable[[], list[Report]]:
             def job() -> list[Report]:
@@ -117,7 +119,7 @@ class Engine:
                     found = list(rule.check_repo(ctx) or ())
                 except Exception as exc:  # noqa: BLE001 - a crashing rule must not hide the others' findings
                     found = [self._crashed(rule, exc, None)]
-                return [rep for rep in found if rep.resource is None or reported is None or id(rep.resource.file) in reported]
+                return found
             return job
 
         jobs = [repo_job(rule) for rule in repo_rules]
@@ -138,7 +140,12 @@ class Engine:
                 progress.tick("findings located", i, len(reports))
                 yield self._resolve_kept(rep)
 
-        return dedupe(resolved())
+        findings = dedupe(resolved())
+        if report_files is None:
+            return findings
+        named = {src.display for src in ctx.files if src.path in report_files}
+        return [f for f in findings if f.location.file in named or
+                any(r.location is not None and r.location.file in named for r in f.related)]
 
     def _resolve_kept(self, rep: Report) -> Finding | None:
         found = self.resolve(rep)
