@@ -160,10 +160,21 @@ def _unknown_fields(path: FieldPath, unexpected: list[str], parent: dict[str, An
     allowed = sorted((parent or {}).get("properties", {}))
     out = []
     for key in unexpected:
+        moved = _MOVED.get((key, tuple(a for a in allowed if a in _MOVED_MARKERS)))
+        if moved:  # a field an older API had here: a change of structure, not a rename
+            out.append(SchemaProblem((*path, key), "unknown-field", f'unknown field "{key}" ({moved})', True, None))
+            continue
         hint = _suggest(key, allowed)
         msg = f'unknown field "{key}"' + (f' (did you mean "{hint}"?)' if hint else "")
         out.append(SchemaProblem((*path, key), "unknown-field", msg, True, hint))
     return out
+
+
+# Fields that moved between API versions, keyed by the field and the current schema's replacement field.
+_MOVED_MARKERS = frozenset({"templates"})
+_MOVED = {
+    ("templateName", ("templates",)): "the Argo Rollouts v0.8 API; write `templates: [{templateName: <name>}]`",
+}
 
 
 def _norm(key: str) -> str:
