@@ -242,6 +242,7 @@ class AnalysisPlaceholderUnresolved(Rule):
     resolves each `{{ ... }}` tag (whitespace trimmed) against the template's declared arguments, so a tag
     must read `args.<declared argument>`. `{{templates.*}}` and `{{experiment.*}}` are only resolved in an
     experiment's analysis arguments, never inside a template. An unclosed `{{` is reported too.
+    Reported at the placeholder itself, inside the string (a multi-line `query: |` included).
 
     ## Why it matters
     The AnalysisRun errors before measuring: `Unable to resolve metric arguments: failed to resolve
@@ -278,7 +279,7 @@ class AnalysisPlaceholderUnresolved(Rule):
             if start >= 0 and text.find("}}", start) < 0:
                 yield self.report(tmpl, path, "'{{' has no closing '}}'; Argo cannot resolve the template")
                 continue
-            for tag, _ in au.tags(text):
+            for tag, offset in au.tags(text):
                 if tag.startswith("args.") and tag[5:] in declared:
                     continue
                 if tag.startswith("args."):
@@ -289,7 +290,9 @@ class AnalysisPlaceholderUnresolved(Rule):
                            "argument and pass the value from the experiment")
                 else:
                     msg = f"{{{{{tag}}}}} is not an argument reference; Argo only resolves {{{{args.<name>}}}} in templates"
-                yield self.report(tmpl, path, msg + f"; Argo: failed to resolve {{{{{tag}}}}}")
+                # Inside the string (a query is often a block scalar): the placeholder itself, not the key.
+                inner = (text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset))
+                yield self.report(tmpl, path, msg + f"; Argo: failed to resolve {{{{{tag}}}}}", inner=inner)
 
 
 @register
