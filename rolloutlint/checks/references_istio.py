@@ -469,6 +469,7 @@ class ManagedRouteInitialWeights(Rule):
     ## What it checks
     In every route the controller weights, the weights written in Git: the canary destination must be 0 (or
     unset) and the destinations must total 100. For ping-pong, one of ping/pong must be 100 and the other 0.
+    Reported at the VirtualService weight to change; the Rollout's `virtualService` reference is related.
 
     ## Why it matters
     The controller owns these weights: at rest it sets stable 100 / canary 0 and changes them on every
@@ -537,8 +538,9 @@ class ManagedRouteInitialWeights(Rule):
                     edits.append(Edit("set", _dest_path(route, ci) + ("weight",), 0, target=vs))
                 fix = Fix(f"set the weights of {route.label()} of {_vs_label(vs)} to stable 100 / canary 0",
                           tuple(edits), safe=True)
-            yield self.report(ro, ref.path + ("name",), msg, fix=fix,
-                              related=[RelatedRef(vs, where + ("weight",), "weight set in Git")])
+            # Reported at the weight to change (the fix edits it there); the Rollout that manages it is related.
+            yield self.report(vs, where + ("weight",), msg, fix=fix,
+                              related=[RelatedRef(ro, ref.path + ("name",), f"Rollout {ro.name} manages these weights")])
 
 
 @register
