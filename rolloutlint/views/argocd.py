@@ -161,21 +161,9 @@ def entry_matches(entry: dict[str, Any], res: Resource) -> bool:
     return not (ns and res.namespace is not None and ns != res.namespace)
 
 
-_CACHE: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-
 def cached(ctx: "Context", key: str, build: Callable[[], Any]) -> Any:
-    """Per-project memo (keyed by the index object): the rules below are per resource, the data per project."""
-    entry = _CACHE.get(id(ctx.index))
-    if entry is None or entry[0] is not ctx.index:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        entry = (ctx.index, {})
-        _CACHE[id(ctx.index)] = entry
-    memo = entry[1]
-    if key not in memo:
-        memo[key] = build()
-    return memo[key]
+    """Per-project memo on the index (the rules below are per resource, the data per project)."""
+    return ctx.index.memo(("argocd", key), build)
 
 
 def applications(ctx: "Context") -> list[App]:
