@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from rolloutlint.core import goduration
 from rolloutlint.views import analysis as au
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str
@@ -177,13 +178,10 @@ class AnalysisDurationInvalid(Rule):
                 text, unresolved = resolve(raw, args)
                 if unresolved or not isinstance(text, str):
                     continue
-                try:
-                    from rolloutlint.providers.skywalking import parse_go_duration
-
-                    parse_go_duration(text)
-                except ValueError as exc:
+                err = goduration.error(text)
+                if err is not None:
                     hint = " (Go durations have no d unit: use 24h)" if re.search(r"[0-9]d", text) else ""
-                    yield self.report(tmpl, ("spec", "metrics", i, key), f"metrics[{i}]: invalid {label} string: {exc}{hint}")
+                    yield self.report(tmpl, ("spec", "metrics", i, key), f"metrics[{i}]: invalid {label} string: {err}{hint}")
 
 
 @register

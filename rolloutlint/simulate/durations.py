@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rolloutlint.views.rollout import go_duration_seconds
 from rolloutlint.simulate.steps import (
     as_int,
     dig,
-    parse_go_duration,
     pause_duration_seconds,
 )
 
@@ -47,7 +47,7 @@ def _seconds(value: Any) -> float | None:
     if isinstance(value, int):
         return float(value)
     if isinstance(value, str):
-        return parse_go_duration(value) if "{{" not in value else None
+        return go_duration_seconds(value) if "{{" not in value else None
     return None
 
 

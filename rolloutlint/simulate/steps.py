@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolloutlint.simulate.intorstr import spec_replicas
-from rolloutlint.views.rollout import go_duration_seconds
 from rolloutlint.views.rollout import pause_duration_seconds as _pause_seconds
 
 DEFAULT_MAX_WEIGHT = 100
@@ -288,11 +287,6 @@ def experiment_destinations(ro: dict[str, Any], idx: int | None,
 
 
 # --------------------------------------------------------------------------------------------- pause / analysis
-
-def parse_go_duration(text: str) -> float | None:
-    """Seconds of a Go ``time.ParseDuration`` string (``1h30m``, ``1.5s``), or None when invalid."""
-    return go_duration_seconds(text)
-
 
 def pause_duration_seconds(duration: Any) -> int:
     """``RolloutPause.DurationSeconds``: 0 without a duration, -1 where the controller computes it invalid (the
