@@ -189,18 +189,34 @@ def test_prepare_runs_only_when_a_worker_shares_the_load(tmp_path: Path, monkeyp
     assert calls == ["meanwhile", "prepare"]
 
 
-def test_lazy_imports_name_real_modules_and_prepare_imports_them() -> None:
+def test_warm_up_covers_what_rules_import_on_first_use_and_prepare_imports_it() -> None:
+    """Every module a rule module imports inside a function (to keep small runs light) is one the run
+    warms up before forking its rule worker; otherwise the worker pays the import on every fork."""
+    import ast
     import importlib.util
+    import pathlib
     import subprocess
     import sys
 
-    from rolloutlint.run.registry import all_rules, load_builtin_rules
+    from rolloutlint.run.registry import WARM_UP
 
-    load_builtin_rules()
-    declared = sorted({name for cls in all_rules() for name in getattr(sys.modules[cls.__module__], "LAZY_IMPORTS", ())})
-    assert "rolloutlint.expr" in declared and "jsonschema_rs" in declared
-    assert all(importlib.util.find_spec(name) is not None for name in declared)
-    code = ("import sys; from rolloutlint.run.registry import prepare_rules; prepare_rules(); "
-            f"missing = [m for m in {declared!r} if m not in sys.modules]; print(missing)")
+    checks = pathlib.Path(__file__).resolve().parents[1] / "rolloutlint" / "checks"
+    deferred: set[str] = set()
+    for path in checks.glob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import):
+                    deferred |= {a.name for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    deferred |= {f"{node.module}.{a.name}" if node.module in ("rolloutlint", "rolloutlint.providers",
+                                                                              "rolloutlint.views") else node.module
+                                 for a in node.names}
+    assert deferred, "the scan found no deferred import: is it still reading the rule modules?"
+    assert deferred <= set(WARM_UP), sorted(deferred - set(WARM_UP))
+    assert all(importlib.util.find_spec(name) is not None for name in WARM_UP)
+    code = ("import sys; from rolloutlint.run.registry import prepare_rules, WARM_UP; prepare_rules(); "
+            "print([m for m in WARM_UP if m not in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

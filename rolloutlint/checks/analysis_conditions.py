@@ -12,8 +12,10 @@ from rolloutlint.core.findings import Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_str
 from rolloutlint.providers import placeholders as ph
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
+from rolloutlint.providers import skywalking
+from rolloutlint.providers import prometheus
 
-LAZY_IMPORTS = ("rolloutlint.expr", "rolloutlint.providers.prometheus")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -53,7 +55,6 @@ def provider_shape(metric: dict[str, Any], args: dict[str, str | None]) -> tuple
     prov = as_dict(metric.get("provider"))
     known = {k: v for k, v in args.items() if v is not None}
     if isinstance(prov.get("prometheus"), dict):
-        from rolloutlint.providers import prometheus
 
         pq = prov["prometheus"]
         if pq.get("rangeQuery"):
@@ -68,7 +69,6 @@ def provider_shape(metric: dict[str, Any], args: dict[str, str | None]) -> tuple
             return ["float"], f"the Prometheus query returns a {kind}, so result is a list of numbers (use result[0] or all(result, ...))"
         return None, ""
     if isinstance(prov.get("skywalking"), dict):
-        from rolloutlint.providers import skywalking
 
         query = as_str(prov["skywalking"].get("query"))
         if au.only_placeholders(query, args):
@@ -81,13 +81,14 @@ def provider_shape(metric: dict[str, Any], args: dict[str, str | None]) -> tuple
 
 
 def compile_metric(tmpl: Resource, metric: dict[str, Any], index: int | None = None) -> list[Compiled]:
-    """Parse and check both conditions of a metric (cached on the metric's dict id)."""
+    """Parse and check both conditions of a metric, once per metric (keyed by the metric's dict)."""
+    return memo.for_resource(tmpl, "analysis_conditions.compile_metric", id(metric),
+                             lambda: _compile_metric(tmpl, metric, index))
+
+
+def _compile_metric(tmpl: Resource, metric: dict[str, Any], index: int | None) -> list[Compiled]:
     from rolloutlint import expr  # only projects with analysis pay for the condition engine's import
 
-    cache = tmpl.extra.setdefault("analysis_conditions", {})
-    key = id(metric)
-    if key in cache:
-        return cache[key]
     args = au.default_args(tmpl)
     known = {k: v for k, v in args.items() if v is not None}
     shape, note = provider_shape(metric, args)
@@ -114,7 +115,6 @@ def compile_metric(tmpl: Resource, metric: dict[str, Any], index: int | None = N
                 shaped = [e for e in expr.check(text, result_shape=shape, node=node) if (e.message, e.pos) not in seen]
         path = ("spec", "metrics", index, field) if index is not None else ()
         out.append(Compiled(field, source, text, reps, syntax, plain, shaped, note, tmpl if index is not None else None, path))
-    cache[key] = out
     return out
 
 

@@ -12,10 +12,13 @@ from rolloutlint.views import refs
 from rolloutlint.views import analysis as au
 from rolloutlint.core.positions import Path
 from rolloutlint.core.findings import RelatedRef, Report, Severity
-from rolloutlint.core.model import Resource, as_dict, as_str
+from rolloutlint.core.model import Resource, as_dict, as_str, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
+from rolloutlint.checks.analysis_prometheus import _service_forms
+from rolloutlint.providers import placeholders as ph
+from rolloutlint.providers import skywalking
 
-LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "rolloutlint.providers.skywalking", "promql_parser")
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -44,7 +47,6 @@ def _prometheus_filters(query: str, sentinels: dict[str, str | None]) -> list[tu
     """(label, value) of the equality matchers on Istio destination labels in every `istio_*` selector."""
     import promql_parser as pp
 
-    from rolloutlint.providers import placeholders as ph
 
     text, reps = ph.substitute_detailed(query, sentinels)
     if any(not r.resolved for r in reps):
@@ -71,17 +73,17 @@ def _prometheus_filters(query: str, sentinels: dict[str, str | None]) -> list[tu
 
 def _skywalking_filters(query: str, sentinels: dict[str, str | None]) -> list[tuple[str, str]]:
     """Plain (open-source naming) service names; Tetrate `a|b|c|d|e` names are RL436's."""
-    from rolloutlint.providers import skywalking
 
     return [("serviceName", name) for name, _, _ in skywalking.service_names_in_query(query, sentinels)
             if "|" not in name and "{{" not in name and name]
 
 
 def template_filters(tmpl: Resource, arg_names: list[str]) -> list[Filter]:
-    cache = tmpl.extra.setdefault("analysis_filters", {})
-    key = tuple(arg_names)
-    if key in cache:
-        return cache[key]
+    return memo.for_resource(tmpl, "analysis_filters.template_filters", tuple(arg_names),
+                             lambda: _template_filters(tmpl, arg_names))
+
+
+def _template_filters(tmpl: Resource, arg_names: list[str]) -> list[Filter]:
     sentinels = _sentinels(arg_names)
     out: list[Filter] = []
     for i, m in au.metrics(tmpl):
@@ -90,7 +92,6 @@ def template_filters(tmpl: Resource, arg_names: list[str]) -> list[Filter]:
             query = as_dict(prov.get(provider)).get("query")
             if isinstance(query, str) and query.strip() and not au.only_placeholders(query):
                 out.extend(Filter(i, provider, label, value) for label, value in extract(query, sentinels))
-    cache[key] = out
     return out
 
 
@@ -116,7 +117,6 @@ def _known_name(ctx: "Context", label: str, value: str, ro: Resource) -> bool | 
 
 def _regex_names_something(ctx: "Context", label: str, pattern: str, ro: Resource) -> bool | None:
     """Whether an (anchored) regex matcher can select a Service/workload of the Rollout's namespace."""
-    from rolloutlint.checks.analysis_prometheus import _service_forms
 
     kinds = _WORKLOAD_KINDS if label in _WORKLOAD_LABELS else ("Service",)
     names = [r.name for k in kinds for r in ctx.index.of_kind(k) if r.name and r.namespace in (ro.namespace, None)]
@@ -222,8 +222,6 @@ class AnalysisFilterMatchesNothing(Rule):
 
 
 def _literal_position(tmpl: Resource, path: Path, value: str) -> tuple[int, int] | None:
-    from rolloutlint.core.model import dig
-    from rolloutlint.providers import placeholders as ph
 
     query = dig(tmpl.body, *path)
     if not isinstance(query, str):

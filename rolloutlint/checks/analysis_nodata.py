@@ -13,8 +13,9 @@ from rolloutlint.checks.analysis_skywalking import skywalking_metrics
 from rolloutlint.core.findings import Report, Severity
 from rolloutlint.core.model import Resource, as_str
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.providers import placeholders as ph
+from rolloutlint.providers import prometheus
 
-LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "promql_parser")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -32,7 +33,6 @@ def _is_ratio(query: str, args: dict[str, str]) -> bool:
     """True when the query's top-level operation is a division (an error or success ratio)."""
     import promql_parser as pp
 
-    from rolloutlint.providers import placeholders as ph
 
     text, _ = ph.substitute(query, args)
     try:
@@ -97,7 +97,6 @@ class PrometheusEmptyResultUnguarded(Rule):
     mirrors = "Argo Rollouts Prometheus provider: empty vector, expr `index out of range` -> measurement Error"
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.providers import prometheus
 
         args = au.default_args(tmpl)
         known = {k: v for k, v in args.items() if v is not None}

@@ -13,8 +13,10 @@ from rolloutlint.views import analysis as au
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.views import refs
+from rolloutlint.providers import placeholders as ph
+from rolloutlint.providers import prometheus
 
-LAZY_IMPORTS = ("rolloutlint.providers.prometheus", "promql_parser")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -60,7 +62,6 @@ class PrometheusQueryInvalid(Rule):
     mirrors = "Prometheus API `bad_data`: `parse error: ...`"
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.providers import prometheus
 
         known = {k: v for k, v in au.default_args(tmpl).items() if v is not None}
         for i, _, pq in prometheus_metrics(tmpl):
@@ -106,7 +107,6 @@ class PrometheusAddressInvalid(Rule):
     mirrors = "Argo Rollouts NewPrometheusAPI: `prometheus address is not is url format`"
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.providers import prometheus
 
         yield from am.address_reports(self, tmpl, "prometheus", prometheus_metrics(tmpl), prometheus.validate_address)
 
@@ -152,7 +152,6 @@ _STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 def _selectors_with(query: str, sentinel_items: tuple[tuple[str, str], ...]) -> list[dict[str, str]] | None:
     """Selectors with sentinel arg values, or None unless every sentinel sits inside a string literal
     (a label value), where putting the real value back cannot change how the query parses."""
-    from rolloutlint.providers import placeholders as ph
 
     if any(sentinel in query for _, sentinel in sentinel_items):
         return None
@@ -168,7 +167,6 @@ def _parse_selectors(query: str, args: dict[str, str]) -> list[dict[str, str]]:
     unresolved placeholder are dropped)."""
     import promql_parser as pp
 
-    from rolloutlint.providers import placeholders as ph
 
     text, reps = ph.substitute_detailed(query, args)
     if any(not r.resolved and r.context != "string" for r in reps):
@@ -232,7 +230,6 @@ class PrometheusQueryNotCanary(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.views import refs
 
         seen: set[tuple] = set()
         for usage, _ in au.usages_of_template(ctx, tmpl):

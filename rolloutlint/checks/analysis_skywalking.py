@@ -6,12 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.views import refs
 from rolloutlint.checks import analysis_metrics as am
 from rolloutlint.views import analysis as au
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
+from rolloutlint.providers import skywalking
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -29,9 +30,8 @@ def _known(tmpl: Resource) -> dict[str, str]:
     return {k: v for k, v in au.default_args(tmpl).items() if v is not None}
 
 
-@refs.per_resource
+@memo.per_resource
 def query_problems(tmpl: Resource) -> list[tuple[int, list[Any]]]:
-    from rolloutlint.providers import skywalking
 
     out: list[tuple[int, list[Any]]] = []
     for i, _, sw in skywalking_metrics(tmpl):
@@ -89,7 +89,6 @@ class SkyWalkingAddressInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.providers import skywalking
 
         yield from am.address_reports(self, tmpl, "skywalking", skywalking_metrics(tmpl), skywalking.validate_address)
 
@@ -120,7 +119,6 @@ class SkyWalkingIntervalInvalid(Rule):
     kinds = au.TEMPLATE_KINDS
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
-        from rolloutlint.providers import skywalking
 
         for i, _, sw in skywalking_metrics(tmpl):
             value, unresolved = am.resolve(sw.get("interval"), au.default_args(tmpl))
@@ -278,11 +276,12 @@ def _arg_written_at(usage: au.Usage, sites: Any, line: int, col: int) -> tuple[t
 
 def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef], Any, Any]]:
     """(metric index, origin label, problem, related, inner position, where the Rollout writes the value) for
-    every service name in every SkyWalking query."""
-    cached = tmpl.extra.get("skywalking_service_names")
-    if cached is not None:
-        return cached
-    from rolloutlint.providers import skywalking
+    every service name in every SkyWalking query (two rules read them; computed once per template)."""
+    return memo.for_resource(tmpl, "analysis_skywalking.service_name_problems", None,
+                             lambda: _compute_service_name_problems(tmpl, ctx))
+
+
+def _compute_service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef], Any, Any]]:
 
     out: list[tuple[int, str, Any, list[RelatedRef], Any, Any]] = []
     seen: set[tuple[int, str, str]] = set()
@@ -331,7 +330,6 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
                     head = p.message if repr(name) in p.message else f"service name {name!r}: {p.message}"
                     out.append((i, head + pos + (f" {origin}" if origin else ""), p, related, query_inner(line, col),
                                 written[0] if written is not None else None))
-    tmpl.extra["skywalking_service_names"] = out
     return out
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rolloutlint.views import refs
 from rolloutlint.core.findings import Edit, Fix, Report, Severity
 from rolloutlint.core.model import dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
-LAZY_IMPORTS = ("rolloutlint.views.schemas", "jsonschema_rs")  # see registry.prepare_rules
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -256,7 +255,7 @@ class InternalError(Rule):
     summary = "A rule crashed; the resource was not fully checked"
 
 
-@refs.per_resource  # both schema rules share one validation per resource
+@memo.per_resource  # both schema rules share one validation per resource
 def _schema_problems(resource: "Resource") -> list:
     from rolloutlint.views import schemas
 

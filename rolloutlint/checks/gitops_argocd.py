@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.views.argocd import (
-    RESPECT, App, applications, apps_deploying, cached, entry_matches, hook_phases, sync_wave, vs_users)
+    RESPECT, App, applications, apps_deploying, entry_matches, hook_phases, sync_wave, vs_users)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -297,7 +298,7 @@ class ManagedFieldsManagerHidesEdits(Rule):
                                       f"{WEIGHT_JQ['http']} to ignore only the weights")
 
 
-@refs.per_resource
+@memo.per_resource
 def analysis_template_refs(ro: Resource) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
     """Every `templates[]` / experiment `analyses[]` entry of a Rollout, with its path."""
     return list(_analysis_template_refs(ro))
@@ -499,7 +500,7 @@ class IndefinitePauseBlocksPostSync(Rule):
         pauses = list(indefinite_pauses(ro))
         if not pauses:
             return
-        all_hooks = cached(ctx, "postsync_hooks",
+        all_hooks = memo.per_run(ctx.index, ("argocd", "postsync_hooks"),
                            lambda: [r for r in ctx.index.resources if "PostSync" in hook_phases(r)])
         for app in apps_deploying(ro, ctx):
             hooks = [r for r in all_hooks if app.deploys(r)]

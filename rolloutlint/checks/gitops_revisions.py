@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from rolloutlint.views import refs
 from rolloutlint.views.argocd import (
-    DATAPLANE_LABEL, INJECTION_LABEL, REV_LABEL, TAG_LABEL, TSB_REVISION, cached, is_istio_config, rev_label, rev_of,
+    DATAPLANE_LABEL, INJECTION_LABEL, REV_LABEL, TAG_LABEL, TSB_REVISION, is_istio_config, rev_label, rev_of,
     tsb_annotations)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -35,7 +36,7 @@ def revision_tags(ctx: "Context") -> dict[str, str]:
     """Revision tags the project knows: `istio.revision-tags` in config, plus tag objects in the repo
     (the `istio-revision-tag-<tag>` webhooks and tag Services `istioctl tag generate` writes, which carry
     `istio.io/tag` and `istio.io/rev`)."""
-    return cached(ctx, "revision_tags", lambda: _revision_tags(ctx))
+    return memo.per_run(ctx.index, ("argocd", "revision_tags"), lambda: _revision_tags(ctx))
 
 
 def _revision_tags(ctx: "Context") -> dict[str, str]:
@@ -48,7 +49,7 @@ def _revision_tags(ctx: "Context") -> dict[str, str]:
     return tags
 
 
-@refs.per_resource
+@memo.per_resource
 def gateway_refs(vs: Resource) -> list[tuple[str, str | None, int]]:
     """(name, namespace, index) of the Istio Gateways a VirtualService binds (`mesh` excluded)."""
     out = []

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.views import refs
 from rolloutlint.views import istio_hosts as ih
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import as_dict, as_list, as_str
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _gateways(ctx: "Context") -> list["Resource"]:
-    return ih.cached(ctx.index, "gateways", lambda: [g for g in ctx.index.of_kind("Gateway")
+    return memo.per_run(ctx.index, ("istio", "gateways"), lambda: [g for g in ctx.index.of_kind("Gateway")
                                                      if g.group in (ih.ISTIO_GROUP, ih.K8S_GATEWAY_GROUP)])
 
 
@@ -28,7 +28,7 @@ def find_gateway(name: str, ns: str | None, ctx: "Context") -> "Resource | None"
     return hits[0] if hits else None
 
 
-@refs.per_resource
+@memo.per_resource
 def gateway_refs(vs: "Resource") -> list[tuple[Any, str]]:
     """(path, value) of every gateway named by the VirtualService: `spec.gateways` and match-level ones."""
     return list(_gateway_refs(vs))

@@ -11,6 +11,7 @@ from rolloutlint.core.findings import Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
 from rolloutlint.views.rollout import label_value_problem
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -44,7 +45,7 @@ def workload_labels(ctx: "Context") -> list[tuple[Resource, dict[str, str]]]:
                 out.append((ro, labels))
         return out
 
-    return ctx.index.memo(("istio-selectors", "workload-labels"), build)
+    return memo.per_run(ctx.index, ("istio-selectors", "workload-labels"), build)
 
 
 def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:

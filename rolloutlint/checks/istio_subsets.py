@@ -6,24 +6,24 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.views import refs
 from rolloutlint.views import istio_hosts as ih
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import as_dict, as_list, as_str
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
     from rolloutlint.core.model import Resource
 
 
-@refs.per_resource
+@memo.per_resource
 def subset_names(dr: "Resource") -> list[tuple[int, str]]:
     return [(i, n) for i, s in enumerate(as_list(dr.spec.get("subsets")))
             if (n := as_str(as_dict(s).get("name")))]
 
 
-@refs.per_resource
+@memo.per_resource
 def defined_subsets(dr: "Resource") -> frozenset[str]:
     return frozenset(n for _, n in subset_names(dr))
 
@@ -34,7 +34,7 @@ def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Re
     Exact host matches win over wildcard hosts, as in Istio's DestinationRule lookup. Answers are kept
     for the run (every route destination asks; most ask about the same few hosts). Read-only.
     """
-    answers = ih.cached(ctx.index, "dr-for-host", dict)
+    answers: dict[tuple[str, str | None], list[Resource]] = memo.per_run(ctx.index, ("istio", "dr-for-host"), dict)
     key = (host, namespace)
     found = answers.get(key)
     if found is None:
@@ -43,7 +43,7 @@ def rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Re
 
 
 def _rules_for_host(host: str, namespace: str | None, ctx: "Context") -> list["Resource"]:
-    by_label, wildcards = ih.cached(ctx.index, "dr-by-first-label", lambda: _dr_buckets(ctx))
+    by_label, wildcards = memo.per_run(ctx.index, ("istio", "dr-by-first-label"), lambda: _dr_buckets(ctx))
     exact, wild = [], []
     # Two hosts can only name the same service when their first DNS labels agree: look at those and
     # at wildcard hosts only, so this stays linear in the number of DestinationRules.

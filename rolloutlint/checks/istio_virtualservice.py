@@ -14,6 +14,7 @@ from rolloutlint.checks import istio_registry as ir
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import as_dict, as_list, as_str
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -134,8 +135,8 @@ class VirtualServiceDestinationHostNotFound(Rule):
     def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
-        known_ns = ih.cached(ctx.index, "known_namespaces", lambda: ih.known_namespaces(ctx.index))
-        services = ih.cached(ctx.index, "services-by-name", lambda: _services_by_name(ctx))
+        known_ns = memo.per_run(ctx.index, ("istio", "known_namespaces"), lambda: ih.known_namespaces(ctx.index))
+        services = memo.per_run(ctx.index, ("istio", "services-by-name"), lambda: _services_by_name(ctx))
         ses = _service_entries(ctx)
         for d in ih.destinations(vs):
             host = d.host
@@ -171,7 +172,7 @@ class VirtualServiceDestinationHostNotFound(Rule):
                 continue
             candidates = _service_candidates(services, name, ns)
             if not candidates:
-                service_dirs = ih.cached(ctx.index, "service-ns-dirs", lambda: {
+                service_dirs = memo.per_run(ctx.index, ("istio", "service-ns-dirs"), lambda: {
                     (s.namespace, s.file.directory) for group in services.values() for s in group})
                 if ns is None or (ns, vs.file.directory) not in service_dirs:
                     if ns is not None and not ir.control_plane(name, ns):
@@ -602,8 +603,8 @@ class HostNotExpandedByIstio(Rule):
     def check(self, res: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(res):
             return
-        known_ns = ih.cached(ctx.index, "known_namespaces", lambda: ih.known_namespaces(ctx.index))
-        se_hosts = ih.cached(ctx.index, "se_hosts", lambda: {h for se in _service_entries(ctx)
+        known_ns = memo.per_run(ctx.index, ("istio", "known_namespaces"), lambda: ih.known_namespaces(ctx.index))
+        se_hosts = memo.per_run(ctx.index, ("istio", "se_hosts"), lambda: {h for se in _service_entries(ctx)
                                                              for h in as_list(se.spec.get("hosts")) if isinstance(h, str)})
         places: list[tuple[Any, str]] = []
         if res.kind == "DestinationRule":

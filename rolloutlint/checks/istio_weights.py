@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rolloutlint.views import refs
 from rolloutlint.views import istio_hosts as ih
 from rolloutlint.core.findings import Edit, Fix, Report, Severity
 from rolloutlint.core.model import as_dict, as_list
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -20,7 +20,7 @@ def _int(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
-@refs.per_resource
+@memo.per_resource
 def routes_with_weights(vs: "Resource") -> list[tuple[tuple[Any, ...], list[tuple[int, int | None, bool]]]]:
     """(path of the `route` list, [(index, weight or None, weight key present)]) for every http/tcp/tls rule."""
     return list(_routes_with_weights(vs))

@@ -20,6 +20,7 @@ from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.index import ResourceIndex
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -39,7 +40,7 @@ def _managed(ro: Resource, ctx: "Context") -> list[tuple[refs.VirtualServiceRef,
     return _managed_routes(ro, ctx.index)
 
 
-@refs.per_resource_in_index
+@memo.per_resource_in_index
 def _managed_routes(ro: Resource, index: ResourceIndex) -> list[tuple[refs.VirtualServiceRef, Resource, ManagedRoute]]:
     return [(ref, vs, route) for ref, vs in referenced_virtual_services(ro, index) for route in select_routes(ro, ref, vs).routes]
 
@@ -56,7 +57,7 @@ def _destination_rule(ro: Resource, ctx: "Context") -> tuple[refs.DestinationRul
     return referenced_destination_rule(ro, ctx.index)
 
 
-@refs.per_resource
+@memo.per_resource
 def _subsets(dr: Resource) -> list[tuple[int, dict[str, Any]]]:
     return [(i, as_dict(s)) for i, s in enumerate(as_list(dig(dr.body, "spec", "subsets")))]
 

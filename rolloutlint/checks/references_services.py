@@ -16,6 +16,7 @@ from rolloutlint.views.references import (
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_str, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -165,7 +166,7 @@ class ServiceManagedByAnotherRollout(Rule):
                                   f"'{owner}', not {ro.name}",
                                   related=[RelatedRef(svc, ("metadata", "annotations", MANAGED_BY), "managed-by annotation")])
                 continue
-            users = ctx.index.memo(("references", "rollouts-by-service"), lambda: _rollouts_by_service(ctx))
+            users = memo.per_run(ctx.index, ("references", "rollouts-by-service"), lambda: _rollouts_by_service(ctx))
             for other in users.get(ref.name, ()):  # index order, as a scan of every Rollout would visit them
                 if other is ro or other.name == ro.name and other.namespace == ro.namespace:
                     continue

@@ -15,6 +15,7 @@ from rolloutlint.views import rollout as rc
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import as_dict, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -124,7 +125,7 @@ class SelectorMissing(Rule):
             yield self.report(ro, ("spec",), f"Rollout has missing field '.spec.selector': add a selector{hint}", key=True)
 
 
-@refs.per_resource
+@memo.per_resource
 def _own_selector_problems(ro: "Resource") -> list[tuple[tuple[Any, ...], str, bool]]:
     """`selector_problems` of `spec.selector` (none when it is not a mapping), for the two selector rules."""
     sel = ro.spec.get("selector")

@@ -13,6 +13,7 @@ from rolloutlint.views import rollout as rc
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -26,7 +27,7 @@ ALL_KINDS = frozenset(("setWeight", "pause", "experiment", "analysis", "setCanar
 ROUTE_STEPS = ("setHeaderRoute", "setMirrorRoute")
 
 
-@refs.per_resource
+@memo.per_resource
 def _canary_steps(ro: "Resource") -> list[tuple[int, dict[str, Any]]]:
     return rc.steps(ro) if rc.only_canary(ro) else []
 

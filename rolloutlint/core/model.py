@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -68,7 +68,7 @@ class Resource:
     namespace: str | None = None  # resolved namespace (None: unknown or cluster-scoped)
     namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
     extra: dict[str, Any] = field(default_factory=dict)
-    derived: dict[str | tuple[str, int], Any] = field(default_factory=dict, repr=False)  # refs.per_resource's cache
+    derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)  # core.memo's per-object store
 
     @property
     def node(self) -> Node | None:

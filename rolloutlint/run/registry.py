@@ -18,24 +18,28 @@ def load_builtin_rules() -> None:
         import rolloutlint.checks  # noqa: F401  (imports every check module, which registers its rules)
 
 
+# What rules import on first use: parsers and validators that cost tens of milliseconds to import (the
+# condition engine, PromQL and GraphQL parsers, the schema validator). Rule modules import them inside the
+# functions that need them, so small runs pay only for what their manifests use; the run warms them up.
+WARM_UP = ("rolloutlint.expr", "rolloutlint.views.schemas", "jsonschema_rs", "promql_parser", "graphql",
+           "rolloutlint.providers.prometheus", "rolloutlint.providers.skywalking")
+
+
 def prepare_rules() -> None:
-    """Import now what rule modules import on first use (their `LAZY_IMPORTS`: the expression engine,
-    query parsers, the schema validator).
+    """Import the rules and what they import on first use (`WARM_UP`).
 
     Called while a worker shares the loading of a large repository: the cost is then shared too (the
     worker loads more files meanwhile), and the rule phase's worker, forked later, inherits the modules.
     Small runs never call it, so they import only what their manifests need.
     """
     import importlib
-    import sys
 
     load_builtin_rules()
-    for module in sorted({cls.__module__ for cls in _RULES.values()}):
-        for name in getattr(sys.modules.get(module), "LAZY_IMPORTS", ()):
-            try:
-                importlib.import_module(name)
-            except ImportError:  # the rule reports the missing dependency itself when it runs
-                pass
+    for name in WARM_UP:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the rule reports the missing dependency itself when it runs
+            pass
 
 
 class RuleSet:

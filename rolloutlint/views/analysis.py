@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, cached_property, dig
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -82,7 +83,7 @@ def _block_usage(owner: Resource, kind: str, block: Any, path: Path) -> Usage | 
                  as_list(block.get("dryRun")), as_list(block.get("measurementRetention")))
 
 
-@refs.per_resource
+@memo.per_resource
 def rollout_usages(ro: Resource) -> list[Usage]:
     out: list[Usage] = []
     can = refs.canary(ro)
@@ -266,7 +267,7 @@ def effective_args(tmpl: Resource, usage: Usage | None) -> dict[str, str | None]
 def usages_of_template(ctx: "Context", tmpl: Resource) -> list[tuple[Usage, Flattened]]:
     """Every Rollout/Experiment usage whose flattened templates include `tmpl` (one table per run, so
     template rules stay linear in the number of Rollouts)."""
-    return ctx.index.memo(("analysis", "usages-by-template"), lambda: _usages_by_template(ctx)).get(id(tmpl), [])
+    return memo.per_run(ctx.index, ("analysis", "usages-by-template"), lambda: _usages_by_template(ctx)).get(id(tmpl), [])
 
 
 def _usages_by_template(ctx: "Context") -> dict[int, list[tuple[Usage, Flattened]]]:
@@ -282,11 +283,8 @@ def _usages_by_template(ctx: "Context") -> dict[int, list[tuple[Usage, Flattened
 
 
 def cached_flatten(ctx: "Context", usage: Usage) -> Flattened:
-    cache = usage.owner.extra.setdefault("analysis_flatten", {})
-    key = usage.path
-    if key not in cache:
-        cache[key] = flatten(ctx, usage.refs, usage.owner.namespace, usage.owner)
-    return cache[key]
+    return memo.for_resource(usage.owner, "analysis.cached_flatten", usage.path,
+                             lambda: flatten(ctx, usage.refs, usage.owner.namespace, usage.owner))
 
 
 def provider_name(metric: dict[str, Any]) -> str | None:

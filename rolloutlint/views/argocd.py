@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path as FPath
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -58,7 +59,7 @@ def rev_label(res: Resource) -> str | None:
     return rev_of(res.labels)
 
 
-@refs.per_resource
+@memo.per_resource
 def tsb_annotations(res: Resource) -> dict[str, Any]:
     """The object's TSB annotations (read-only)."""
     return {k: v for k, v in res.annotations.items() if isinstance(k, str) and k.startswith(TSB_PREFIX)}
@@ -161,19 +162,13 @@ def entry_matches(entry: dict[str, Any], res: Resource) -> bool:
     return not (ns and res.namespace is not None and ns != res.namespace)
 
 
-def cached(ctx: "Context", key: str, build: Callable[[], Any]) -> Any:
-    """Per-project memo on the index (the rules below are per resource, the data per project)."""
-    return ctx.index.memo(("argocd", key), build)
-
-
 def applications(ctx: "Context") -> list[App]:
     """Every Application / plain ApplicationSet template in the project, with the files it deploys."""
-    return cached(ctx, "applications", lambda: list(_build_apps(ctx)))
+    return memo.per_run(ctx.index, ("argocd", "applications"), lambda: list(_build_apps(ctx)))
 
 
 def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
     """id(VirtualService) → [(Rollout, VirtualServiceRef)] for every Rollout routing through it."""
-    from rolloutlint.views import refs
 
     def build() -> dict[int, list[tuple[Resource, Any]]]:
         out: dict[int, list[tuple[Resource, Any]]] = {}
@@ -184,7 +179,7 @@ def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
                         out.setdefault(id(vs), []).append((ro, ref))
         return out
 
-    return cached(ctx, "vs_users", build)
+    return memo.per_run(ctx.index, ("argocd", "vs_users"), build)
 
 
 def apps_deploying(res: Resource, ctx: "Context") -> list[App]:

@@ -22,8 +22,8 @@ from typing import Any
 
 from rolloutlint.core.positions import Path
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, cached_property, dig
-from rolloutlint.views import refs
 from rolloutlint.views.refs import is_ip
+from rolloutlint.core import memo
 
 DOMAIN_SUFFIX = ".svc.cluster.local"
 MESH = "mesh"
@@ -164,7 +164,7 @@ def destinations(vs: Resource, *, mirrors: bool = True) -> tuple[Dest, ...]:
     return found if mirrors else tuple(d for d in found if not d.mirror)
 
 
-@refs.per_resource
+@memo.per_resource
 def _destinations(vs: Resource) -> tuple[Dest, ...]:
     return tuple(_each_destination(vs))
 
@@ -224,7 +224,7 @@ def export_scopes(res: Resource, ns_key: str | None = None) -> set[str]:
     return {(own or "?") if e == "." else e for e in raw}
 
 
-@refs.per_resource
+@memo.per_resource
 def service_export_scopes(svc: Resource) -> frozenset[str]:
     ann = as_str(svc.annotations.get("networking.istio.io/exportTo"))
     if not ann:
@@ -276,10 +276,5 @@ def label(res: Resource) -> str:
     return f"{res.namespace}/{res.name}" if res.namespace else str(res.name)
 
 
-def cached(index: Any, key: str, compute: Any) -> Any:
-    """Per-run memo stored on the index (rules run once per index)."""
-    return index.memo(("istio", key), compute)
-
-
 def istio_objects(index: Any, kind: str) -> list[Resource]:
-    return cached(index, f"kind:{kind}", lambda: [r for r in index.of_kind(kind) if is_istio(r)])
+    return memo.per_run(index, ("istio", f"kind:{kind}"), lambda: [r for r in index.of_kind(kind) if is_istio(r)])

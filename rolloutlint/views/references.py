@@ -14,12 +14,13 @@ from rolloutlint.views import refs
 from rolloutlint.core.positions import Path
 from rolloutlint.core.index import ResourceIndex, closest
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core import memo
 
 ISTIO_GROUP = "networking.istio.io"
 MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 
-@refs.per_resource
+@memo.per_resource
 def uses_istio(ro: Resource) -> bool:
     return isinstance(refs.traffic_routing(ro).get("istio"), dict)
 
@@ -30,7 +31,7 @@ def find_istio(index: ResourceIndex, kind: str, name: str | None, namespace: str
     return closest([r for r in index.find(kind, name, namespace) if r.group == ISTIO_GROUP], near, namespace)
 
 
-@refs.per_resource_in_index
+@memo.per_resource_in_index
 def referenced_destination_rule(ro: Resource, index: ResourceIndex) -> tuple[refs.DestinationRuleRef | None, Resource | None]:
     """The Rollout's `destinationRule` reference and the DestinationRule it resolves to (either may be None)."""
     ref = refs.destination_rule_ref(ro)
@@ -82,7 +83,7 @@ class ServiceRef:
     path: Path
 
 
-@refs.per_resource
+@memo.per_resource
 def service_refs(ro: Resource) -> list[ServiceRef]:
     """Every Service the controller looks up for this Rollout (RO401), with the field that names it."""
     out: list[ServiceRef] = []
@@ -104,7 +105,7 @@ def service_refs(ro: Resource) -> list[ServiceRef]:
     return out
 
 
-@refs.per_resource
+@memo.per_resource
 def canary_stable_names(ro: Resource) -> tuple[str | None, str | None, bool]:
     """(canary, stable, ping_pong): the Service names the controller compares route hosts with.
 
@@ -191,11 +192,8 @@ def select_routes(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource) -> Ro
     """The routes of `vs` that SetWeight patches for this reference, and why a selection fails.
 
     Seven rules ask for the same selection; it is computed once per Rollout and reference (read-only)."""
-    cache = ro.extra.setdefault("_route_selections", {})
-    key = (ref.path, id(vs))
-    if key not in cache:
-        cache[key] = _select_routes(ro, ref, vs)
-    return cache[key]
+    return memo.for_resource(ro, "references.select_routes", (ref.path, id(vs)),
+                             lambda: _select_routes(ro, ref, vs))
 
 
 def _select_routes(ro: Resource, ref: refs.VirtualServiceRef, vs: Resource) -> RouteSelection:
@@ -302,7 +300,7 @@ def _route_index(ro: Resource, ref: refs.VirtualServiceRef, i: int) -> int:
     return i
 
 
-@refs.per_resource_in_index
+@memo.per_resource_in_index
 def referenced_virtual_services(ro: Resource, index: ResourceIndex) -> list[tuple[refs.VirtualServiceRef, Resource]]:
     """The Rollout's VirtualService references that resolve (every reference rule walks them)."""
     return [(ref, vs) for ref in refs.virtual_service_refs(ro)
@@ -323,7 +321,7 @@ class Roles:
     ping_pong: bool
 
 
-@refs.per_resource
+@memo.per_resource
 def roles(ro: Resource) -> Roles:
     canary_svc, stable_svc, pp = canary_stable_names(ro)
     dr = as_dict(refs.istio(ro).get("destinationRule"))

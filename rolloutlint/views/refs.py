@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
+from rolloutlint.core import memo
 from rolloutlint.core.positions import Path
 from rolloutlint.core.index import ResourceIndex
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
@@ -23,75 +23,33 @@ DOMAIN = "cluster.local"
 POD_TEMPLATE_HASH = "rollouts-pod-template-hash"
 
 
-F = TypeVar("F", bound=Callable[[Resource], Any])
-
-
-def per_resource(fn: F) -> F:
-    """Cache a derived view on the resource: a hundred rules ask the same Rollout for its canary block,
-    its VirtualService references and so on. Manifests are not modified during a lint, and callers treat
-    the returned values as read-only."""
-    key = f"{fn.__module__}.{fn.__qualname__}"  # two modules may both name a view `steps`
-
-    @functools.wraps(fn)
-    def wrapper(res: Resource) -> Any:
-        cache = res.derived
-        try:
-            return cache[key]
-        except KeyError:
-            value = cache[key] = fn(res)
-            return value
-
-    return wrapper  # type: ignore[return-value]
-
-
-G = TypeVar("G", bound=Callable[[Resource, ResourceIndex], Any])
-
-
-def per_resource_in_index(fn: G) -> G:
-    """`per_resource` for views that also look other objects up in the index (the one the resource
-    belongs to; keyed by it all the same)."""
-    name = f"{fn.__module__}.{fn.__qualname__}"
-
-    @functools.wraps(fn)
-    def wrapper(res: Resource, index: ResourceIndex) -> Any:
-        cache = res.derived
-        key = (name, id(index))
-        try:
-            return cache[key]
-        except KeyError:
-            value = cache[key] = fn(res, index)
-            return value
-
-    return wrapper  # type: ignore[return-value]
-
-
-@per_resource
+@memo.per_resource
 def service_ports(svc: Resource) -> list[int]:
     """A Service's `ports[].port` numbers (read-only)."""
     return [p for p in (as_dict(x).get("port") for x in as_list(dig(svc.body, "spec", "ports"))) if isinstance(p, int)]
 
 
-@per_resource
+@memo.per_resource
 def canary(ro: Resource) -> dict[str, Any]:
     return as_dict(dig(ro.body, *CANARY))
 
 
-@per_resource
+@memo.per_resource
 def blue_green(ro: Resource) -> dict[str, Any]:
     return as_dict(dig(ro.body, *BLUE_GREEN))
 
 
-@per_resource
+@memo.per_resource
 def steps(ro: Resource) -> list[Any]:
     return as_list(canary(ro).get("steps"))
 
 
-@per_resource
+@memo.per_resource
 def traffic_routing(ro: Resource) -> dict[str, Any]:
     return as_dict(canary(ro).get("trafficRouting"))
 
 
-@per_resource
+@memo.per_resource
 def istio(ro: Resource) -> dict[str, Any]:
     return as_dict(traffic_routing(ro).get("istio"))
 
@@ -118,7 +76,7 @@ def split_vs_name(raw: str, default_ns: str | None) -> tuple[str, str | None]:
     return parts[0], parts[1] or default_ns
 
 
-@per_resource
+@memo.per_resource
 def virtual_service_refs(ro: Resource) -> list[VirtualServiceRef]:
     ist = istio(ro)
     entries: list[tuple[Any, Path]] = []
@@ -150,7 +108,7 @@ class DestinationRuleRef:
     path: Path
 
 
-@per_resource
+@memo.per_resource
 def destination_rule_ref(ro: Resource) -> DestinationRuleRef | None:
     dr = as_dict(istio(ro).get("destinationRule"))
     name = as_str(dr.get("name"))
@@ -173,7 +131,7 @@ class PodTemplate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@per_resource_in_index
+@memo.per_resource_in_index
 def pod_template(ro: Resource, index: ResourceIndex) -> PodTemplate:
     ref = as_dict(dig(ro.body, "spec", "workloadRef"))
     if ref:
@@ -192,7 +150,7 @@ def pod_template(ro: Resource, index: ResourceIndex) -> PodTemplate:
                        ro, ("spec", "template"))
 
 
-@per_resource_in_index
+@memo.per_resource_in_index
 def pod_labels(ro: Resource, index: ResourceIndex) -> dict[str, dict[str, str]]:
     """Labels of the Rollout's pods in the cluster by role ("canary", "stable"); read-only."""
     template = pod_template(ro, index)
@@ -283,7 +241,7 @@ def route_destinations(route: Any) -> list[dict[str, Any]]:
     return [as_dict(as_dict(d).get("destination")) for d in as_list(as_dict(route).get("route"))]
 
 
-@per_resource
+@memo.per_resource
 def managed_route_names(ro: Resource) -> set[str]:
     return {n for n in (as_str(as_dict(m).get("name")) for m in as_list(traffic_routing(ro).get("managedRoutes"))) if n}
 

@@ -16,6 +16,7 @@ from rolloutlint.core.positions import Path
 from rolloutlint.core.index import ResourceIndex, closest
 from rolloutlint.core import goduration
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
+from rolloutlint.core import memo
 
 STRATEGY: Path = ("spec", "strategy")
 STEPS: Path = refs.CANARY + ("steps",)
@@ -32,28 +33,28 @@ def as_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-@refs.per_resource
+@memo.per_resource
 def has_canary(ro: Resource) -> bool:
     return isinstance(dig(ro.body, *refs.CANARY), dict)
 
 
-@refs.per_resource
+@memo.per_resource
 def has_blue_green(ro: Resource) -> bool:
     return isinstance(dig(ro.body, *refs.BLUE_GREEN), dict)
 
 
-@refs.per_resource
+@memo.per_resource
 def only_canary(ro: Resource) -> bool:
     """The controller validates the canary block only when it is the one strategy."""
     return has_canary(ro) and not has_blue_green(ro)
 
 
-@refs.per_resource
+@memo.per_resource
 def only_blue_green(ro: Resource) -> bool:
     return has_blue_green(ro) and not has_canary(ro)
 
 
-@refs.per_resource
+@memo.per_resource
 def traffic_routing(ro: Resource) -> dict[str, Any] | None:
     """`canary.trafficRouting` when set (an empty mapping is set, like a non-nil Go pointer)."""
     tr = refs.canary(ro).get("trafficRouting")
@@ -74,19 +75,19 @@ def router_text(names: set[str]) -> str:
     return ", ".join(sorted(names)) if names else "no router"
 
 
-@refs.per_resource
+@memo.per_resource
 def steps(ro: Resource) -> list[tuple[int, dict[str, Any]]]:
     return [(i, s) for i, s in enumerate(as_list(refs.canary(ro).get("steps"))) if isinstance(s, dict)]
 
 
-@refs.per_resource
+@memo.per_resource
 def step_actions(ro: Resource) -> list[tuple[int, dict[str, Any], frozenset[str]]]:
     """`steps`, each with the keys it sets (present and not null, as `is_set`): most step rules ask which
     actions a step has."""
     return [(i, s, frozenset(k for k, v in s.items() if v is not None)) for i, s in steps(ro)]
 
 
-@refs.per_resource
+@memo.per_resource
 def rollout_routers(ro: Resource) -> set[str]:
     """`routers` of the Rollout's `trafficRouting` (read-only)."""
     return routers(traffic_routing(ro))
@@ -103,7 +104,7 @@ def workload_target(ro: Resource, index: ResourceIndex) -> Resource | None:
     return closest(index.find(kind, name, ro.namespace), ro, ro.namespace)
 
 
-@refs.per_resource_in_index
+@memo.per_resource_in_index
 def pod_template(ro: Resource, index: ResourceIndex) -> refs.PodTemplate:
     """`refs.pod_template`, but resolving an ambiguous workloadRef to the closest candidate (same namespace, same
     file, nearest directory) instead of the first one indexed, and reading a PodTemplate's `template` (not
