@@ -27,15 +27,23 @@ def test_resolution_order(tmp_path: Path) -> None:
     (tmp_path / "kust" / "sub" / "s.yaml").write_text(_svc("kust"))
     (tmp_path / "app" / "deep").mkdir(parents=True)
     (tmp_path / "app" / "deep" / "s.yaml").write_text(_svc("app"))
+    (tmp_path / "flat" / "deep").mkdir(parents=True)
+    (tmp_path / "flat" / "s.yaml").write_text(_svc("flat-top"))
+    (tmp_path / "flat" / "deep" / "s.yaml").write_text(_svc("flat-deep"))
     (tmp_path / "apps.yaml").write_text(
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\n"
-        "spec:\n  source: {repoURL: x, path: app}\n  destination: {namespace: from-app}\n")
+        "spec:\n  source: {repoURL: x, path: app, directory: {recurse: true}}\n  destination: {namespace: from-app}\n"
+        "---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b, namespace: argocd}\n"
+        "spec:\n  source: {repoURL: x, path: flat}\n  destination: {namespace: from-flat}\n")
     (tmp_path / "loose.yaml").write_text(_svc("loose"))
     (tmp_path / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: bookinfo}\n")
     project = load_project(["."], cwd=tmp_path, namespace="from-flag")
     assert _ns(project, "own") == ("explicit", "metadata")
     assert _ns(project, "kust") == ("from-kustomize", "kustomization")
     assert _ns(project, "app") == ("from-app", "application")
+    # Argo CD reads a directory source's subfolders only with `recurse: true` (core.argocd_source)
+    assert _ns(project, "flat-top") == ("from-flat", "application")
+    assert _ns(project, "flat-deep") == ("from-flag", "config")
     assert _ns(project, "loose") == ("from-flag", "config")
     assert _ns(project, "bookinfo") == (None, "unknown")  # cluster-scoped
     project = load_project(["."], cwd=tmp_path)

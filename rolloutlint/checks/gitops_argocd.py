@@ -370,9 +370,9 @@ class AnalysisTemplateLaterSyncWave(Rule):
             if not name:
                 continue
             if ref.get("clusterScope") is True:
-                at = ctx.index.find_one("ClusterAnalysisTemplate", name, None)
+                at = ctx.index.find_one("ClusterAnalysisTemplate", name, None, near=ro)
             else:
-                at = ctx.index.find_one("AnalysisTemplate", name, ro.namespace)
+                at = ctx.index.find_one("AnalysisTemplate", name, ro.namespace, near=ro)
             if at is None:
                 continue
             at_wave = sync_wave(at)
@@ -525,7 +525,7 @@ def hpa_targets(ctx: "Context") -> Iterator[tuple[Resource, Resource]]:
         api = as_str(target.get("apiVersion")) or "argoproj.io/v1alpha1"
         if not api.startswith("argoproj.io"):
             continue
-        ro = ctx.index.find_one("Rollout", as_str(target.get("name")), hpa.namespace)
+        ro = ctx.index.find_one("Rollout", as_str(target.get("name")), hpa.namespace, near=hpa)
         if ro is not None:
             yield hpa, ro
 

@@ -117,14 +117,14 @@ class IstioRevisionInconsistent(Rule):
                 objects.append(res)
 
         for ref in refs.virtual_service_refs(ro):
-            vs = ctx.index.find_one("VirtualService", ref.name, ref.namespace)
+            vs = ctx.index.find_one("VirtualService", ref.name, ref.namespace, near=ro)
             add(vs)
             if vs is not None:
                 for name, ns, _ in gateway_refs(vs):
                     add(find_istio_gateway(ctx, name, ns))
         dr_ref = refs.destination_rule_ref(ro)
         if dr_ref is not None:
-            add(ctx.index.find_one("DestinationRule", dr_ref.name, ro.namespace))
+            add(ctx.index.find_one("DestinationRule", dr_ref.name, ro.namespace, near=ro))
         revs = {rev_label(o) for o in objects}
         if len(revs) < 2:
             return

@@ -218,7 +218,7 @@ class TsbDirectModeSubsetsNotDistinguished(Rule):
         ref = refs.destination_rule_ref(ro)
         if ref is None or not ref.canary_subset or not ref.stable_subset or ref.canary_subset == ref.stable_subset:
             return
-        dr = ctx.index.find_one("DestinationRule", ref.name, ro.namespace)
+        dr = ctx.index.find_one("DestinationRule", ref.name, ro.namespace, near=ro)
         if dr is None or not is_direct_mode(dr, ctx):
             return
         subsets: dict[str, tuple[int, dict[str, str]]] = {}

@@ -77,7 +77,7 @@ class WorkloadRefDeploymentNotScaledDown(Rule):
         ref = as_dict(dig(ro.body, "spec", "workloadRef"))
         if not ref or (as_str(ref.get("kind")) or "Deployment") != "Deployment":
             return
-        dep = ctx.index.find_one("Deployment", as_str(ref.get("name")), ro.namespace)
+        dep = ctx.index.find_one("Deployment", as_str(ref.get("name")), ro.namespace, near=ro)
         if dep is None:
             return
         raw = dig(dep.body, "spec", "replicas")

@@ -1,60 +1,15 @@
-"""What an Argo CD directory source deploys, and the documents' text as written.
-
-Argo CD's repo-server (`findManifests` in reposerver/repository) reads a plain directory source's
-`.yaml`/`.yml`/`.json` files directly in the application directory, entering subdirectories only with
-`directory.recurse: true`; `directory.exclude` then `directory.include` are globs matched against each
-file's path relative to the application directory (gobwas/glob without separators: `*` also crosses `/`;
-`{a,b}` alternatives). The Config Management Plugin takes the same three settings as parameters, so
+"""What an Argo CD directory source deploys (decided in `core.argocd_source`), and the documents' text as
+written. The Config Management Plugin takes the directory source's three settings as parameters, so
 moving an application to the plugin deploys the same files.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
-@lru_cache(maxsize=32)
-def _glob(pattern: str) -> re.Pattern[str]:
-    out, i, depth = [], 0, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            while i + 1 < len(pattern) and pattern[i + 1] == "*":
-                i += 1
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1:end]
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
-                i = end
-        elif c == "{":
-            depth += 1
-            out.append("(?:")
-        elif c == "}" and depth:
-            depth -= 1
-            out.append(")")
-        elif c == "," and depth:
-            out.append("|")
-        elif c == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
-
-
-def glob_match(pattern: str, rel_path: str) -> bool:
-    return _glob(pattern).match(rel_path) is not None
+from rolloutlint.core.argocd_source import directory_deploys
 
 
 def deployed(paths: Iterable[Path], app_dir: Path, *, recurse: bool, include: str = "",
@@ -66,14 +21,8 @@ def deployed(paths: Iterable[Path], app_dir: Path, *, recurse: bool, include: st
             rel = path.relative_to(app_dir)
         except ValueError:
             continue
-        if not recurse and len(rel.parts) > 1:
-            continue
-        text = rel.as_posix()
-        if exclude and glob_match(exclude, text):
-            continue
-        if include and not glob_match(include, text):
-            continue
-        out.add(path)
+        if directory_deploys(rel.as_posix(), recurse=recurse, include=include, exclude=exclude):
+            out.add(path)
     return out
 
 

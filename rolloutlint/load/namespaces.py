@@ -4,9 +4,10 @@ configuration default), gathered into the project's index."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from rolloutlint.core.argocd_source import Coverage, source_directory
 from rolloutlint.core.index import KUSTOMIZATION_NAMES, ExternalRef, ResourceIndex
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.source import Document, Problem, SourceFile
@@ -81,7 +82,9 @@ def resolve_namespaces(index: ResourceIndex, files: list[SourceFile], default_na
                 ns = as_str(dig(doc.value, "namespace"))
                 if ns:
                     kustomize[src.path.parent] = ns
-    app_paths: list[tuple[PurePosixPath, str]] = []
+    # Source directories of Applications with a destination namespace; the deepest one covering a file
+    # wins (an Application for a subfolder is more specific than one for the whole repository).
+    apps: dict[Path, list[tuple[Coverage, str]]] = {}
     for app in index.of_kind("Application"):
         if app.group != "argoproj.io":
             continue
@@ -91,40 +94,40 @@ def resolve_namespaces(index: ResourceIndex, files: list[SourceFile], default_na
         sources = [as_dict(dig(app.body, "spec", "source"))] + [as_dict(s) for s in as_list(dig(app.body, "spec", "sources"))]
         for source in sources:
             path = as_str(source.get("path"))
-            if path is not None:
-                app_paths.append((PurePosixPath(path.strip("/") or "."), dest_ns))
-    app_paths.sort(key=lambda p: len(p[0].parts), reverse=True)  # the deepest covering path wins
-    by_dir: dict[Path, tuple[str | None, str]] = {}
+            directory = source_directory(index.root, getattr(app.file, "path", None), path) if path is not None else None
+            if directory is not None:
+                apps.setdefault(directory, []).append((Coverage(directory, source), dest_ns))
+    root = Path(index.root).resolve()
+    by_file: dict[Path, tuple[str | None, str]] = {}
     for res in index.resources:
         if res.namespace_source != "unknown" or res.kind in CLUSTER_SCOPED:
             continue
-        directory: Path = res.file.directory
-        resolved = by_dir.get(directory)
-        if resolved is None:  # resolve once per directory: every file in it resolves the same way
-            resolved = by_dir[directory] = _namespace_for_dir(directory, index.root, kustomize, app_paths, default_namespace)
+        file_path: Path = res.file.path
+        resolved = by_file.get(file_path)
+        if resolved is None:  # once per file: every object in it resolves the same way
+            resolved = by_file[file_path] = _namespace_for(file_path, root, kustomize, apps, default_namespace)
         if resolved[0] is not None:
             res.namespace, res.namespace_source = resolved
 
 
-def _namespace_for_dir(directory: Path, root: Path, kustomize: dict[Path, str],
-                       app_paths: list[tuple[PurePosixPath, str]], default_namespace: str | None) -> tuple[str | None, str]:
+def _namespace_for(path: Path, root: Path, kustomize: dict[Path, str], apps: dict[Path, list[tuple[Coverage, str]]],
+                   default_namespace: str | None) -> tuple[str | None, str]:
+    directory = path.parent
     for parent in (directory, *directory.parents):
         if parent in kustomize:
             return kustomize[parent], "kustomization"
         if parent == root:
             break
-    rel = _relative(directory, root)
-    if rel is not None:
-        for app_path, ns in app_paths:
-            if app_path == PurePosixPath(".") or rel == app_path or rel.is_relative_to(app_path):
-                return ns, "application"
+    if apps:
+        real = path.resolve()
+        for parent in real.parents:
+            for coverage, ns in apps.get(parent, ()):
+                if coverage.covers(real):
+                    return ns, "application"
+            if parent == root:
+                break
     if default_namespace:
         return default_namespace, "config"
     return None, "unknown"
 
 
-def _relative(path: Path, root: Path) -> PurePosixPath | None:
-    try:
-        return PurePosixPath(path.relative_to(root).as_posix())
-    except ValueError:
-        return None

@@ -342,7 +342,7 @@ def destination_rule_host(ctx: "Context", ro: Resource) -> str | None:
     dr = refs.destination_rule_ref(ro)
     if dr is None:
         return None
-    res = ctx.index.find_one("DestinationRule", dr.name, ro.namespace)
+    res = ctx.index.find_one("DestinationRule", dr.name, ro.namespace, near=ro)
     return as_str(dig(res.body, "spec", "host")) if res is not None else None
 
 

@@ -1,9 +1,8 @@
 """Private helpers for the RL5xx/RL6xx GitOps rules (no rules are registered here).
 
 - Istio config objects and their `istio.io/rev` label;
-- Argo CD Applications (and plain ApplicationSet templates) mapped to the files they deploy, the way the
-  repo-server reads a directory source: `path` relative to the project root, non-recursive unless
-  `directory.recurse: true` (a kustomize or Helm source directory is taken whole);
+- Argo CD Applications (and plain ApplicationSet templates) mapped to the files they deploy
+  (`core.argocd_source`, the one place that decides it);
 - `ignoreDifferences` matching as Argo CD's diff normaliser does it (glob on group/kind, exact name and
   namespace), sync options and sync waves.
 """
@@ -13,13 +12,13 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path as FPath
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
-from rolloutlint.core import memo
+from rolloutlint.core import argocd_source, memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -38,7 +37,6 @@ RESPECT = "RespectIgnoreDifferences=true"
 # API groups whose objects istiod reads as configuration and filters by `istio.io/rev` (revision name only).
 ISTIO_CONFIG_GROUPS = frozenset({"networking.istio.io", "security.istio.io", "telemetry.istio.io",
                                  "extensions.istio.io"})
-KUSTOMIZE_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml")
 
 
 def is_istio_config(res: Resource) -> bool:
@@ -189,14 +187,9 @@ def apps_deploying(res: Resource, ctx: "Context") -> list[App]:
 def _build_apps(ctx: "Context") -> Iterator[App]:
     found = [res for res in ctx.index.of_kind("Application", "ApplicationSet") if res.group == "argoproj.io"]
     if not found:
-        return  # most repositories have no Application: skip relativising every file path
+        return
     root = Path(ctx.index.root)
-    rel_files: list[tuple[PurePosixPath, Path]] = []
-    for src in ctx.files:
-        try:
-            rel_files.append((PurePosixPath(src.path.relative_to(root).as_posix()), src.path))
-        except ValueError:
-            continue
+    paths = [src.path for src in ctx.files]
     for res in found:
         spec_path: FPath = ("spec",) if res.kind == "Application" else ("spec", "template", "spec")
         app = App(res, spec_path)
@@ -208,56 +201,7 @@ def _build_apps(ctx: "Context") -> Iterator[App]:
             path = source.get("path")
             if not isinstance(path, str) or "{{" in path or "$" in path:
                 continue
-            app.files |= _files_for(res, path, source, root, rel_files)
+            directory = argocd_source.source_directory(root, getattr(res.file, "path", None), path)
+            if directory is not None:
+                app.files |= argocd_source.deployed_files(directory, source, paths)
         yield app
-
-
-def _globs(value: Any) -> list[str]:
-    """Argo CD `directory.include`/`exclude`: one glob, with `{a,b}` alternatives."""
-    if not isinstance(value, str) or not value.strip():
-        return []
-    text = value.strip()
-    if text.startswith("{") and text.endswith("}"):
-        return [p.strip() for p in text[1:-1].split(",") if p.strip()]
-    return [text]
-
-
-def _glob_match(pattern: str, rel: str) -> bool:
-    return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], pattern)
-
-
-def _files_for(app: Resource, path: str, source: dict[str, Any], root: Path,
-               rel_files: list[tuple[PurePosixPath, Path]]) -> set[Path]:
-    target = PurePosixPath(path.strip("/") or ".")
-    recurse = dig(source, "directory", "recurse") is True
-    # The path is relative to the repository root, which is normally the project root; when the project
-    # holds several repositories (a corpus), fall back to the nearest ancestor of the Application's file
-    # under which the path exists.
-    bases = [PurePosixPath(".")]
-    try:
-        app_rel = PurePosixPath(app.file.path.relative_to(root).as_posix())
-        bases += [p for p in app_rel.parents if p != PurePosixPath(".")]
-    except ValueError:
-        pass
-    for base in bases:
-        folder = base / target
-        under = [(rel, abs_) for rel, abs_ in rel_files if folder == PurePosixPath(".") or rel.is_relative_to(folder)]
-        if not under:
-            continue
-        whole = any((root / folder.as_posix() / n).is_file() for n in KUSTOMIZE_FILES)
-        if whole:
-            return {abs_ for _, abs_ in under}
-        include = _globs(dig(source, "directory", "include"))
-        exclude = _globs(dig(source, "directory", "exclude"))
-        out = set()
-        for rel, abs_ in under:
-            if not recurse and rel.parent != folder:
-                continue
-            inner = rel.relative_to(folder).as_posix() if folder != PurePosixPath(".") else rel.as_posix()
-            if include and not any(_glob_match(g, inner) for g in include):
-                continue
-            if exclude and any(_glob_match(g, inner) for g in exclude):
-                continue
-            out.add(abs_)
-        return out
-    return set()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rolloutlint.load.argocd_directory import deployed, glob_match
+from rolloutlint.core.argocd_source import glob_match
+from rolloutlint.load.argocd_directory import deployed
 from tests.integrations.helpers import CONFIG, write_tree
 from tests.integrations.test_cmp import argocd_env, generate
 

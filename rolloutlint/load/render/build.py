@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rolloutlint.core import argocd_source
 from rolloutlint.core.source import Document, Problem, SourceFile
 from rolloutlint.load.loader import compose_only, load_file, parse_text
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
@@ -252,31 +253,17 @@ def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_c
 
 
 def _directory_files(source: Source) -> set[Path]:
-    """Argo CD's directory source: top level unless `recurse`, `include`/`exclude` globs on the file path."""
-    from rolloutlint.load.discovery import MANIFEST_SUFFIXES
-
-    opts = as_dict(source.options.get("directory"))
-    recurse = opts.get("recurse") is True
-    include = as_str(opts.get("include"))
-    exclude = as_str(opts.get("exclude"))
+    """Argo CD's directory source (`core.argocd_source`); hidden files and folders are never manifests here."""
+    recurse, include, exclude = argocd_source.directory_options(source.options)
     found = source.path.rglob("*") if recurse else source.path.glob("*")
     out = set()
     for p in found:
-        if not p.is_file() or not p.name.lower().endswith(MANIFEST_SUFFIXES) or any(part.startswith(".") for part in p.relative_to(source.path).parts):
+        rel = p.relative_to(source.path)
+        if not p.is_file() or any(part.startswith(".") for part in rel.parts):
             continue
-        rel = p.relative_to(source.path).as_posix()
-        if include and not _glob_any(rel, include):
-            continue
-        if exclude and _glob_any(rel, exclude):
-            continue
-        out.add(p.resolve())
+        if argocd_source.directory_deploys(rel.as_posix(), recurse=recurse, include=include, exclude=exclude):
+            out.add(p.resolve())
     return out
-
-
-def _glob_any(rel: str, patterns: str) -> bool:
-    """`{a.yaml,b.yaml}` lists, as Argo CD accepts them."""
-    pats = patterns.strip("{}").split(",") if patterns.startswith("{") else [patterns]
-    return any(fnmatch.fnmatch(rel, p.strip()) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], p.strip()) for p in pats)
 
 
 def _resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files, root: Path) -> list[Resource]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rolloutlint.core import argocd_source
 from rolloutlint.core.source import Document, SourceFile
 from rolloutlint.core.model import as_dict, as_str
 from rolloutlint.load.render.appset import generated_applications
@@ -99,7 +100,23 @@ def find_units(files: list[SourceFile], root: Path, settings: Settings) -> list[
             units.append(unit)
             covered.update(s.path for s in unit.sources)
     units.extend(_standalone_units(root, files, covered, settings.exclude))
+    _distinct_names(units, root)
     return units
+
+
+def _distinct_names(units: list[Unit], root: Path) -> None:
+    """A unit's name is its identity (scope and RL009 compare it): two Applications of one name written in
+    different files (repositories side by side, one cluster's folder per file) are told apart by their file."""
+    by_name: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_name.setdefault(unit.name, []).append(unit)
+    for same in by_name.values():
+        files = {u.app_file.path for u in same if u.app_file is not None}
+        if len(files) < 2:
+            continue
+        for unit in same:
+            if unit.app_file is not None:
+                unit.name = f"{unit.name} ({_rel(unit.app_file.path, root)})"
 
 
 def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base_path: tuple[Any, ...], root: Path,
@@ -131,8 +148,8 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
         path = as_str(source.get("path"))
         if path is None or not _repo_matches(repo, settings):
             continue
-        directory = (root / path.strip("/")).resolve() if path.strip("/") not in ("", ".") else root
-        if not directory.is_dir() or not (directory == root or root in directory.parents):
+        directory = argocd_source.source_directory(root, src.path, path)
+        if directory is None:
             continue
         sources.append(Source(directory, detect_tool(directory, source), source, refs))
         path_in_doc = base_path + where
