@@ -212,6 +212,8 @@ class PrometheusQueryNotCanary(Rule):
     by what they can match, anchored as Prometheus anchors them: `destination_service=~"reviews-.*"` matches
     both `reviews-stable` and `reviews-canary`, `destination_version!~"stable"` excludes the stable pods.
 
+    Reported at the template's query; the Rollout's analysis usage is related.
+
     ## Why it matters
     The analysis then measures stable traffic, or stable and canary together: at 10% canary weight a
     failing canary barely moves a blended success rate, and the rollout is promoted.
@@ -230,6 +232,7 @@ class PrometheusQueryNotCanary(Rule):
     severity = Severity.WARNING
     summary = "Prometheus query over Istio metrics does not isolate the canary"
     kinds = au.TEMPLATE_KINDS
+    cross_resource = True
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         from rolloutlint.views import refs

@@ -34,6 +34,9 @@ class ServiceNotFound(Rule):
     `activeService`, `previewService` (blueGreen) must each name a Service in the Rollout's namespace.
     Services declared under `external` in `.rolloutlint.yaml` are taken to exist.
 
+    Reported at the Rollout's Service field; a Service of that name in another namespace (or as kustomize
+    renamed it) is related.
+
     ## Why it matters
     The controller marks the Rollout `InvalidSpec` (`spec.strategy.canary.canaryService: Invalid value: "x":
     service "x" not found`) and does not progress.
@@ -53,6 +56,7 @@ class ServiceNotFound(Rule):
     severity = Severity.ERROR
     summary = "Referenced Service is not in the Rollout's namespace"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Invalid value: \"x\": service \"x\" not found`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -83,6 +87,8 @@ class ServiceSelectorMismatch(Rule):
     `spec.selector` — except `rollouts-pod-template-hash`, which the controller sets — must be a label of the
     pod template (`spec.template`, or the `workloadRef` Deployment's template) with the same value.
 
+    Reported at the Rollout's Service field; the Service's selector key and the pod template labels are related.
+
     ## Why it matters
     The controller marks the Rollout `InvalidSpec` (`Service "x" has unmatch label "app" in rollout`); even
     without that check the Service would select no pod of this Rollout once the controller adds the
@@ -101,6 +107,7 @@ class ServiceSelectorMismatch(Rule):
     severity = Severity.ERROR
     summary = "Service selector does not match the Rollout's pod template labels"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Service \"x\" has unmatch label \"app\" in rollout`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -133,6 +140,9 @@ class ServiceManagedByAnotherRollout(Rule):
     Rollout's name; and no other Rollout of the same namespace may name the same Service (when a namespace is
     unknown, only Rollouts of the same file are compared).
 
+    Reported at the Rollout's Service field; the Service's managed-by annotation, or the other Rollout's field
+    and the Service, are related.
+
     ## Why it matters
     The controller rewrites the selector of every Service it uses and marks the Service with that
     annotation. A second Rollout is refused with `Service "x" is managed by another Rollout`, or, before
@@ -151,6 +161,7 @@ class ServiceManagedByAnotherRollout(Rule):
     severity = Severity.ERROR
     summary = "Referenced Service is managed by another Rollout"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Service \"x\" is managed by another Rollout`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
