@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint.views import analysis as au
-from rolloutlint.views.references import renamed_hint, renamed_in_unit
+from rolloutlint.views.references import renamed_hint, renamed_in_unit, renamed_note
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_str
 from rolloutlint.core.rule import Rule, register
@@ -32,7 +32,8 @@ class AnalysisTemplateNotFound(Rule):
     other kind, or another namespace, holds the name, the message says so.
 
     Reported at the `templateName` in the Rollout, Experiment or template that names it; a template of the other
-    kind, another namespace or the name kustomize gave it is related.
+    kind, in another namespace, or in the same unit with a name like it (kustomize's namePrefix/nameSuffix, or
+    a renamed template) is related.
 
     ## Why it matters
     The controller cannot validate the Rollout's referenced resources: the Rollout gets an `InvalidSpec`
@@ -80,7 +81,7 @@ class AnalysisTemplateNotFound(Rule):
             related.append(RelatedRef(other, ("metadata", "name"), f"{other.kind} {ref.name}"))
         elif not ref.cluster_scope and (renamed := renamed_in_unit(ctx.index, "AnalysisTemplate", ref.name, owner)):
             hint = renamed_hint(renamed)
-            related.append(RelatedRef(renamed, ("metadata", "name"), "the AnalysisTemplate as kustomize named it"))
+            related.append(RelatedRef(renamed, ("metadata", "name"), renamed_note(renamed)))
         elif not ref.cluster_scope:
             elsewhere = list(ctx.index.named("AnalysisTemplate", ref.name))
             if elsewhere:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rolloutlint.views import refs
 from rolloutlint.views.references import (
-    MANAGED_BY, find_service, ns_label, pod_selector_matches, renamed_hint, renamed_in_unit, service_refs,
+    MANAGED_BY, find_service, ns_label, pod_selector_matches, renamed_hint, renamed_in_unit, renamed_note, service_refs,
 )
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_str, dig
@@ -34,8 +34,8 @@ class ServiceNotFound(Rule):
     `activeService`, `previewService` (blueGreen) must each name a Service in the Rollout's namespace.
     Services declared under `external` in `.rolloutlint.yaml` are taken to exist.
 
-    Reported at the Rollout's Service field; a Service of that name in another namespace (or as kustomize
-    renamed it) is related.
+    Reported at the Rollout's Service field; a Service of that name in another namespace, or in the same unit
+    with a name like it (kustomize's namePrefix/nameSuffix, or a renamed Service), is related.
 
     ## Why it matters
     The controller marks the Rollout `InvalidSpec` (`spec.strategy.canary.canaryService: Invalid value: "x":
@@ -69,7 +69,7 @@ class ServiceNotFound(Rule):
             if renamed is not None:
                 yield self.report(ro, ref.path, f"{ref.field} of Rollout {ro.name} names Service "
                                   f"{ns_label(ro.namespace)}{ref.name}, which is not in the project{renamed_hint(renamed)}",
-                                  related=[RelatedRef(renamed, ("metadata", "name"), "the Service as kustomize named it")])
+                                  related=[RelatedRef(renamed, ("metadata", "name"), renamed_note(renamed))])
                 continue
             other = [s for s in ctx.index.named("Service", ref.name) if s.group == ""]
             hint = f" (one exists in namespace {other[0].namespace}; a Rollout can only use Services of its own namespace)" if other else ""
