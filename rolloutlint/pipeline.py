@@ -89,7 +89,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
 
     with gc_paused(), quiet_stderr():
         # While a worker loads, this process first imports the rule modules it will need next.
-        files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd)),
+        files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd, root)),
                            meanwhile=load_builtin_rules, prepare=_prepare_lint, adopt=adopt)
         named_count = len(files)  # one per path in `report`
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
@@ -98,13 +98,13 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                 # Only some files named: load what their checks can look up, not the whole repository.
                 from rolloutlint.load.relevance import select_files
 
-                files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd), data=data))
+                files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd, root), data=data))
             elif others and not named_paths:  # stdin alone: its references resolve against the repository
-                files += load_split(others, lambda p: load_file(p, display_path(p, cwd)))
+                files += load_split(others, lambda p: load_file(p, display_path(p, cwd, root)))
         for directory, reason in dict(unreadable_dirs()).items():
             from rolloutlint.core.source import Problem
 
-            files.append(SourceFile(path=directory, display=display_path(directory, cwd), problems=[
+            files.append(SourceFile(path=directory, display=display_path(directory, cwd, root), problems=[
                 Problem("RL002", f"cannot read directory: {reason}; the files in it are not linted")]))
             report.add(directory)
             named_count += 1

@@ -73,3 +73,12 @@ def test_an_application_is_told_about_a_rollout_another_application_deploys(tmp_
     partial = {(f.rule, f.location.file) for f in lint_paths(["argocd/net.yaml"], cwd=tmp_path).findings}
     assert ("RL601", "argocd/net.yaml") in whole
     assert ("RL601", "argocd/net.yaml") in partial
+
+
+def test_a_renamed_template_in_a_plain_directory_is_not_blamed_on_kustomize(bookinfo: Path) -> None:
+    """The Rollout's reference is related to the template whose name contains it (which is what makes the hook
+    report it for analysis.yaml), and the message says a user renamed it: no kustomize ran."""
+    _edit(bookinfo, "reviews/analysis.yaml", "name: apdex", "name: apdex-v2")
+    [finding] = [f for f in lint_paths(["reviews/analysis.yaml"], cwd=bookinfo).findings if f.rule == "RL401"]
+    assert "was it renamed?" in finding.message and "kustomize" not in finding.message
+    assert "reviews/analysis.yaml" in {r.location.file for r in finding.related if r.location is not None}

@@ -147,8 +147,9 @@ class AnalysisFilterMatchesNothing(Rule):
     Rollout's own Services; values naming external objects (`external:` in the configuration) or a namespace
     the repository does not show are left alone.
 
-    The finding sits where the value is written: the Rollout's `args[].value`, the template's default, or the
-    literal in the query.
+    Reported at the value to edit, where it is written: the Rollout's `args[].value` (the template's query is
+    related), the template's argument default, or the literal in the query (the Rollout's analysis usage is
+    related to those two).
 
     ## Why it matters
     A filter that matches no series makes Prometheus return an empty vector (the measurement errors, and
@@ -169,6 +170,7 @@ class AnalysisFilterMatchesNothing(Rule):
     name = "analysis-filter-matches-nothing"
     severity = Severity.WARNING
     summary = "Query filters on a Service or workload the Rollout does not have"
+    cross_resource = True
     stage = 2
 
     def check_repo(self, ctx: "Context") -> Iterator[Report]:

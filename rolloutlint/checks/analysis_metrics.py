@@ -196,6 +196,9 @@ class AnalysisMetricRunsForever(Rule):
     Rollout passes the argument. Background analysis (`canary.analysis`) may run forever and is not
     reported.
 
+    Reported at the usage's `templateName` in the Rollout (the usage decides whether a metric may run forever);
+    the template's metric is related.
+
     ## Why it matters
     The Rollout is `InvalidSpec`: `AnalysisTemplate tmpl has metric m which runs indefinitely. Invalid value
     for count: <nil>`, and the rollout does not progress.
@@ -214,6 +217,7 @@ class AnalysisMetricRunsForever(Rule):
     severity = Severity.ERROR
     summary = "Inline or promotion analysis metric has no count and never completes"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `AnalysisTemplate t has metric m which runs indefinitely. Invalid value for count: <nil>`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -346,6 +350,9 @@ class AnalysisMetricPatternUnmatched(Rule):
     and nested metrics) and of Rollout/Experiment analysis usages (against all merged metrics). Names are
     regular expressions matched anywhere in the metric name (unanchored: `rate` also matches `error-rate`).
 
+    Reported at the `metricName` of the `dryRun` / `measurementRetention` entry, in the template or the usage
+    that lists it; nothing is related.
+
     ## Why it matters
     The AnalysisRun errors with `dryRun[0]: Rule didn't match any metric name(s)` (same for
     `measurementRetention`); an invalid expression such as `*` errors as well.
@@ -363,6 +370,7 @@ class AnalysisMetricPatternUnmatched(Rule):
     severity = Severity.ERROR
     summary = "dryRun or measurementRetention metricName matches no metric"
     kinds = ("AnalysisTemplate", "ClusterAnalysisTemplate", "Rollout", "Experiment")
+    cross_resource = True
     mirrors = "Argo Rollouts: `dryRun[0]: Rule didn't match any metric name(s)`"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rolloutlint.checks import analysis_metrics as am
 from rolloutlint.views import analysis as au
 from rolloutlint.core.findings import RelatedRef, Report, Severity
-from rolloutlint.core.model import Resource, as_dict
+from rolloutlint.core.model import Resource, as_dict, as_str
 from rolloutlint.core.rule import Rule, register
 from rolloutlint.views import refs
 from rolloutlint.providers import placeholders as ph
@@ -210,6 +210,10 @@ class PrometheusQueryNotCanary(Rule):
     by what they can match, anchored as Prometheus anchors them: `destination_service=~"reviews-.*"` matches
     both `reviews-stable` and `reviews-canary`, `destination_version!~"stable"` excludes the stable pods.
 
+    Reported at the value to edit: the Rollout's `args[].value` when the offending label value is one argument
+    the Rollout passes (the query is related), the template's argument default when it is not passed, else the
+    query (the Rollout's analysis usage is related).
+
     ## Why it matters
     The analysis then measures stable traffic, or stable and canary together: at 10% canary weight a
     failing canary barely moves a blended success rate, and the rollout is promoted.
@@ -228,6 +232,7 @@ class PrometheusQueryNotCanary(Rule):
     severity = Severity.WARNING
     summary = "Prometheus query over Istio metrics does not isolate the canary"
     kinds = au.TEMPLATE_KINDS
+    cross_resource = True
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
 
@@ -246,11 +251,39 @@ class PrometheusQueryNotCanary(Rule):
                 if not isinstance(query, str) or au.only_placeholders(query, args):
                     continue
                 for labels in _istio_selectors(query, args):
-                    msg = _not_canary_message(labels, ro, canary_svc, stable_svc, dr is not None, stable_label)
-                    if msg and (i, msg) not in seen:
-                        seen.add((i, msg))
-                        yield self.report(tmpl, ("spec", "metrics", i, "provider", "prometheus", "query"), msg,
-                                          related=[RelatedRef(ro, usage.path, f"{usage.label()} of Rollout {ro.name}")])
+                    found = _not_canary_message(labels, ro, canary_svc, stable_svc, dr is not None, stable_label)
+                    if found and (i, found[1]) not in seen:
+                        seen.add((i, found[1]))
+                        yield self._placed(tmpl, i, query, usage, *found)
+
+    def _placed(self, tmpl: Resource, i: int, query: str, usage: au.Usage, label: str | None, msg: str) -> Report:
+        """At the value to edit: the Rollout's `args[].value` (or the template's default) when the label's value
+        is one argument, the query is related; else the query, the Rollout's usage related."""
+        ro = usage.owner
+        query_path = ("spec", "metrics", i, "provider", "prometheus", "query")
+        used_by = RelatedRef(ro, usage.path, f"{usage.label()} of Rollout {ro.name}")
+        arg = _argument_of(query, label) if label else None
+        if arg is not None:
+            placeholder = RelatedRef(tmpl, query_path, f"{label} {{{{args.{arg}}}}} in the query of {tmpl.kind} {tmpl.name}")
+            passed = {as_str(a.get("name")): j for j, a in usage.arg_entries() if a.get("value") is not None}
+            if arg in passed:
+                return self.report(ro, usage.args_path + (passed[arg], "value"), msg, related=[placeholder])
+            default = next((k for k, a in au.template_args(tmpl) if as_str(a.get("name")) == arg), None)
+            if default is not None and arg not in {as_str(a.get("name")) for _, a in usage.arg_entries()}:
+                return self.report(tmpl, ("spec", "args", default, "value"), msg, related=[placeholder, used_by])
+        return self.report(tmpl, query_path, msg, related=[used_by])
+
+
+_LABEL_VALUE = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+_ONE_ARG = re.compile(r"^\{\{\s*args\.([^\s{}]+)\s*\}\}$")
+
+
+def _argument_of(query: str, label: str) -> str | None:
+    """The argument whose value `label` takes in the query, when every matcher on `label` is exactly one
+    `"{{args.x}}"` of the same argument (None: a literal, a composed value, or several arguments)."""
+    values = [m.group(2) for m in _LABEL_VALUE.finditer(query) if m.group(1) == label]
+    names = {hit.group(1) if (hit := _ONE_ARG.match(v)) else None for v in values}
+    return next(iter(names)) if len(names) == 1 and None not in names else None
 
 
 def _shown(value: str) -> str:
@@ -284,10 +317,27 @@ def _service_forms(name: str, namespace: str | None) -> list[str]:
 
 
 def _not_canary_message(labels: dict[str, str], ro: Resource, canary_svc: object, stable_svc: object,
-                        subset_split: bool, stable_label: object) -> str | None:
-    service = next((labels[k] for k in _SERVICE_LABELS if k in labels), None)
-    if service is None:
+                        subset_split: bool, stable_label: object) -> tuple[str | None, str] | None:
+    """(the label whose value is wrong, None when the selector lacks a label; the message), or None."""
+    service_key = next((k for k in _SERVICE_LABELS if k in labels), None)
+    if service_key is None:
         return None
+    found = _service_or_version_message(labels, labels[service_key], ro, canary_svc, stable_svc, subset_split,
+                                        stable_label)
+    if found is None:
+        return None
+    what, msg = found
+    if what == "service":
+        return service_key, msg
+    if what == "version":
+        return next(k for k in _VERSION_LABELS if k in labels), msg
+    return None, msg
+
+
+def _service_or_version_message(labels: dict[str, str], service: str, ro: Resource, canary_svc: object,
+                                stable_svc: object, subset_split: bool,
+                                stable_label: object) -> tuple[str, str] | None:
+    """(what is wrong: "service", "version" or "query" when a label is missing; the message), or None."""
     regex = service.startswith(REGEX_MARK)
     if not subset_split:
         if not (isinstance(stable_svc, str) and isinstance(canary_svc, str)):
@@ -296,30 +346,30 @@ def _not_canary_message(labels: dict[str, str], ro: Resource, canary_svc: object
         on_canary = _can_match(service, _service_forms(canary_svc, ro.namespace))
         if not regex:
             if on_stable and not on_canary:
-                return (f"selects destination service '{service}', the stable Service of Rollout {ro.name}; "
-                        f"canary traffic goes to '{canary_svc}'")
+                return "service", (f"selects destination service '{service}', the stable Service of Rollout {ro.name}; "
+                                   f"canary traffic goes to '{canary_svc}'")
             return None
         if on_stable and on_canary:
-            return (f"destination service {_shown(service)} matches both the stable Service '{stable_svc}' and the "
-                    f"canary Service '{canary_svc}' of Rollout {ro.name}, so stable and canary traffic are measured "
-                    "together")
+            return "service", (f"destination service {_shown(service)} matches both the stable Service '{stable_svc}' and the "
+                               f"canary Service '{canary_svc}' of Rollout {ro.name}, so stable and canary traffic are measured "
+                               "together")
         if on_stable:
-            return (f"destination service {_shown(service)} matches the stable Service '{stable_svc}' of Rollout "
-                    f"{ro.name}, not the canary Service '{canary_svc}'")
+            return "service", (f"destination service {_shown(service)} matches the stable Service '{stable_svc}' of Rollout "
+                               f"{ro.name}, not the canary Service '{canary_svc}'")
         return None
     version = next((labels[k] for k in _VERSION_LABELS if k in labels), None)
     if version is None:
-        return (f"selects destination service {_shown(service) if regex else repr(service)} without destination_version "
-                f"or destination_canonical_revision; Rollout {ro.name} splits by DestinationRule subsets, "
-                "so stable and canary traffic are measured together")
+        return "query", (f"selects destination service {_shown(service) if regex else repr(service)} without destination_version "
+                         f"or destination_canonical_revision; Rollout {ro.name} splits by DestinationRule subsets, "
+                         "so stable and canary traffic are measured together")
     if not isinstance(stable_label, str):
         return None
     if version.startswith(REGEX_MARK):
         if _can_match(version, [stable_label]):
-            return (f"version {_shown(version)} also matches the stable pods' version label '{stable_label}' of "
-                    f"Rollout {ro.name} (stableMetadata); stable and canary traffic are measured together")
+            return "version", (f"version {_shown(version)} also matches the stable pods' version label '{stable_label}' of "
+                               f"Rollout {ro.name} (stableMetadata); stable and canary traffic are measured together")
         return None
     if version == stable_label:
-        return (f"selects version '{version}', the stable pods' version label of Rollout {ro.name} "
-                "(stableMetadata); the analysis measures stable traffic")
+        return "version", (f"selects version '{version}', the stable pods' version label of Rollout {ro.name} "
+                           "(stableMetadata); the analysis measures stable traffic")
     return None

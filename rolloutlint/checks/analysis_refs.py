@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint.views import analysis as au
-from rolloutlint.views.references import renamed_hint, renamed_in_unit
+from rolloutlint.views.references import renamed_hint, renamed_in_unit, renamed_note
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_str
 from rolloutlint.core.rule import Rule, register
@@ -31,6 +31,10 @@ class AnalysisTemplateNotFound(Rule):
     ClusterAnalysisTemplate. Names declared external in `.rolloutlint.yaml` are not reported. When the
     other kind, or another namespace, holds the name, the message says so.
 
+    Reported at the `templateName` in the Rollout, Experiment or template that names it; a template of the other
+    kind, in another namespace, or in the same unit with a name like it (kustomize's namePrefix/nameSuffix, or
+    a renamed template) is related.
+
     ## Why it matters
     The controller cannot validate the Rollout's referenced resources: the Rollout gets an `InvalidSpec`
     condition and does not progress; an experiment fails with `AnalysisTemplate verification failed`.
@@ -50,6 +54,7 @@ class AnalysisTemplateNotFound(Rule):
     severity = Severity.ERROR
     summary = "Referenced AnalysisTemplate or ClusterAnalysisTemplate does not exist"
     kinds = ("Rollout", "Experiment", "AnalysisTemplate", "ClusterAnalysisTemplate")
+    cross_resource = True
     mirrors = "Argo Rollouts: `AnalysisTemplate 'name' not found`"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
@@ -76,7 +81,7 @@ class AnalysisTemplateNotFound(Rule):
             related.append(RelatedRef(other, ("metadata", "name"), f"{other.kind} {ref.name}"))
         elif not ref.cluster_scope and (renamed := renamed_in_unit(ctx.index, "AnalysisTemplate", ref.name, owner)):
             hint = renamed_hint(renamed)
-            related.append(RelatedRef(renamed, ("metadata", "name"), "the AnalysisTemplate as kustomize named it"))
+            related.append(RelatedRef(renamed, ("metadata", "name"), renamed_note(renamed)))
         elif not ref.cluster_scope:
             elsewhere = list(ctx.index.named("AnalysisTemplate", ref.name))
             if elsewhere:
@@ -108,6 +113,9 @@ class AnalysisArgMissing(Rule):
     `spec.templates` included, same-named args unified). Every merged argument that has neither `value`
     nor `valueFrom` in any template must be passed by the usage's `args` with a `value` or `valueFrom`.
 
+    Reported at the usage's `templateName` in the Rollout or Experiment, where the argument is to be passed; the
+    template's argument declaration is related.
+
     ## Why it matters
     Background analysis: the Rollout is `InvalidSpec` with `missing analysis arguments in rollout spec`.
     Step and promotion analysis: the Rollout is invalid with `args.<name> was not resolved`; an
@@ -127,6 +135,7 @@ class AnalysisArgMissing(Rule):
     severity = Severity.ERROR
     summary = "Template argument without default is not passed by the analysis"
     kinds = ("Rollout", "Experiment")
+    cross_resource = True
     mirrors = "Argo Rollouts: `missing analysis arguments in rollout spec` / `args.x was not resolved`"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
@@ -156,6 +165,8 @@ class AnalysisArgUnknown(Rule):
     that no merged template declares in `spec.args`. Only reported when every template of the usage is in
     the project.
 
+    Reported at the argument's `name` in the usage's `args`; the templates' `spec.args` are related.
+
     ## Why it matters
     The controller silently drops arguments a template does not declare. It is usually a typo
     (`service-nme`), so the template either falls back to its default or fails with a missing argument,
@@ -173,6 +184,7 @@ class AnalysisArgUnknown(Rule):
     severity = Severity.WARNING
     summary = "Analysis passes an argument no template declares"
     kinds = ("Rollout", "Experiment")
+    cross_resource = True
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         for usage in au.usages(res):
@@ -198,6 +210,9 @@ class AnalysisArgConflict(Rule):
     When a usage runs several templates (directly or through nested `spec.templates`), arguments with the
     same name are merged; their template `value`s must be equal when both are set.
 
+    Reported at the usage's `templateName` in the Rollout or Experiment; each template's conflicting `value` is
+    related.
+
     ## Why it matters
     The Rollout is `InvalidSpec`: ``Argument `x` specified multiple times with different values``.
 
@@ -214,6 +229,7 @@ class AnalysisArgConflict(Rule):
     severity = Severity.ERROR
     summary = "Merged templates give one argument different values"
     kinds = ("Rollout", "Experiment")
+    cross_resource = True
     mirrors = "Argo Rollouts: ``Argument `x` specified multiple times with different values: 'a', 'b'``"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
@@ -242,7 +258,8 @@ class AnalysisPlaceholderUnresolved(Rule):
     resolves each `{{ ... }}` tag (whitespace trimmed) against the template's declared arguments, so a tag
     must read `args.<declared argument>`. `{{templates.*}}` and `{{experiment.*}}` are only resolved in an
     experiment's analysis arguments, never inside a template. An unclosed `{{` is reported too.
-    Reported at the placeholder itself, inside the string (a multi-line `query: |` included).
+    Reported at the placeholder itself, inside the string (a multi-line `query: |` included); nothing is related
+    (the declared arguments come from this template and the templates run with it).
 
     ## Why it matters
     The AnalysisRun errors before measuring: `Unable to resolve metric arguments: failed to resolve
@@ -262,6 +279,7 @@ class AnalysisPlaceholderUnresolved(Rule):
     severity = Severity.ERROR
     summary = "Template placeholder does not name a declared argument"
     kinds = au.TEMPLATE_KINDS
+    cross_resource = True
     mirrors = "Argo Rollouts: `Unable to resolve metric arguments: failed to resolve {{args.x}}`"
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
@@ -355,6 +373,9 @@ class AnalysisMetricNameDuplicate(Rule):
     Metric names within an AnalysisTemplate/ClusterAnalysisTemplate, and across all templates one usage
     merges (nested `spec.templates` included).
 
+    Reported at the duplicate metric's `name` in a template (the first metric of that name is related), or at
+    the usage's `templateName` when two merged templates each define it (both metrics are related).
+
     ## Why it matters
     Within a template the AnalysisRun errors with `metrics[1]: duplicate name 'x'`; across merged templates
     the Rollout is `InvalidSpec`: `two metrics have the same name 'x'`.
@@ -372,6 +393,7 @@ class AnalysisMetricNameDuplicate(Rule):
     severity = Severity.ERROR
     summary = "Metric name is used twice in one analysis"
     kinds = ("Rollout", "Experiment", "AnalysisTemplate", "ClusterAnalysisTemplate")
+    cross_resource = True
     mirrors = "Argo Rollouts: `two metrics have the same name 'x'` / `duplicate name 'x'`"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:

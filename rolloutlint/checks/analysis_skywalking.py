@@ -367,6 +367,7 @@ class SkyWalkingServiceNameMismatch(Rule):
     severity = Severity.ERROR
     summary = "SkyWalking service name does not name the Rollout's canary"
     kinds = au.TEMPLATE_KINDS
+    cross_resource = True
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, where, p, related, inner, written in _service_name_problems(tmpl, ctx):
@@ -406,6 +407,7 @@ class SkyWalkingServiceNameNotCanary(Rule):
     severity = Severity.WARNING
     summary = "SkyWalking service name does not isolate the canary"
     kinds = au.TEMPLATE_KINDS
+    cross_resource = True
 
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
         for i, where, p, related, inner, written in _service_name_problems(tmpl, ctx):

@@ -157,6 +157,10 @@ class SelfHealRevertsTrafficWeights(Rule):
     option `RespectIgnoreDifferences=true`. Files are mapped to Applications through `source.path` /
     `sources[].path` relative to the project root (non-recursive unless `directory.recurse: true`).
 
+    Reported at the Application's `ignoreDifferences` (its `selfHeal` when it has none; its sync options when
+    only `RespectIgnoreDifferences=true` is missing), which the fix edits; the Rollouts that rewrite the
+    weights, or the VirtualService, are related.
+
     ## Why it matters
     During a canary the Rollouts controller rewrites the weights (90/10, 80/20, ...). Argo CD then sees the
     VirtualService OutOfSync and self-heal applies the Git weights (100/0) back; the controller sets them
@@ -198,6 +202,7 @@ class SelfHealRevertsTrafficWeights(Rule):
     severity = Severity.WARNING
     summary = "Self-healing Argo CD Application does not ignore the VirtualService weights a Rollout manages"
     kinds = APP_KINDS
+    cross_resource = True
     fixable = True
     mirrors = ("Argo Rollouts docs, Istio \"Integrating with GitOps\": ignoreDifferences "
                "`.spec.http[].route[].weight` + RespectIgnoreDifferences=true")
@@ -330,6 +335,8 @@ class AnalysisTemplateLaterSyncWave(Rule):
     `argocd.argoproj.io/sync-wave` (an integer, 0 when absent) must not be greater than the Rollout's. Only
     pairs deployed by the same Application (or by no Application the repo shows) are compared.
 
+    Reported at the `templateName` in the Rollout; the template's sync-wave annotation is related.
+
     ## Why it matters
     Argo CD applies one wave and waits for it to be healthy before the next. The Rollout is applied first,
     finds no template and is reported invalid (`InvalidSpec: ... AnalysisTemplate 'x' not found`); the wave
@@ -358,6 +365,7 @@ class AnalysisTemplateLaterSyncWave(Rule):
     severity = Severity.WARNING
     summary = "AnalysisTemplate is applied in a later Argo CD sync wave than the Rollout that uses it"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo CD sync waves + Argo Rollouts `AnalysisTemplate '%s' not found`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -463,6 +471,9 @@ class IndefinitePauseBlocksPostSync(Rule):
     `argocd.argoproj.io/hook: PostSync` (or a Helm `post-install`/`post-upgrade` hook, which Argo CD maps
     to PostSync).
 
+    Reported at the Rollout's indefinite pause (or `autoPromotionEnabled`); the PostSync hook and the
+    Application that deploys both are related.
+
     ## Why it matters
     Argo CD reports a paused Rollout as `Suspended`, and the sync operation keeps waiting on it: PostSync
     hooks run only once every synced resource is healthy. Every update therefore leaves the sync running
@@ -494,6 +505,7 @@ class IndefinitePauseBlocksPostSync(Rule):
     severity = Severity.WARNING
     summary = "Indefinitely paused Rollout keeps the Argo CD sync from reaching its PostSync hooks"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "argoproj/argo-cd#19422, #25054: Suspended Rollout blocks PostSync hooks"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -540,6 +552,10 @@ class HpaReplicasNotIgnored(Rule):
     that Rollout covering `/spec/replicas` (JSON pointer) or `.spec.replicas` (jq), or without the sync
     option `RespectIgnoreDifferences=true`.
 
+    Reported at the Application's `ignoreDifferences` (its `syncPolicy` when it has none; its sync options when
+    only `RespectIgnoreDifferences=true` is missing), which the fix edits; the Rollout's `spec.replicas` and the
+    HorizontalPodAutoscaler's `scaleTargetRef` are related.
+
     ## Why it matters
     The HPA changes the live replica count; Argo CD sees the Rollout OutOfSync and every sync (immediately,
     with self-heal) writes the Git count back. Replicas flap between the two, and the canary replica
@@ -573,6 +589,7 @@ class HpaReplicasNotIgnored(Rule):
     severity = Severity.WARNING
     summary = "Argo CD re-applies the replicas of a Rollout that an HPA scales"
     kinds = APP_KINDS
+    cross_resource = True
     fixable = True
     mirrors = "Argo CD diffing customization: ignore `/spec/replicas` of HPA-scaled workloads + RespectIgnoreDifferences=true"
 

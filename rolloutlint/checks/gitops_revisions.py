@@ -83,6 +83,9 @@ class IstioRevisionInconsistent(Rule):
     Gateways those VirtualServices bind (`spec.gateways`, except `mesh`) — those the repo holds — must all
     carry the same `metadata.labels["istio.io/rev"]`, or all carry none.
 
+    Reported at the Rollout's `trafficRouting.istio`; the `istio.io/rev` label of each object it routes through
+    is related.
+
     ## Why it matters
     istiod reads an Istio config object only when it has no `istio.io/rev` label or when the label equals
     istiod's own revision name exactly. With mixed labels, part of the routing chain (say the Gateway or
@@ -105,6 +108,7 @@ class IstioRevisionInconsistent(Rule):
     severity = Severity.WARNING
     summary = "The VirtualServices, DestinationRule and Gateways of a Rollout carry different istio.io/rev labels"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "istiod config filter `LabelsInRevision` (no upstream analyzer)"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -224,6 +228,9 @@ class IstioRevisionTagOnConfig(Rule):
     `istio.io/tag` and `istio.io/rev`). Namespaces, pods and Kubernetes Gateway API `Gateway`s may use tags
     and are not checked.
 
+    Reported at the object's `istio.io/rev` label; nothing is related (the tag is defined in the configuration
+    or by `istioctl tag` objects).
+
     ## Why it matters
     Tags are resolved only by the injection webhooks. istiod's config filter compares the label with its
     revision name literally, so an object labelled `prod-stable` is read by no istiod at all: the route or
@@ -243,6 +250,7 @@ class IstioRevisionTagOnConfig(Rule):
     severity = Severity.ERROR
     summary = "Istio config object is labelled with a revision tag; istiod matches config by revision name only"
     kinds = ("*",)
+    cross_resource = True
     fixable = True
     mirrors = "istiod `LabelsInRevision` (tags are not resolved for config objects)"
 
@@ -336,6 +344,8 @@ class PodRevisionLabelIgnored(Rule):
     `istio.io/rev`, when their Namespace is in the repo and carries `istio-injection` or a different
     `istio.io/rev`. Pods that opt out (`sidecar.istio.io/inject: "false"`) are skipped.
 
+    Reported at the pod template's `istio.io/rev` label; the Namespace's injection label is related.
+
     ## Why it matters
     The pod-level revision webhook only applies in namespaces with no injection label at all. With
     `istio-injection: enabled` the default revision injects; with `istio-injection: disabled` (or any other
@@ -357,6 +367,7 @@ class PodRevisionLabelIgnored(Rule):
     severity = Severity.WARNING
     summary = "Pod template istio.io/rev is overridden by the namespace's injection labels"
     kinds = ("Rollout", "Deployment", "StatefulSet", "DaemonSet")
+    cross_resource = True
     mirrors = "Istio sidecar injector webhook selectors (namespace labels beat pod labels)"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:

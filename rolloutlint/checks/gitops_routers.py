@@ -192,6 +192,9 @@ class SelfHealRevertsPluginRouterWeights(Rule):
     The Application needs an `ignoreDifferences` entry selecting the object whose `jqPathExpressions`,
     literal `jsonPointers` or `managedFieldsManagers: [rollouts-controller]` cover those fields.
 
+    Reported at the Application's `ignoreDifferences` (its `selfHeal` when it has none), which the fix edits;
+    the Rollout's `trafficRouting` is related.
+
     ## Why it matters
     The router rewrites the weights at every step; Argo CD sees the object OutOfSync and self-heal applies
     the Git weights back, so traffic flaps between the step's weight and Git's until the rollout ends.
@@ -226,6 +229,7 @@ class SelfHealRevertsPluginRouterWeights(Rule):
     severity = Severity.WARNING
     summary = "Self-healing Application does not ignore the weights a plugin or non-Istio router rewrites"
     kinds = APP_KINDS
+    cross_resource = True
     fixable = True
     stage = 2
     mirrors = "Argo Rollouts \"Integrating with GitOps\" (ignoreDifferences + RespectIgnoreDifferences=true)"

@@ -189,6 +189,8 @@ class TsbDirectModeSubsetsNotDistinguished(Rule):
     `version: stable`) are the ones to use. Subset labels the pods lack are `subset-labels-unsatisfiable`'s
     business, not this rule's.
 
+    Reported at the Rollout's `destinationRule` reference; the two DestinationRule subsets are related.
+
     ## Why it matters
     In direct mode the DestinationRule is not read by the local istiod: the TSB relay forwards it to the
     Management Plane, which distributes it. With identical subsets, canary and stable are told apart only by
@@ -212,6 +214,7 @@ class TsbDirectModeSubsetsNotDistinguished(Rule):
     severity = Severity.WARNING
     summary = "Canary and stable subsets of a TSB direct-mode DestinationRule select the same labels"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Tetrate TSB + Argo Rollouts guide: subsets distinguished by canaryMetadata/stableMetadata labels"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:

@@ -31,6 +31,9 @@ class WorkloadRefDeploymentNotScaledDown(Rule):
       `RespectIgnoreDifferences=true`), or it scales the Deployment back up after the controller scaled it
       down.
 
+    Reported at the Rollout's `workloadRef.scaleDown`; the Deployment's `replicas` (and the Application that
+    syncs it) are related.
+
     ## Why it matters
     The Rollout creates its own ReplicaSets from the Deployment's template and does not touch the
     Deployment's pods unless told to. Both sets of pods match the Service selector: twice the capacity, and
@@ -70,6 +73,7 @@ class WorkloadRefDeploymentNotScaledDown(Rule):
     severity = Severity.WARNING
     summary = "workloadRef Deployment keeps its replicas, so old and new pods both run"
     kinds = ("Rollout",)
+    cross_resource = True
     fixable = True
     mirrors = "Argo Rollouts migration guide: `workloadRef.scaleDown` or Deployment `replicas: 0`"
 

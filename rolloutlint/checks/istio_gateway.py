@@ -59,6 +59,8 @@ class VirtualServiceGatewayNotFound(Rule):
     kind `Gateway` in `.rolloutlint.yaml` are never reported. A reference that is not `namespace/name` (or a
     bare name) made of DNS-1123 labels is reported as invalid (Istio's validation rejects it).
 
+    Reported at the `gateways` entry in the VirtualService; nothing is related (the Gateway is not there).
+
     ## Why it matters
     The routes of a VirtualService bound to a non-existent gateway are not programmed on any ingress proxy:
     the host answers `404 NR` at the edge, so a canary behind it receives no user traffic.
@@ -79,6 +81,7 @@ class VirtualServiceGatewayNotFound(Rule):
     severity = Severity.ERROR
     summary = "VirtualService is bound to a Gateway that does not exist"
     kinds = ("VirtualService",)
+    cross_resource = True
     mirrors = ("Istio IST0101 `Referenced gateway not found: \"httpbin-gateway-bogus\"`; "
                "Kiali KIA1102 `VirtualService is pointing to a non-existent gateway`")
 
@@ -154,6 +157,8 @@ class VirtualServiceHostNotInGateway(Rule):
     or `*`, `./host` only for the Gateway's own namespace). For a Kubernetes Gateway a listener without
     `hostname` matches every host. Missing Gateways are RL207's.
 
+    Reported at the VirtualService's `gateways` entry; the Gateway is related.
+
     ## Why it matters
     The Gateway's proxy only builds virtual hosts for the hosts its servers declare; the VirtualService's
     routes are not attached to it and requests get `404 NR` at the ingress.
@@ -172,6 +177,7 @@ class VirtualServiceHostNotInGateway(Rule):
     severity = Severity.WARNING
     summary = "No host of the VirtualService is served by its Gateway"
     kinds = ("VirtualService",)
+    cross_resource = True
     mirrors = "Istio IST0132 `one or more host %v defined in VirtualService %s not found in Gateway %s.`"
 
     def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
@@ -209,6 +215,9 @@ class GatewayRouteBypassesSubsetSplit(Rule):
     expansion. The two VirtualServices are only compared when their files share a directory or one directory
     contains the other; objects of unknown namespace only within one file.
 
+    Reported at the destination `host` in the gateway-bound VirtualService; the mesh VirtualService's `http`
+    routes are related.
+
     ## Why it matters
     Mesh VirtualServices are not applied at ingress gateways: requests entering through the gateway go
     straight to the destination (all pods of the Service), so the canary/stable split the Rollout maintains in
@@ -231,6 +240,7 @@ class GatewayRouteBypassesSubsetSplit(Rule):
     severity = Severity.WARNING
     summary = "Gateway VirtualService routes around the mesh VirtualService's split"
     kinds = ("VirtualService",)
+    cross_resource = True
     mirrors = "Istio IST0140 `Subset in virtual service %s has no effect on ingress gateway %s requests`"
 
     def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:

@@ -84,6 +84,9 @@ class GatewaySelectorMatchesNoWorkload(Rule):
     up in its namespace among Secrets and the objects that create them (SealedSecret, ExternalSecret,
     cert-manager Certificate); a missing one is an info, since secrets rarely live in Git.
 
+    Reported at the Gateway's `selector` (or the server's `credentialName`); nothing is related (no workload or
+    Secret matches).
+
     ## Why it matters
     A Gateway that selects no gateway pods configures nothing: the hosts it declares are not served, and
     VirtualServices bound to it never receive traffic. A missing credential makes the TLS server fail its
@@ -104,6 +107,7 @@ class GatewaySelectorMatchesNoWorkload(Rule):
     severity = Severity.WARNING
     summary = "Istio Gateway selector matches no workload (or its credentialName no Secret)"
     kinds = ("Gateway",)
+    cross_resource = True
     stage = 2
     mirrors = "istioctl IST0101 ReferencedResourceNotFound: `Referenced selector not found`"
 
@@ -149,6 +153,8 @@ class SidecarSelectorMatchesNoWorkload(Rule):
     with their canary/stable labels) must carry those labels. A warning when the repository holds workloads
     of that namespace, else an info ("not found in this repository").
 
+    Reported at the Sidecar's `workloadSelector.labels`; nothing is related (no workload matches).
+
     ## Why it matters
     Istio applies a Sidecar only to the workloads it selects in its own namespace; a selector that matches
     nothing (a typo, a workload in another namespace) leaves the intended pods on the namespace default, so
@@ -168,6 +174,7 @@ class SidecarSelectorMatchesNoWorkload(Rule):
     severity = Severity.WARNING
     summary = "Istio Sidecar workloadSelector matches no workload in its namespace"
     kinds = ("Sidecar",)
+    cross_resource = True
     stage = 2
     mirrors = "istioctl IST0101 ReferencedResourceNotFound: `Referenced selector not found`"
 

@@ -89,6 +89,9 @@ class VirtualServiceSubsetNotFound(Rule):
     holds no DestinationRule for the host at all, it is a warning (the rule may be managed elsewhere; declare
     it with `external: [{kind: DestinationRule, name: "*"}]` to silence this).
 
+    Reported at the destination's `subset` in the VirtualService; the `subsets` of the DestinationRules for that
+    host are related.
+
     ## Why it matters
     Envoy has no cluster for `outbound|port|subset|host`; requests on that route fail with `503 NR`
     (`no_cluster`) and pilot logs `Cannot find subset`. During a canary the Rollout controller only changes
@@ -109,6 +112,7 @@ class VirtualServiceSubsetNotFound(Rule):
     severity = Severity.ERROR
     summary = "VirtualService routes to a subset no DestinationRule for the host defines"
     kinds = ("VirtualService",)
+    cross_resource = True
     mirrors = ("Istio IST0101 `Referenced host+subset in destinationrule not found: \"reviews+bogus\"`; "
                "Kiali KIA1107 `Subset not found`")
 
@@ -205,6 +209,9 @@ class SubsetDefinedInMultipleDestinationRules(Rule):
     clusters or overlays; a kustomize patch of the same object is not a second rule); rules of unknown
     namespace only within one file.
 
+    Reported at the subset's `name` in each DestinationRule; the other DestinationRule's subset of that name is
+    related.
+
     ## Why it matters
     Istio merges such rules in creation-time order and keeps the first definition of each subset name
     (`Duplicate subset %s found while merging destination rules`); the other one is silently dropped. In
@@ -223,6 +230,7 @@ class SubsetDefinedInMultipleDestinationRules(Rule):
     name = "subset-defined-in-multiple-destinationrules"
     severity = Severity.WARNING
     summary = "Same subset defined by two DestinationRules for one host"
+    cross_resource = True
     stage = 2
     mirrors = "Kiali KIA0201 `More than one DestinationRules for the same host subset combination`"
 

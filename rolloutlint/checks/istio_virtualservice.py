@@ -109,6 +109,9 @@ class VirtualServiceDestinationHostNotFound(Rule):
     tell (a namespace whose Services live elsewhere, a repository without ServiceEntries, multi-cluster names
     nothing here declares) the host is reported as an info, "not found in this repository".
 
+    Reported at the destination's `host` (or `port.number`) in the VirtualService; the ServiceEntry's
+    `exportTo`, or the Service's exportTo annotation or `ports`, are related.
+
     ## Why it matters
     Istio drops traffic to destinations that are in neither the service registry nor a ServiceEntry; the
     route answers `503` (`no healthy upstream` / `NR`). A typo in a Rollout's `canaryService` host means the
@@ -129,6 +132,7 @@ class VirtualServiceDestinationHostNotFound(Rule):
     severity = Severity.WARNING
     summary = "VirtualService destination host is not a known Service or ServiceEntry host"
     kinds = ("VirtualService",)
+    cross_resource = True
     mirrors = ("Istio IST0101 `Referenced host not found: \"reviews-bogus\"` (host, mirror host, host:port); "
                "Kiali KIA1101 `DestinationWeight on route doesn't have a valid service (host not found)`")
 
@@ -229,6 +233,9 @@ class ConflictingMeshVirtualServiceHosts(Rule):
     other (sibling directories are usually other clusters or overlays; a kustomize patch of the same object
     is not a second VirtualService); objects of unknown namespace only within one file.
 
+    Reported at the conflicting `hosts` entry of each VirtualService; the other VirtualServices' `hosts` are
+    related.
+
     ## Why it matters
     Istio does not merge mesh VirtualServices: sidecars use one of them, chosen by creation time, and ignore
     the other (metric `pilot_vservice_dup_domain`). The routes Argo Rollouts updates may be in the ignored
@@ -248,6 +255,7 @@ class ConflictingMeshVirtualServiceHosts(Rule):
     name = "conflicting-mesh-virtualservice-hosts"
     severity = Severity.ERROR
     summary = "Two mesh-bound VirtualServices define the same host"
+    cross_resource = True
     mirrors = ("Istio IST0109 `The VirtualServices %s associated with mesh gateway define the same host %s which can "
                "lead to undefined behavior`; Kiali KIA1106 `More than one Virtual Service for same host`")
 
@@ -577,6 +585,9 @@ class HostNotExpandedByIstio(Rule):
     `svc.ns` where `ns` is a namespace the repository knows (a Namespace object or the namespace of some
     object). Hosts declared literally by a ServiceEntry are not reported.
 
+    Reported at the host itself; nothing is related (the namespaces and ServiceEntry hosts it consults are not
+    edited).
+
     ## Why it matters
     Kubernetes DNS resolves these names, but Istio only expands dot-less short names; `reviews.bookinfo`
     is taken as a literal hostname that no Service has, so the DestinationRule never applies and a
@@ -597,6 +608,7 @@ class HostNotExpandedByIstio(Rule):
     severity = Severity.WARNING
     summary = "Host uses the svc.namespace form, which Istio does not expand"
     kinds = ("VirtualService", "DestinationRule")
+    cross_resource = True
     fixable = True
     mirrors = "Istio ResolveShortnameToFQDN (only dot-less hosts are expanded); no IST/KIA code"
 

@@ -115,6 +115,9 @@ class VirtualServiceNotFound(Rule):
     must be in the Rollout's namespace. VirtualServices declared under `external` in `.rolloutlint.yaml`
     are taken to exist.
 
+    Reported at the Rollout's `virtualService.name` (or `virtualServices[].name`); a VirtualService of that name
+    in another namespace is related.
+
     ## Why it matters
     The controller marks the Rollout `InvalidSpec` (`virtualservices.networking.istio.io "x" not found`)
     and emits `VirtualServiceNotFound` events; no canary traffic is ever shifted.
@@ -134,6 +137,7 @@ class VirtualServiceNotFound(Rule):
     severity = Severity.ERROR
     summary = "Referenced Istio VirtualService is not in the project"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `virtualservices.networking.istio.io \"x\" not found`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -164,6 +168,8 @@ class VirtualServiceHasNoRoutes(Rule):
     ## What it checks
     A VirtualService named by a Rollout must define at least one of `spec.http`, `spec.tls`, `spec.tcp`.
 
+    Reported at the Rollout's `virtualService.name`; the VirtualService's `spec` is related.
+
     ## Why it matters
     The controller cannot find any route to weight and marks the Rollout `InvalidSpec` (`Unable to get any
     of the HTTP, TCP or TLS routes for the Istio VirtualService`).
@@ -182,6 +188,7 @@ class VirtualServiceHasNoRoutes(Rule):
     severity = Severity.ERROR
     summary = "Referenced VirtualService has no http, tls or tcp routes"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Unable to get any of the HTTP, TCP or TLS routes for the Istio VirtualService`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -204,6 +211,9 @@ class VirtualServiceRouteNotFound(Rule):
     controller matches them: a route is a candidate only when all its `match` blocks use a single port (no
     port counts as 0); its port must equal the entry's `port` (0 when unset), and for TLS the union of its
     `sniHosts` must be exactly the entry's `sniHosts`.
+
+    Reported at the route name in the Rollout's `routes` (or its `tlsRoutes`/`tcpRoutes` entry); the
+    VirtualService's routes are related.
 
     ## Why it matters
     The controller marks the Rollout `InvalidSpec`: `Istio VirtualService has invalid HTTP routes. Error: HTTP
@@ -228,6 +238,7 @@ class VirtualServiceRouteNotFound(Rule):
     severity = Severity.ERROR
     summary = "Route listed by the Rollout is not in the VirtualService"
     kinds = ("Rollout",)
+    cross_resource = True
     fixable = True
     mirrors = "Argo Rollouts: `HTTP Route 'x' is not found in the defined Virtual Service.`"
 
@@ -263,6 +274,9 @@ class VirtualServiceRouteAmbiguous(Rule):
     When `virtualService.routes` is omitted, the VirtualService may have only one HTTP route that is not a
     `managedRoutes` route. When `tlsRoutes` (`tcpRoutes`) is omitted, it may have only one TLS (TCP) route.
 
+    Reported at the Rollout's `virtualService` reference, where the routes are to be listed; the
+    VirtualService's routes are related.
+
     ## Why it matters
     The controller cannot tell which route to weight and marks the Rollout `InvalidSpec` (`spec.http[] should
     be set in VirtualService and it must have exactly one route when omitting
@@ -282,6 +296,7 @@ class VirtualServiceRouteAmbiguous(Rule):
     severity = Severity.ERROR
     summary = "Rollout omits the route list but the VirtualService has several routes"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `spec.http[] should be set in VirtualService and it must have exactly one route when omitting ...routes`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -303,6 +318,9 @@ class VirtualServiceRouteImplicitlyManaged(Rule):
     (`tcpRoutes`) for it, and it does select other routes of that VirtualService explicitly (or the
     VirtualService also has routes of another protocol).
 
+    Reported at the Rollout's `virtualService.name`, where `tlsRoutes`/`tcpRoutes` is to be listed; the
+    VirtualService route is related.
+
     ## Why it matters
     When `tlsRoutes` / `tcpRoutes` is omitted the controller still takes the first TLS / TCP route, requires
     the canary and stable destinations in it and rewrites its weights on every step. Teams that list only
@@ -323,6 +341,7 @@ class VirtualServiceRouteImplicitlyManaged(Rule):
     severity = Severity.WARNING
     summary = "Controller implicitly weights a TLS/TCP route the Rollout does not list"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts `getTlsRouteIndexesToPatch` / `getTcpRouteIndexesToPatch` (derived, no upstream message)"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -357,6 +376,10 @@ class ManagedRouteMissingDestination(Rule):
     - subset-level split (`destinationRule`): a destination with `subset: <canarySubsetName>` and one with
       `subset: <stableSubsetName>`.
 
+    Reported at the Rollout's `virtualService.name` (host-level split) or
+    `destinationRule.canarySubsetName`/`stableSubsetName` (subset-level), the name that finds no destination;
+    the VirtualService route's `route` list is related.
+
     ## Why it matters
     The controller marks the Rollout `InvalidSpec` (`Istio VirtualService has invalid HTTP routes. Error:
     Canary Service 'x' not found in route`) and never shifts traffic.
@@ -376,6 +399,7 @@ class ManagedRouteMissingDestination(Rule):
     severity = Severity.ERROR
     summary = "Weighted VirtualService route lacks the canary or stable destination"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Canary Service 'x' not found in route` / `Stable DestinationRule subset 'x' not found in route`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -418,6 +442,9 @@ class ManagedRouteExtraDestination(Rule):
     `destinationRule.additionalSubsetNames`) with a non-zero weight, and a second destination that also
     matches canary (or stable).
 
+    Reported at the VirtualService destination to remove or set to weight 0 (the second canary or stable
+    destination); the Rollout's `virtualService.name` (and the first destination) are related.
+
     ## Why it matters
     On the first `setWeight` the controller deletes foreign destinations that carry weight (so Argo CD then
     reports drift and may re-add them), and gives every matching destination the same canary (or stable)
@@ -436,6 +463,7 @@ class ManagedRouteExtraDestination(Rule):
     severity = Severity.WARNING
     summary = "Weighted route has destinations the controller deletes or weights twice"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts `processRoutes` (derived, no upstream message)"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -448,17 +476,18 @@ class ManagedRouteExtraDestination(Rule):
                 if role is None:
                     w = weight_of(dest)
                     if w and not (subset and subset in r.additional_subsets):
-                        yield self.report(ro, ref.path + ("name",),
+                        # Reported at the weight to remove or zero; the Rollout that weights the route is related.
+                        yield self.report(vs, _dest_path(route, i) + ("weight",),
                                           f"{route.label()} of {_vs_label(vs)} has destination {_desc(host, subset)} with weight {w} that "
                                           f"is neither canary nor stable; the controller deletes it on the first setWeight",
-                                          related=[RelatedRef(vs, _dest_path(route, i), "destination deleted by the controller")])
+                                          related=[RelatedRef(ro, ref.path + ("name",), f"Rollout {ro.name} weights this route")])
                     continue
                 if role in seen:
-                    yield self.report(ro, ref.path + ("name",),
+                    yield self.report(vs, _dest_path(route, i) + ("destination",),
                                       f"{route.label()} of {_vs_label(vs)} has a second {role} destination ({_desc(host, subset)}); the "
                                       f"controller gives both the {role} weight, so the route no longer totals 100",
-                                      related=[RelatedRef(vs, _dest_path(route, i), f"second {role} destination"),
-                                               RelatedRef(vs, _dest_path(route, seen[role]), f"first {role} destination")])
+                                      related=[RelatedRef(vs, _dest_path(route, seen[role]), f"first {role} destination"),
+                                               RelatedRef(ro, ref.path + ("name",), f"Rollout {ro.name} weights this route")])
                 else:
                     seen[role] = i
 
@@ -494,6 +523,7 @@ class ManagedRouteInitialWeights(Rule):
     severity = Severity.WARNING
     summary = "Weighted route should start at stable 100 and canary 0 in Git"
     kinds = ("Rollout",)
+    cross_resource = True
     fixable = True
     mirrors = "Argo Rollouts Istio docs: weights must add to 100 (derived, no upstream message)"
 
@@ -553,6 +583,9 @@ class DestinationRuleNotFound(Rule):
     (the controller has no `name.namespace` form for it). DestinationRules declared under `external` are
     taken to exist.
 
+    Reported at the Rollout's `destinationRule.name`; a DestinationRule of that name in another namespace is
+    related.
+
     ## Why it matters
     The controller fails every reconcile with `destinationrules.networking.istio.io "x" not found` and a
     `DestinationRuleNotFound` event; the subsets are never pointed at the canary and stable pods.
@@ -570,6 +603,7 @@ class DestinationRuleNotFound(Rule):
     severity = Severity.ERROR
     summary = "Referenced DestinationRule is not in the Rollout's namespace"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `destinationrules.networking.istio.io \"x\" not found` (event DestinationRuleNotFound)"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -594,6 +628,9 @@ class DestinationRuleSubsetNotFound(Rule):
     `destinationRule.canarySubsetName` and `stableSubsetName` must each be the `name` of a subset in the
     referenced DestinationRule.
 
+    Reported at the Rollout's `canarySubsetName` / `stableSubsetName`; the DestinationRule's `subsets` are
+    related.
+
     ## Why it matters
     The controller only labels subsets that exist; it raises no error. Istio then routes the VirtualService
     destination to a subset that does not exist (istioctl IST0101 `Referenced host+subset in destinationrule
@@ -614,6 +651,7 @@ class DestinationRuleSubsetNotFound(Rule):
     severity = Severity.ERROR
     summary = "Canary or stable subset is not defined in the DestinationRule"
     kinds = ("Rollout",)
+    cross_resource = True
     fixable = True
     mirrors = "Istio IST0101 `Referenced host+subset in destinationrule not found`"
 
@@ -681,6 +719,8 @@ class DestinationRuleExtraSubset(Rule):
     Subsets of the DestinationRule named by `istio.destinationRule` other than `canarySubsetName` and
     `stableSubsetName`.
 
+    Reported at the extra subset in the DestinationRule; the Rollout's `destinationRule.name` is related.
+
     ## Why it matters
     On every reconcile the controller rewrites `spec.subsets` keeping only the canary and stable subsets (and
     subsets of running experiments); any other subset is deleted from the live object. Routes that use it
@@ -699,6 +739,7 @@ class DestinationRuleExtraSubset(Rule):
     severity = Severity.WARNING
     summary = "Managed DestinationRule has subsets the controller removes"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts `UpdateHash` (derived, no upstream message)"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -713,10 +754,11 @@ class DestinationRuleExtraSubset(Rule):
         for i, subset in _subsets(dr):
             name = as_str(subset.get("name"))
             if name and name not in keep:
-                yield self.report(ro, ref.path + ("name",),
+                # Reported at the subset to move or drop; the Rollout that manages the DestinationRule is related.
+                yield self.report(dr, ("spec", "subsets", i, "name"),
                                   f"{_dr_label(dr)} has subset '{name}', which is neither the canary nor the stable subset; "
                                   f"the controller deletes it from the live object on every reconcile",
-                                  related=[RelatedRef(dr, ("spec", "subsets", i), f"subset '{name}' removed by the controller")])
+                                  related=[RelatedRef(ro, ref.path + ("name",), f"Rollout {ro.name} manages {_dr_label(dr)}")])
 
 
 @functools.lru_cache(maxsize=1 << 14)  # pure; the same hosts are asked about by several rules
@@ -740,6 +782,9 @@ class IstioHostServiceMismatch(Rule):
     - host-level split: a destination the controller takes for `canaryService`/`stableService` (it compares
       only the first DNS label) must resolve to that Service in the Rollout's namespace.
 
+    Reported at the Rollout's `destinationRule.name` (subset-level) or `virtualService.name` (host-level); the
+    destination host and the DestinationRule's `host` are related.
+
     ## Why it matters
     The controller is satisfied, but Istio sends the traffic elsewhere: to a subset its DestinationRule does
     not define (503 `no healthy upstream`, istioctl IST0101), or to a same-named Service in another
@@ -760,6 +805,7 @@ class IstioHostServiceMismatch(Rule):
     severity = Severity.ERROR
     summary = "Weighted destination host does not resolve to the Rollout's Service or DestinationRule host"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Istio IST0101 `Referenced host+subset in destinationrule not found`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -805,6 +851,9 @@ class DestinationPortNotInService(Rule):
     and it must be one of the Service's `ports[].port`. (Single-port Services are left to
     `virtualservice-destination-host-not-found`, which checks every VirtualService.)
 
+    Reported at the VirtualService destination (its `port.number`, or the destination that lacks one); the
+    Rollout's `virtualService.name` and the Service's `ports` are related.
+
     ## Why it matters
     Istio cannot choose a port for a multi-port Service (istioctl IST0112), and a port the Service does not
     expose matches no cluster (IST0101 `host:port`): the canary or stable share of the traffic fails.
@@ -823,6 +872,7 @@ class DestinationPortNotInService(Rule):
     severity = Severity.ERROR
     summary = "Weighted destination port is missing or not a port of its Service"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Istio IST0112 / IST0101 `Referenced host:port not found`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -843,16 +893,15 @@ class DestinationPortNotInService(Rule):
                     continue  # a single-port Service: Istio picks its port; a wrong number is RL201's (any VirtualService)
                 number = dig(dest, "destination", "port", "number")
                 svc_label = f"Service {ns_label(svc.namespace)}{svc.name}"
-                related = [RelatedRef(svc, ("spec", "ports"), f"{svc_label} ports: {', '.join(map(str, ports))}")]
+                # Reported at the destination's port (the value to edit); the Rollout and the Service are related.
+                related = [RelatedRef(svc, ("spec", "ports"), f"{svc_label} ports: {', '.join(map(str, ports))}"),
+                           RelatedRef(ro, ref.path + ("name",), f"Rollout {ro.name} weights this route")]
                 if number is None and route.proto == "http":
-                    yield self.report(ro, ref.path + ("name",),
+                    yield self.report(vs, _dest_path(route, i) + ("destination",),
                                       f"{route.label()} of {_vs_label(vs)} routes to {svc_label}, which has ports "
                                       f"{', '.join(map(str, ports))}, without destination.port.number; Istio cannot pick one",
-                                      related=[RelatedRef(vs, _dest_path(route, i) + ("destination",), "destination without port"),
-                                               *related])
+                                      key=True, related=related)
                 elif isinstance(number, int) and number not in ports:
-                    yield self.report(ro, ref.path + ("name",),
+                    yield self.report(vs, _dest_path(route, i) + ("destination", "port", "number"),
                                       f"{route.label()} of {_vs_label(vs)} routes to port {number} of {svc_label}, which "
-                                      f"only has ports {', '.join(map(str, ports))}",
-                                      related=[RelatedRef(vs, _dest_path(route, i) + ("destination", "port", "number"),
-                                                          "destination port"), *related])
+                                      f"only has ports {', '.join(map(str, ports))}", related=related)

@@ -26,6 +26,9 @@ class SubsetLabelsUnsatisfiable(Rule):
     (the `version: canary|stable` pattern works through these). A `rollouts-pod-template-hash` label in the
     subset is ignored: the controller sets it.
 
+    Reported at the Rollout's `canarySubsetName` / `stableSubsetName`; the subset label in the DestinationRule
+    and the pod template labels are related.
+
     ## Why it matters
     The controller only adds `rollouts-pod-template-hash` to the subset and keeps your labels, so a label
     the pods lack makes the subset select no endpoint: Envoy answers 503 `no healthy upstream` for that
@@ -46,6 +49,7 @@ class SubsetLabelsUnsatisfiable(Rule):
     severity = Severity.ERROR
     summary = "DestinationRule subset labels are not carried by the Rollout's canary/stable pods"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Kiali KIA0203 `This subset's labels are not found in any matching host`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rolloutlint.views import refs
 from rolloutlint.views.references import (
-    MANAGED_BY, find_service, ns_label, pod_selector_matches, renamed_hint, renamed_in_unit, service_refs,
+    MANAGED_BY, find_service, ns_label, pod_selector_matches, renamed_hint, renamed_in_unit, renamed_note, service_refs,
 )
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_str, dig
@@ -35,6 +35,9 @@ class ServiceNotFound(Rule):
     `activeService`, `previewService` (blueGreen) must each name a Service in the Rollout's namespace.
     Services declared under `external` in `.rolloutlint.yaml` are taken to exist.
 
+    Reported at the Rollout's Service field; a Service of that name in another namespace, or in the same unit
+    with a name like it (kustomize's namePrefix/nameSuffix, or a renamed Service), is related.
+
     ## Why it matters
     The controller marks the Rollout `InvalidSpec` (`spec.strategy.canary.canaryService: Invalid value: "x":
     service "x" not found`) and does not progress.
@@ -54,6 +57,7 @@ class ServiceNotFound(Rule):
     severity = Severity.ERROR
     summary = "Referenced Service is not in the Rollout's namespace"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Invalid value: \"x\": service \"x\" not found`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -66,7 +70,7 @@ class ServiceNotFound(Rule):
             if renamed is not None:
                 yield self.report(ro, ref.path, f"{ref.field} of Rollout {ro.name} names Service "
                                   f"{ns_label(ro.namespace)}{ref.name}, which is not in the project{renamed_hint(renamed)}",
-                                  related=[RelatedRef(renamed, ("metadata", "name"), "the Service as kustomize named it")])
+                                  related=[RelatedRef(renamed, ("metadata", "name"), renamed_note(renamed))])
                 continue
             other = [s for s in ctx.index.named("Service", ref.name) if s.group == ""]
             hint = f" (one exists in namespace {other[0].namespace}; a Rollout can only use Services of its own namespace)" if other else ""
@@ -83,6 +87,8 @@ class ServiceSelectorMismatch(Rule):
     For every Service the Rollout names (see `service-not-found`), every key of the Service's
     `spec.selector` — except `rollouts-pod-template-hash`, which the controller sets — must be a label of the
     pod template (`spec.template`, or the `workloadRef` Deployment's template) with the same value.
+
+    Reported at the Rollout's Service field; the Service's selector key and the pod template labels are related.
 
     ## Why it matters
     The controller marks the Rollout `InvalidSpec` (`Service "x" has unmatch label "app" in rollout`); even
@@ -102,6 +108,7 @@ class ServiceSelectorMismatch(Rule):
     severity = Severity.ERROR
     summary = "Service selector does not match the Rollout's pod template labels"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Service \"x\" has unmatch label \"app\" in rollout`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
@@ -134,6 +141,9 @@ class ServiceManagedByAnotherRollout(Rule):
     Rollout's name; and no other Rollout of the same namespace may name the same Service (when a namespace is
     unknown, only Rollouts of the same file are compared).
 
+    Reported at the Rollout's Service field; the Service's managed-by annotation, or the other Rollout's field
+    and the Service, are related.
+
     ## Why it matters
     The controller rewrites the selector of every Service it uses and marks the Service with that
     annotation. A second Rollout is refused with `Service "x" is managed by another Rollout`, or, before
@@ -152,6 +162,7 @@ class ServiceManagedByAnotherRollout(Rule):
     severity = Severity.ERROR
     summary = "Referenced Service is managed by another Rollout"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: `Service \"x\" is managed by another Rollout`"
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:

@@ -58,8 +58,10 @@ class DuplicateObjectInUnit(Rule):
     ## What it checks
     Within each deployment unit (an Argo CD Application, a kustomization root, a Helm chart; see the
     README's "Deployment units"), two rendered objects with the same API group, kind, namespace and name.
-    The second is reported, the first is related. Objects of different units never collide here: two
-    clusters' folders, or three overlays, may each define `shop/reviews`.
+    Objects of different units never collide here: two clusters' folders, or three overlays, may each define
+    `shop/reviews`.
+
+    Reported at the second definition's `metadata.name`; the first definition is related.
 
     ## Why it matters
     Argo CD applies only one of them and marks the Application with `RepeatedResourceWarning`; which
@@ -79,6 +81,7 @@ class DuplicateObjectInUnit(Rule):
     name = "duplicate-object-in-unit"
     severity = Severity.ERROR
     summary = "A deployment unit renders the same object twice"
+    cross_resource = True
     mirrors = "Argo CD: `Resource <key> appeared 2 times among application resources.` (RepeatedResourceWarning)"
 
     def check_repo(self, ctx: Context) -> Iterator[Report]:

@@ -215,6 +215,10 @@ class SelectorTemplateMismatch(Rule):
     does. An empty or invalid selector is left to `selector-empty` / `selector-invalid`; a workloadRef Deployment
     that is not in the repository is left to `workload-ref-not-found`.
 
+    Reported at the Rollout's `spec.selector` (`spec.workloadRef` when it has none) with the workloadRef
+    Deployment's template labels related; with an inline template, at the template's `labels`, the selector
+    related.
+
     ## Why it matters
     The controller refuses the Rollout: ``spec.template.metadata.labels: Invalid value: ...: `selector` does not
     match template `labels` `` (condition `InvalidSpec`). A workloadRef Rollout fails the same way once the
@@ -234,6 +238,7 @@ class SelectorTemplateMismatch(Rule):
     severity = Severity.ERROR
     summary = "spec.selector does not match the pod template labels"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = ("Argo Rollouts / Kubernetes: ``spec.template.metadata.labels: Invalid value: ...: `selector` does not "
                "match template `labels` ``")
 
@@ -278,6 +283,9 @@ class PodTemplateNotForReplicaSet(Rule):
     `spec.template.spec.restartPolicy` other than `Always`, and any `spec.template.spec.activeDeadlineSeconds`
     (also in the template of a workloadRef Deployment).
 
+    Reported at the field in the Rollout's own template; with a workloadRef, at the Rollout's
+    `spec.workloadRef`, the Deployment's pod template related.
+
     ## Why it matters
     The controller validates the template as a ReplicaSet template and refuses the Rollout:
     `spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"` or
@@ -297,6 +305,7 @@ class PodTemplateNotForReplicaSet(Rule):
     severity = Severity.ERROR
     summary = "Pod template sets restartPolicy other than Always or activeDeadlineSeconds"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = ("Argo Rollouts / Kubernetes: `spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported "
                "values: \"Always\"`; `activeDeadlineSeconds in ReplicaSet is not Supported`")
 

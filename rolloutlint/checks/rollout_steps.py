@@ -728,6 +728,9 @@ class ExperimentWeightWithoutPorts(Rule):
     Experiment step templates with `weight` (traffic-routed canaries) when the Rollout's pod template (inline or
     from `workloadRef`) has no `containers[].ports`.
 
+    Reported at the experiment template's `weight` in the Rollout; the pod template's `containers` (the
+    workloadRef Deployment's when it has one) are related.
+
     ## Why it matters
     For a weighted template the Experiment creates a Service from the pod template's container ports; with no
     ports no Service is created, and the traffic router is given a destination without a host, so the weight
@@ -747,6 +750,7 @@ class ExperimentWeightWithoutPorts(Rule):
     severity = Severity.WARNING
     summary = "Weighted experiment template but the pod template has no container ports"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts runtime: experiment template Service is created only when the pod template has ports"
 
     def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:

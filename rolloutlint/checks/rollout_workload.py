@@ -128,6 +128,8 @@ class WorkloadRefNotFound(Rule):
     The object named by `spec.workloadRef` (`kind`, `name`, in the Rollout's namespace) must be one of the linted
     manifests, unless it is declared `external` in `.rolloutlint.yaml`.
 
+    Reported at `workloadRef.name` in the Rollout; an object of that name in another namespace is related.
+
     ## Why it matters
     The controller cannot resolve the pod template and reports the lookup error
     (`deployments.apps "reviews" not found`) on the Rollout; nothing is rolled out. In GitOps the Deployment is
@@ -146,6 +148,7 @@ class WorkloadRefNotFound(Rule):
     severity = Severity.ERROR
     summary = "workloadRef names a workload that is not in the repository"
     kinds = ("Rollout",)
+    cross_resource = True
     mirrors = "Argo Rollouts: workloadRef resolution fails with the NotFound error (`deployments.apps \"x\" not found`)"
 
     def check(self, ro: "Resource", ctx: "Context") -> Iterator[Report]:

@@ -39,6 +39,9 @@ class Rule:
     fixable: ClassVar[bool] = False
     options: ClassVar[dict[str, Any]] = {}  # option name -> default, documented in the docstring
     stage: ClassVar[int] = 1  # 0 schema, 1 per-resource, 2 cross-resource (engine order)
+    # Looks at other resources than the one it reports on (references, routes, coverage): its docs say where
+    # a finding is reported and what is related ("Reported at ...", tests/test_reported_at.py).
+    cross_resource: ClassVar[bool] = False
 
     def check(self, resource: "Resource", ctx: "Context") -> Iterable[Report]:
         return ()

@@ -45,9 +45,13 @@ def find_root(paths: Iterable[Path], cwd: Path) -> Path:
     first = next(iter(paths), cwd).resolve()
     here = first if first.is_dir() else first.parent
     for cand in (here, *here.parents):
-        if (cand / ".rolloutlint.yaml").is_file() or (cand / ".rolloutlint.yml").is_file() or (cand / ".git").exists():
+        if has_project_config(cand) or (cand / ".git").exists():
             return cand
     return cwd if here == cwd or cwd in here.parents else here
+
+
+def has_project_config(directory: Path) -> bool:
+    return (directory / ".rolloutlint.yaml").is_file() or (directory / ".rolloutlint.yml").is_file()
 
 
 @lru_cache(maxsize=256)
@@ -152,10 +156,17 @@ def _rel(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def display_path(path: Path, cwd: Path) -> str:
+def display_path(path: Path, cwd: Path, root: Path | None = None) -> str:
     """`path` relative to `cwd` (both absolute and resolved) in POSIX form, else as it is; bytes of a
-    non-UTF-8 file name shown as `\\xff` (the name itself cannot be printed, written to JSON or SARIF)."""
+    non-UTF-8 file name shown as `\\xff` (the name itself cannot be printed, written to JSON or SARIF).
+
+    `root`, the project root: when both `cwd` and `path` lie under it, `path` is relative to `cwd` even
+    outside it (`../apps/app.yaml`), so a finding and its related locations, whichever file of the project
+    they are in, are shown in one form (linting from a subdirectory)."""
     text = _display(path, cwd)
+    if text is None:
+        outside = root is None or not (_under(path, root) and _under(cwd, root))
+        text = str(path) if outside else os.path.relpath(path, cwd).replace(os.sep, "/")
     return text if text.isprintable() or text.isascii() else printable(text)
 
 
@@ -167,7 +178,13 @@ def printable(text: str) -> str:
     return text
 
 
-def _display(path: Path, cwd: Path) -> str:
+def _under(path: Path, base: Path) -> bool:
+    text, prefix = str(path), str(base)
+    return text == prefix or text.startswith(prefix if prefix.endswith(os.sep) else prefix + os.sep)
+
+
+def _display(path: Path, cwd: Path) -> str | None:
+    """`path` relative to `cwd`, None when it is not under it."""
     text, base = str(path), str(cwd)
     prefix = base if base.endswith(os.sep) else base + os.sep
     if text.startswith(prefix) and len(text) > len(prefix):  # string work: pathlib's relative_to is slow
@@ -175,4 +192,4 @@ def _display(path: Path, cwd: Path) -> str:
     try:
         return path.relative_to(cwd).as_posix()
     except ValueError:
-        return str(path)
+        return None

@@ -86,15 +86,19 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
 
 def source_root() -> Path:
     """SRCROOT: the GitHub workspace when running inside it, else the enclosing git repository, else the
-    current directory. Code scanning wants repository-relative paths even when rolloutlint runs in a
-    subdirectory (`working-directory`)."""
+    enclosing rolloutlint project (`.rolloutlint.yaml`), else the current directory. Code scanning wants
+    repository-relative paths even when rolloutlint runs in a subdirectory (`working-directory`), and a
+    finding and its related locations in other files of the project get the same relative form."""
+    from rolloutlint.load.discovery import has_project_config
+
     cwd = Path.cwd()
     ws = os.environ.get("GITHUB_WORKSPACE")
     if ws:
         wsp = Path(ws).resolve()
         if cwd.resolve() == wsp or wsp in cwd.resolve().parents:
             return wsp
-    return next((d for d in (cwd, *cwd.parents) if (d / ".git").exists()), cwd)
+    return (next((d for d in (cwd, *cwd.parents) if (d / ".git").exists()), None)
+            or next((d for d in (cwd, *cwd.parents) if has_project_config(d)), cwd))
 
 
 def _artifact(file: str, root: Path) -> dict[str, Any]:

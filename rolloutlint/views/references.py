@@ -63,9 +63,16 @@ def renamed_in_unit(index: ResourceIndex, kind: str, name: str, near: Resource) 
 
 
 def renamed_hint(res: Resource) -> str:
+    if not res.extra.get("rendered"):  # a plain directory deploys names as written: the object itself was renamed
+        return f"; {res.kind} {res.name!r} in this namespace has a name like it: was it renamed?"
     return (f"; kustomize renamed it to {res.name!r} (namePrefix/nameSuffix) but does not rewrite this Rollout field: "
             "load Argo Rollouts' kustomize configuration (`openapi:` or `configurations:` from its Kustomize "
             "integration docs) in the kustomization")
+
+
+def renamed_note(res: Resource) -> str:
+    """The related location's message for `renamed_in_unit`'s object."""
+    return f"the {res.kind} as kustomize named it" if res.extra.get("rendered") else f"{res.kind} {res.name}"
 
 
 def ns_label(ns: str | None) -> str:

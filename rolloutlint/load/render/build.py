@@ -68,9 +68,10 @@ class Rendered:
 class _Files:
     """The loaded files by path; files the render needs that were not loaded are loaded on demand."""
 
-    def __init__(self, files: list[SourceFile], cwd: Path, out: Rendered) -> None:
+    def __init__(self, files: list[SourceFile], cwd: Path, out: Rendered, root: Path) -> None:
         self.by_path = {f.path: f for f in files}
         self.cwd = cwd
+        self.root = root  # files of the project are shown relative to cwd, as the loaded ones are
         self.out = out
 
     def get(self, path: Path) -> SourceFile:
@@ -78,7 +79,7 @@ class _Files:
         if src is None:
             from rolloutlint.load.discovery import display_path
 
-            src = load_file(path, display_path(path, self.cwd))
+            src = load_file(path, display_path(path, self.cwd, self.root))
             src.problems = [p for p in src.problems if p.rule_id not in ("RL004", "RL005")]
             self.by_path[path] = src
             self.out.extra_files.append(src)
@@ -90,7 +91,7 @@ class _Files:
         if src is None:
             from rolloutlint.load.discovery import display_path
 
-            src = SourceFile(path=path, display=display_path(path, self.cwd))
+            src = SourceFile(path=path, display=display_path(path, self.cwd, self.root))
             self.by_path[path] = src
             self.out.extra_files.append(src)
         return src
@@ -119,7 +120,7 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
     out.engines = find_engines(settings.kustomize, settings.helm, need)
     if debug is not None:
         debug(f"render engines: {out.engines.describe()}")
-    known = _Files(files, cwd, out)
+    known = _Files(files, cwd, out, root)
     store = render_cache.Cache((settings.cache_dir or render_cache.default_dir()) if settings.cache else None)
     jobs = [(unit, source) for unit in out.units for source in unit.sources]
 
@@ -301,16 +302,16 @@ def _entry(unit: Unit, source: Source, known: _Files) -> tuple[str, int] | None:
         return unit.app_file.display, locate(unit.app_doc.node, unit.app_path + ("path",))[0]
     if source.tool == "kustomize":
         kfile = kz.kustomization_file(source.path)
-        return (_display(kfile, known.cwd), 1) if kfile else None
+        return (_display(kfile, known.cwd, known.root), 1) if kfile else None
     if source.tool == "helm":
-        return _display(source.path / "Chart.yaml", known.cwd), 1
+        return _display(source.path / "Chart.yaml", known.cwd, known.root), 1
     return None
 
 
-def _display(path: Path, cwd: Path) -> str:
+def _display(path: Path, cwd: Path, root: Path | None) -> str:
     from rolloutlint.load.discovery import display_path
 
-    return display_path(path, cwd)
+    return display_path(path, cwd, root)
 
 
 def _compose(text: str, name: str) -> list[Document]:
