@@ -23,6 +23,17 @@ from rolloutlint.core.findings import Edit, Finding, Fix, Report
 from rolloutlint.core.positions import Path as DocPath
 from rolloutlint.core.source import Document, SourceFile
 from rolloutlint.load.loader import load_file
+from rolloutlint import pipeline
+from rolloutlint.fix.yamlio import odd_line_breaks
+from rolloutlint.fix import yamlio
+from yaml.nodes import MappingNode, ScalarNode
+from rolloutlint.core.positions import subnode
+from yaml.nodes import SequenceNode
+import copy
+from rolloutlint.load.loader import _same
+from rolloutlint.core.project import Project
+from rolloutlint.load.namespaces import build_index
+from rolloutlint.core import outfile
 
 if TYPE_CHECKING:
     from rolloutlint.core.project import Project
@@ -64,11 +75,10 @@ def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequenc
     the re-loaded fixed project when writing, the unchanged one for a diff (nothing on disk changed)."""
     state = _State(write=write)
     if write:  # temp files of a run killed mid-write (SIGKILL) in the directories this run may write
-        from rolloutlint.core.outfile import clean_stale_temps
 
         dirs = {Path(os.path.realpath(f.path)).parent for f in project.files
                 if f.display != "<stdin>" and (project.report_files is None or f.path in project.report_files)}
-        for stale in clean_stale_temps(sorted(dirs)):
+        for stale in outfile.clean_stale_temps(sorted(dirs)):
             state.note(f"removed {stale.name}, left by an interrupted run")
     current = project
     passes = 0
@@ -117,9 +127,8 @@ def run_fixes(project: "Project", *, select: Sequence[str] = (), ignore: Sequenc
 def _fixable(project: "Project", select: Sequence[str], ignore: Sequence[str], debug: bool) -> list[tuple[Finding, Report]]:
     """Lint through the pipeline (no baseline: a fix applies to every finding), keeping for each
     unsuppressed finding with a fix the report behind it."""
-    from rolloutlint.pipeline import lint_project
 
-    result = lint_project(project, select=select, ignore=ignore, debug=debug, use_baseline=False, keep_fixes=True)
+    result = pipeline.lint_project(project, select=select, ignore=ignore, debug=debug, use_baseline=False, keep_fixes=True)
     return [(f, result.fixes[id(f)]) for f in result.findings if f.suppressed is None and id(f) in result.fixes]
 
 
@@ -170,16 +179,14 @@ def _refuse_file(project: "Project", src: SourceFile, write: bool) -> str | None
         return "the file is not among the paths being linted"
     if src.text is None or any(p.rule_id in UNPARSEABLE for p in src.problems):
         return "the file does not parse"
-    from rolloutlint.fix.yamlio import odd_line_breaks
 
     if odd_line_breaks(src.text):
         return "the file has unusual line breaks (a lone CR, NEL or LS)"
     if src.display == "<stdin>":
         return "standard input cannot be fixed in place; use --diff" if write else None
     if write:  # checked before anything is written, so a run never stops half-way through the files
-        from rolloutlint.core.outfile import writable_dir_problem
 
-        problem = writable_dir_problem(src.path)
+        problem = outfile.writable_dir_problem(src.path)
         if problem:
             return f"cannot be rewritten: {problem}"
     try:
@@ -209,7 +216,6 @@ def _overlaps(a: DocPath, b: DocPath) -> bool:
 # --- one pass --------------------------------------------------------------------------------------
 
 def _run_pass(project: "Project", todo: list[tuple[Finding, Report]], state: _State) -> dict[Path, str]:
-    from rolloutlint.fix import yamlio
 
     accepted: dict[tuple[Path, int], list[_Planned]] = defaultdict(list)
     claimed: dict[tuple[Path, int], list[DocPath]] = defaultdict(list)
@@ -297,7 +303,6 @@ def _run_pass(project: "Project", todo: list[tuple[Finding, Report]], state: _St
 
 
 def _edit_doc(src: SourceFile, doc: Document, body: str, group: list[_Planned]) -> tuple[str, list[_Planned], list[str]]:
-    from rolloutlint.fix import yamlio
 
     try:
         indent = yamlio.detect_indent(body, src.text or "")
@@ -332,7 +337,6 @@ def _drop_duplicates(src: SourceFile, doc: Document, body: str, start_line: int,
     if not applied:
         state.note(f"{src.display}: not fixed in document {doc.index + 1}: it repeats a key; fix duplicate-key first")
         return body, []
-    from rolloutlint.fix import yamlio
 
     lines = yamlio.split_lines(body)
     # Outermost ranges only (a repeated key inside a deleted value goes with it), deleted bottom-up.
@@ -353,10 +357,7 @@ def _drop_duplicates(src: SourceFile, doc: Document, body: str, start_line: int,
 def _duplicate_ranges(doc: Document, start_line: int, path: DocPath, src: SourceFile) -> list[tuple[int, int]] | None:
     """Line ranges (relative to the document body) of every repeat of a key after its first occurrence
     (block style only), or None when one of them cannot be deleted as whole lines."""
-    from yaml.nodes import MappingNode, ScalarNode
 
-    from rolloutlint.fix import yamlio
-    from rolloutlint.core.positions import subnode
 
     parent = subnode(doc.node, path[:-1]) if path[:-1] else doc.node
     if not isinstance(parent, MappingNode) or parent.flow_style:
@@ -382,7 +383,6 @@ def _duplicate_ranges(doc: Document, start_line: int, path: DocPath, src: Source
 
 def _last_content(node: Any) -> Any:
     """The node whose end is the end of `node`'s text (block collections end at the next token)."""
-    from yaml.nodes import MappingNode, SequenceNode
 
     while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
         last = node.value[-1]
@@ -393,10 +393,7 @@ def _last_content(node: Any) -> Any:
 def _verify(src: SourceFile, new_text: str, done: list[_Planned]) -> str | None:
     """Re-read the fixed text as the linter (and Kubernetes) will: it must parse, and every document must
     hold exactly the original values with the edits applied, nothing else."""
-    import copy
 
-    from rolloutlint.fix import yamlio
-    from rolloutlint.load.loader import _same
 
     fresh = load_file(src.path, src.display, data=new_text.encode("utf-8"))
     bad = [p for p in fresh.problems if p.rule_id in UNPARSEABLE]
@@ -431,8 +428,6 @@ def _verify(src: SourceFile, new_text: str, done: list[_Planned]) -> str | None:
 
 
 def _reload(project: "Project", changed: dict[Path, str]) -> "Project":
-    from rolloutlint.core.project import Project
-    from rolloutlint.load.namespaces import build_index
 
     files: list[SourceFile] = []
     for src in project.files:
@@ -463,11 +458,10 @@ def _write(src: SourceFile, text: str, state: _State) -> bool:
     if on_disk != src.text:
         state.note(f"{src.display}: not written: it changed on disk while fixing")
         return False
-    from rolloutlint.core.outfile import WriteError, write_bytes
 
     try:
-        write_bytes(path, bom + text.encode("utf-8"), keep_owner=True, expect=data)
-    except WriteError as exc:
+        outfile.write_bytes(path, bom + text.encode("utf-8"), keep_owner=True, expect=data)
+    except outfile.WriteError as exc:
         state.note(f"{src.display}: {exc}")
         return False
     return True

@@ -23,6 +23,19 @@ import yaml
 
 from rolloutlint.core.findings import Edit
 from rolloutlint.core.positions import Path as DocPath
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from rolloutlint.core.findings import format_path
+from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
+from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
+import copy
+from yaml.nodes import MappingNode, ScalarNode
+from rolloutlint.core.positions import _child
+from yaml.nodes import SequenceNode
+import json
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -150,7 +163,6 @@ def _indent_votes(text: str) -> tuple[Counter[int], Counter[tuple[int, int]]]:
 # --- ruamel ------------------------------------------------------------------------------------------
 
 def _yaml(indent: tuple[int, int, int]) -> Any:
-    from ruamel.yaml import YAML
 
     y = YAML(typ="rt")
     y.preserve_quotes = True
@@ -211,7 +223,6 @@ def _has_merge(obj: Any) -> bool:
 
 
 def _walk(data: Any, path: DocPath, create: bool) -> Any:
-    from ruamel.yaml.comments import CommentedMap
 
     node = data
     if _is_anchored(node):
@@ -237,14 +248,12 @@ def _walk(data: Any, path: DocPath, create: bool) -> Any:
 
 
 def _fmt(path: DocPath) -> str:
-    from rolloutlint.core.findings import format_path
 
     return format_path(path) or "<document>"
 
 
 def _styled(old: Any, new: Any) -> Any:
     """Keep a replaced scalar's quoting style for a new string value."""
-    from ruamel.yaml.scalarstring import ScalarString
 
     if isinstance(new, str) and isinstance(old, ScalarString) and type(old) is not ScalarString:
         return type(old)(new)
@@ -260,7 +269,6 @@ def protect(value: Any) -> Any:
     ruamel writes YAML 1.2, where `yes`, `on` or `0o7` are plain strings; Kubernetes would read them as
     booleans or numbers.
     """
-    from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
 
     if isinstance(value, str) and not isinstance(value, ScalarString):
         tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
@@ -366,7 +374,6 @@ def _delete_item(seq: Any, idx: int) -> None:
 
 
 def _commented(value: Any) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(value, dict) and not isinstance(value, CommentedMap):
         return CommentedMap((k, _commented(v)) for k, v in value.items())
@@ -378,7 +385,6 @@ def _commented(value: Any) -> Any:
 def _last_slot(container: Any, only: Any = None) -> tuple[Any, Any, int] | None:
     """(container, key or index, comment slot) of the last item under `container` (under its item `only`),
     where ruamel keeps the comments that follow it."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     first = True
     while True:
@@ -418,8 +424,6 @@ def _take_following(container: Any, only: Any = None) -> str:
 def _give_following(container: Any, text: str, only: Any = None) -> None:
     if not text:
         return
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
 
     found = _last_slot(container, only)
     if found is None:
@@ -524,7 +528,6 @@ def _keep_comment_gap(old: str, new: str) -> str:
 
 def apply_plain(data: Any, path: DocPath, edit: Edit) -> None:
     """What `apply_edit` does, on plain loaded values: the fixer checks the re-read text against it."""
-    import copy
 
     node = data
     for part in path[:-1]:
@@ -560,9 +563,7 @@ def edit_in_place(lines: list[str], root: Any, edits: list[tuple[DocPath, Edit]]
     """Replacements (line, start column, end column, text) that rename a key or replace a scalar with a
     scalar right where it is written, for any layout (JSON, flow style). Raises EditError for anything
     else: structural edits need `check_edits`."""
-    from yaml.nodes import MappingNode, ScalarNode
 
-    from rolloutlint.core.positions import _child
 
     shared = _shared_nodes(root)
     out: list[tuple[int, int, int, str]] = []
@@ -600,7 +601,6 @@ def apply_in_place(lines: list[str], replacements: list[tuple[int, int, int, str
 
 
 def _shared_nodes(root: Any) -> set[int]:
-    from yaml.nodes import MappingNode, SequenceNode
 
     seen: set[int] = set()
     shared: set[int] = set()
@@ -620,9 +620,7 @@ def _shared_nodes(root: Any) -> set[int]:
 
 
 def _replace_scalar(lines: list[str], node: Any, value: Any, json_style: bool) -> tuple[int, int, int, str]:
-    import json
 
-    from yaml.nodes import ScalarNode
 
     start, end = node.start_mark, node.end_mark
     if not isinstance(node, ScalarNode) or start.line != end.line or start.line >= len(lines):

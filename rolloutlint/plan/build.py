@@ -23,12 +23,15 @@ from rolloutlint.plan.compare import (
     rollout_effects,
 )
 from rolloutlint.simulate.steps import as_int, dig
+from rolloutlint import pipeline
+from rolloutlint.run.registry import all_rules, load_builtin_rules
+from rolloutlint.core.findings import Severity
+from rolloutlint.views import refs
 
 HASH_LABEL = "rollouts-pod-template-hash"
 
 
 def _load(root: Path, config_path: str | None, namespace: str | None) -> Any:
-    from rolloutlint import pipeline
 
     return pipeline.load_project([str(root)], config_path=config_path, namespace=namespace, cwd=root)
 
@@ -120,7 +123,6 @@ def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any,
 
 def invalid_spec_rules() -> list[str]:
     """Ids of the rules whose failure the controller reports as the Rollout's InvalidSpec condition."""
-    from rolloutlint.run.registry import all_rules, load_builtin_rules
 
     load_builtin_rules()
     return sorted(r.id for r in all_rules()
@@ -128,8 +130,6 @@ def invalid_spec_rules() -> list[str]:
 
 
 def _invalid_messages(project: Any, rule_ids: list[str]) -> dict[tuple[Any, ...], set[str]]:
-    from rolloutlint import pipeline
-    from rolloutlint.core.findings import Severity
 
     out: dict[tuple[Any, ...], set[str]] = {}
     for f in pipeline.lint_project(project, select=rule_ids).findings:
@@ -175,7 +175,6 @@ def _label(res: Any) -> str:
 
 
 def _changed_objects(base: Tree, head: Tree) -> list[dict[str, Any]]:
-    from rolloutlint.views import refs
 
     out: list[dict[str, Any]] = []
     for kind in ("AnalysisTemplate", "ClusterAnalysisTemplate", "VirtualService", "DestinationRule", "Service"):

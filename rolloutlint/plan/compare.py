@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from rolloutlint.simulate.steps import as_int, dig
+from rolloutlint.simulate.render import describe_step
 
 DEFAULT_REVISION_HISTORY = 10
 # (namespace, name, file): the file is "" unless the same namespace/name is declared more than once in a tree
@@ -212,7 +213,6 @@ def rollout_effects(base: Any, head: Any, base_tree: Tree, head_tree: Tree,
             "at once without steps (argo-rollouts #4070)")))
     steps_changed = canonical(_steps(bspec)) != canonical(_steps(hspec))
     if steps_changed and new_revision:
-        from rolloutlint.simulate.render import describe_step
 
         def listed(spec: dict[str, Any]) -> str:
             steps = _steps(spec) if isinstance(_steps(spec), list) else []

@@ -7,6 +7,7 @@ from typing import Any
 
 from rolloutlint.simulate.durations import format_seconds
 from rolloutlint.simulate.report_markdown import mermaid_charts, step_table
+from rolloutlint.simulate.render import render_text as sim_text
 
 _HEADLINE = {
     "invalid-spec": "InvalidSpec: the controller stops",
@@ -68,7 +69,6 @@ def render_text(plan: dict[str, Any]) -> str:
             lines.append(f"  ~ {change['path']}: {_short(change['base'])} → {_short(change['head'])}")
         sim = entry.get("simulation")
         if sim:
-            from rolloutlint.simulate.render import render_text as sim_text
 
             times = (sim.get("durations") or {}).get("steps") or []
             if times:

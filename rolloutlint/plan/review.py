@@ -6,6 +6,7 @@ from typing import Any
 
 from rolloutlint.simulate.durations import estimate
 from rolloutlint.plan.states import lint_states
+from rolloutlint.views import refs
 
 
 def template_lookup(index: Any, namespace: str | None) -> Any:
@@ -21,7 +22,6 @@ def template_lookup(index: Any, namespace: str | None) -> Any:
 
 def rewritten_originals(index: Any, ro: Any) -> list[dict[str, Any]]:
     """The Git versions of the VirtualServices and DestinationRule the controller rewrites for ``ro``."""
-    from rolloutlint.views import refs
 
     out: list[dict[str, Any]] = []
     for ref in refs.virtual_service_refs(ro):

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rolloutlint import pipeline
+from rolloutlint.core.findings import Severity
 
 ISTIO_RULE_PREFIX = "RL2"
 
@@ -57,8 +59,6 @@ def _label(doc: dict[str, Any]) -> str:
 
 def _rule_errors(docs: list[dict[str, Any]], scratch: Path) -> set[tuple[str, str]]:
     """(object, message) of every error-severity Istio rule finding on these documents alone."""
-    from rolloutlint import pipeline
-    from rolloutlint.core.findings import Severity
 
     if not docs:
         return set()

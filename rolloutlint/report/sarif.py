@@ -17,6 +17,13 @@ from urllib.parse import quote
 
 from rolloutlint.core.findings import Finding, Location, Severity
 from rolloutlint.report import ReportOptions
+import inspect
+from rolloutlint.run.registry import is_builtin
+from rolloutlint.load.discovery import has_project_config
+from dataclasses import replace
+from urllib.parse import unquote
+from rolloutlint import __version__
+from rolloutlint.run.registry import all_rules
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/rolloutlint/rolloutlint"
@@ -47,7 +54,6 @@ def _clip(text: str) -> str:
 
 
 def _dedent_doc(doc: str) -> str:
-    import inspect
 
     return inspect.cleandoc(doc) if doc else ""
 
@@ -58,7 +64,6 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
     what = _section(doc, "What it checks")
     if what:
         full = f"{full} {what}"
-    from rolloutlint.run.registry import is_builtin
 
     builtin = is_builtin(rule.id)  # a project policy has no page in docs/rules.md: its docs are the config
     link = f"\n\n[Rule documentation]({help_uri(rule.id)})" if builtin else ""
@@ -89,7 +94,6 @@ def source_root() -> Path:
     enclosing rolloutlint project (`.rolloutlint.yaml`), else the current directory. Code scanning wants
     repository-relative paths even when rolloutlint runs in a subdirectory (`working-directory`), and a
     finding and its related locations in other files of the project get the same relative form."""
-    from rolloutlint.load.discovery import has_project_config
 
     cwd = Path.cwd()
     ws = os.environ.get("GITHUB_WORKSPACE")
@@ -127,8 +131,6 @@ def _region(loc: Location) -> dict[str, Any]:
 def _fingerprint(f: Finding, root: Path) -> str:
     """The finding's fingerprint with its file relative to SRCROOT rather than to the working directory:
     moving from `paths: apps` to `working-directory: apps` must not reopen every alert."""
-    from dataclasses import replace
-    from urllib.parse import unquote
 
     art = _artifact(f.location.file, root)
     if art.get("uriBaseId") != SRCROOT:
@@ -177,10 +179,8 @@ def _result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
 
 def build(findings: list[Finding], summary: dict[str, int], rules: list[Any] | None = None) -> dict[str, Any]:
     """`rules`: every rule the run knew (default: the built-in rules)."""
-    from rolloutlint import __version__
 
     if not rules:
-        from rolloutlint.run.registry import all_rules
 
         rules = all_rules()
     index = {r.id: i for i, r in enumerate(rules)}

@@ -25,6 +25,9 @@ from typing import Any
 
 from rolloutlint.core.config import ConfigError
 from rolloutlint.core.findings import Finding
+from rolloutlint import __version__
+from rolloutlint.core.outfile import WriteError, write_text
+from rolloutlint.core.infile import MAX_INPUT_BYTES, read_capped
 
 VERSION = 1
 _LINE_IN_MESSAGE = re.compile(r"\b(lines?) \d+(?:-\d+)?")
@@ -66,7 +69,6 @@ def _is_baseline_file(f: Finding, path: str | os.PathLike[str]) -> bool:
 
 
 def write_baseline(path: str | os.PathLike[str], findings: Iterable[Finding]) -> None:
-    from rolloutlint import __version__
 
     base = _base(path)
     entries = [
@@ -76,7 +78,6 @@ def write_baseline(path: str | os.PathLike[str], findings: Iterable[Finding]) ->
     entries.sort(key=lambda e: (e["file"], e["rule"], e["message"], e["fingerprint"]))
     doc = {"version": VERSION, "tool": {"name": "rolloutlint", "version": __version__}, "entries": entries}
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    from rolloutlint.core.outfile import WriteError, write_text
 
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +89,6 @@ def write_baseline(path: str | os.PathLike[str], findings: Iterable[Finding]) ->
 
 
 def read_baseline(path: str | os.PathLike[str]) -> Counter[str]:
-    from rolloutlint.core.infile import MAX_INPUT_BYTES, read_capped
 
     try:
         data = read_capped(path)

@@ -325,10 +325,6 @@ def walk_strings(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
             yield from walk_strings(v, path + (i,))
 
 
-def rollout_uses_label(usage: Usage) -> str:
-    return f"{usage.owner.kind} {usage.owner.name}"
-
-
 def canary_subsets(ctx: "Context", ro: Resource) -> tuple[str | None, str | None]:
     """(canary, stable) subset names as SkyWalking/TSB sees them: the pods' `version` label set through
     canaryMetadata/stableMetadata, else the DestinationRule's canarySubsetName/stableSubsetName."""

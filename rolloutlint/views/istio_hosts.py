@@ -238,10 +238,6 @@ def service_export_scopes(svc: Resource) -> frozenset[str]:
     return frozenset(out or {"*"})
 
 
-def visible_to(scopes: set[str] | frozenset[str], namespace: str | None) -> bool:
-    return "*" in scopes or namespace is None or namespace in scopes or "?" in scopes
-
-
 # --- grouping for conflict checks ---------------------------------------------------------------------
 
 def ns_key(res: Resource) -> str:

@@ -223,42 +223,11 @@ def _ns_of(host: str) -> str | None:
     return parts[1] if len(parts) >= 2 else None
 
 
-def service_for_host(host: str, namespace: str | None, index: ResourceIndex) -> Resource | None:
-    """The Service a mesh host names, when it is an in-cluster name (`svc`, `svc.ns`, `svc.ns.svc.cluster.local`)."""
-    parts = host.split(".")
-    if len(parts) == 1:
-        return index.find_one("Service", host, namespace)
-    if len(parts) == 2 or (len(parts) >= 3 and parts[2] == "svc"):
-        return index.find_one("Service", parts[0], parts[1])
-    return None
-
-
 def http_routes(vs: Resource) -> list[Any]:
     return as_list(dig(vs.body, "spec", "http"))
-
-
-def route_destinations(route: Any) -> list[dict[str, Any]]:
-    return [as_dict(as_dict(d).get("destination")) for d in as_list(as_dict(route).get("route"))]
 
 
 @memo.per_resource
 def managed_route_names(ro: Resource) -> set[str]:
     return {n for n in (as_str(as_dict(m).get("name")) for m in as_list(traffic_routing(ro).get("managedRoutes"))) if n}
 
-
-def rollouts_using_virtual_service(vs: Resource, index: ResourceIndex) -> list[tuple[Resource, VirtualServiceRef]]:
-    out = []
-    for ro in index.of_kind("Rollout"):
-        for ref in virtual_service_refs(ro):
-            if ref.name == vs.name and (ref.namespace is None or vs.namespace is None or ref.namespace == vs.namespace):
-                out.append((ro, ref))
-    return out
-
-
-def rollouts_using_destination_rule(dr: Resource, index: ResourceIndex) -> list[Resource]:
-    out = []
-    for ro in index.of_kind("Rollout"):
-        ref = destination_rule_ref(ro)
-        if ref and ref.name == dr.name and (ro.namespace is None or dr.namespace is None or ro.namespace == dr.namespace):
-            out.append(ro)
-    return out

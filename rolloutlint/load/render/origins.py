@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,7 +20,7 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rolloutlint.core.model import as_dict, as_list, as_str
-from rolloutlint.core.positions import _child, subnode
+from rolloutlint.core.positions import _child
 
 STRIP = ("config.kubernetes.io/origin", "alpha.config.kubernetes.io/transformations")
 
@@ -253,12 +252,3 @@ def head_line(template_text: str, kind: str | None) -> int:
                 return i
     return 0
 
-
-def subnode_of(root: Node | None, path: tuple[Any, ...]) -> Node | None:
-    return subnode(root, path)
-
-
-def display_of(path: Path, cwd: Path) -> str:
-    from rolloutlint.load.discovery import display_path
-
-    return display_path(path, cwd)
