@@ -79,7 +79,7 @@ def test_lint_and_simulate_agree_on_a_whole_rollout(tmp_path: Path, duration: st
     (tmp_path / "r.yaml").write_text(_rollout(duration))
     project = pipeline.load_project(["."], cwd=tmp_path)
     rl143 = [f for f in pipeline.lint_project(project).findings if f.rule == "RL143"]
-    from rolloutlint.commands.simulate_cmd import simulate_project
+    from rolloutlint.plan.simulation import simulate_project
 
     (result,) = simulate_project(project)
     problems = " ".join(result["problems"])

@@ -110,6 +110,14 @@ ALLOWED: dict[str, set[str]] = {
     "views": {"core", "expr", "providers"},
     "simulate": {"core", "views"},
     "checks": {"core", "views", "expr", "providers"},
+    # above the rules ("" is the package itself: its version)
+    "run": {"", "core", "load", "checks"},
+    "policies": {"core", "load", "views", "run"},
+    "config": {"core", "load", "views", "run", "policies"},
+    "pipeline": {"core", "load", "run", "config"},
+    "report": {"", "core", "load", "run"},
+    "fix": {"core", "load", "pipeline"},
+    "plan": {"core", "views", "simulate", "run", "pipeline"},  # never the command line above it
 }
 
 

@@ -69,7 +69,7 @@ def test_findings_in_a_large_mapping_do_not_rescan_it(tmp_path: Path, monkeypatc
 
 
 def test_simulate_does_not_compose_every_file(tmp_path: Path) -> None:
-    from rolloutlint.commands.simulate_cmd import simulate_project
+    from rolloutlint.plan.simulation import simulate_project
 
     for i in range(20):
         (tmp_path / f"r{i}.yaml").write_text(

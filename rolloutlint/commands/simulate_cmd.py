@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
 from rolloutlint.cli import EXIT_CLEAN, EXIT_USAGE, run_guarded
+from rolloutlint.plan.simulation import simulate_project
 
 
 @click.command()
@@ -80,50 +80,3 @@ def _simulate(paths: tuple[str, ...], rollout_sel: str | None, fmt: str, step: s
     else:
         click.echo(render_text(results) if results else "No Rollouts found.", nl=not results)
     return EXIT_CLEAN
-
-
-def simulate_project(project: Any, rollout_sel: str | None = None, reviewed: bool = False) -> list[dict[str, Any]]:
-    """One result per Rollout in the report scope, in file order, with its `resource` header first.
-    Step times are always added; `reviewed`: also the Istio rejections of every simulated state (`plan.review`)."""
-    from rolloutlint.views import refs
-    from rolloutlint.simulate import simulate_rollout
-
-    want_ns, want_name = (rollout_sel.split("/", 1) if rollout_sel and "/" in rollout_sel else (None, rollout_sel))
-    index = project.index
-    out: list[dict[str, Any]] = []
-    for ro in index.of_kind("Rollout"):
-        if ro.group != "argoproj.io" or (project.report_files is not None and ro.file.path not in project.report_files):
-            continue
-        if want_name and (ro.name != want_name or (want_ns and ro.namespace != want_ns)):
-            continue
-        vss: dict[str, dict[str, Any]] = {}
-        drawn: list[Any] = []  # the objects simulated, with the file each came from
-        for ref in refs.virtual_service_refs(ro):
-            vs = index.find_one("VirtualService", ref.name, ref.namespace, near=ro)  # same resolver as lint
-            if vs is not None:
-                drawn.append(vs)
-                vss[ref.raw] = vs.body
-                vss[f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name] = vs.body
-        dr_ref = refs.destination_rule_ref(ro)
-        dr = index.find_one("DestinationRule", dr_ref.name, ro.namespace, near=ro) if dr_ref else None
-        if dr is not None:
-            drawn.append(dr)
-        result = simulate_rollout(ro.body, virtual_services=vss, destination_rule=dr.body if dr else None,
-                                  namespace=ro.namespace)
-        if ro.item_path:
-            line = ro.node.start_mark.line + 1 if ro.node is not None else 1
-        else:
-            line = ro.doc.start_line if ro.doc is not None else 1
-        header: dict[str, Any] = {"resource": {"kind": "Rollout", "namespace": ro.namespace, "name": ro.name,
-                               "file": ro.file.display, "line": line}}
-        if ro.extra.get("unit"):
-            header["resource"]["unit"] = ro.extra["unit"]
-        header["sources"] = [{"kind": o.kind, "namespace": o.namespace, "name": o.name, "file": o.file.display,
-                              "line": o.node.start_mark.line + 1 if o.node is not None else 1} for o in drawn]
-        merged = type(result)(header)  # keep the result's class: it carries the rewritten documents
-        merged.update(result)
-        from rolloutlint.plan.review import add_durations, review
-
-        (review if reviewed else add_durations)(index, ro, merged)
-        out.append(merged)
-    return out

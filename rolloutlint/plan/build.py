@@ -68,7 +68,7 @@ def build_plan(start: Path, base_rev: str, head_rev: str | None, *, config_path:
 
 
 def _compare(root: Path, base_commit: str, base_project: Any, head_project: Any, head_dir: Path) -> dict[str, Any]:
-    from rolloutlint.commands.simulate_cmd import simulate_project
+    from rolloutlint.plan.simulation import simulate_project
 
     base = Tree.from_index(base_project.index, base_project.root)
     head = Tree.from_index(head_project.index, head_project.root)

@@ -163,7 +163,7 @@ def test_two_clusters_same_names_never_resolve_across_destinations(repo: Callabl
     findings = lint(root)
     assert where(findings, "RL310") == [("us/reviews.yaml", 28, ("Application argocd/reviews-us",))]
     project = pipeline.load_project(["."], cwd=root)
-    from rolloutlint.commands.simulate_cmd import simulate_project
+    from rolloutlint.plan.simulation import simulate_project
 
     results = simulate_project(project)
     drawn = {r["resource"]["unit"]: sorted({s["file"] for s in r["sources"]}) for r in results}
