@@ -188,20 +188,19 @@ def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=60)
 
 
-@pytest.fixture(scope="module")
-def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def offline_hook_repository(base: Path, what: str) -> tuple[dict[str, str], Path]:
+    """(environment, hook repository): this checkout's package files committed in a throw-away git repo
+    (pre-commit clones it; a working tree may have uncommitted files), and an environment in which
+    pre-commit installs the hook from a local wheelhouse, offline. Skips when that cannot be done."""
     if os.environ.get("ROLLOUTLINT_SKIP_PRECOMMIT"):
-        pytest.skip("ROLLOUTLINT_SKIP_PRECOMMIT is set (the try-repo test builds a virtualenv: ~1-2 min)")
+        pytest.skip(f"ROLLOUTLINT_SKIP_PRECOMMIT is set (the {what} builds a virtualenv: ~1-2 min)")
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     pytest.importorskip("pre_commit")
-    base = tmp_path_factory.mktemp("precommit")
     wheelhouse = base / "wheelhouse"
     reason = _build_wheelhouse(wheelhouse)
     if reason:
         pytest.skip(reason)
-    # The hook repository: this checkout's package files, committed in a throw-away git repo (try-repo
-    # clones it; the lead's working tree may have uncommitted files).
     hook_repo = base / "hook-repo"
     hook_repo.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_data")
@@ -214,9 +213,14 @@ def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     _git(hook_repo, "commit", "-q", "-m", "hook repo")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV", "PRE_COMMIT", "GITHUB_"))}
     env.update({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-                "PRE_COMMIT_HOME": str(base / "cache"), "HOOK_REPO": str(hook_repo),
-                "PIP_CONFIG_FILE": os.devnull, "VIRTUALENV_NO_DOWNLOAD": "1"})
-    return env
+                "PRE_COMMIT_HOME": str(base / "cache"), "PIP_CONFIG_FILE": os.devnull, "VIRTUALENV_NO_DOWNLOAD": "1"})
+    return env, hook_repo
+
+
+@pytest.fixture(scope="module")
+def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env, hook_repo = offline_hook_repository(tmp_path_factory.mktemp("precommit"), "try-repo test")
+    return {**env, "HOOK_REPO": str(hook_repo)}
 
 
 def _try_repo(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,6 @@ The offline wheelhouse is built as in test_precommit.py.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integrations.test_precommit import _build_wheelhouse, _git
+from tests.integrations.test_precommit import _git, offline_hook_repository
 
 REPO = Path(__file__).resolve().parents[2]
 BOOKINFO = REPO / "examples" / "bookinfo"
@@ -26,31 +25,9 @@ BOOKINFO = REPO / "examples" / "bookinfo"
 @pytest.fixture(scope="module")
 def hook(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], str, str]:
     """(environment, hook repository path, its commit) with the hook's virtualenv installed once."""
-    if os.environ.get("ROLLOUTLINT_SKIP_PRECOMMIT"):
-        pytest.skip("ROLLOUTLINT_SKIP_PRECOMMIT is set (the pre-commit test builds a virtualenv: ~1-2 min)")
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    pytest.importorskip("pre_commit")
-    base = tmp_path_factory.mktemp("precommit-crossfile")
-    wheelhouse = base / "wheelhouse"
-    reason = _build_wheelhouse(wheelhouse)
-    if reason:
-        pytest.skip(reason)
-    hook_repo = base / "hook-repo"
-    hook_repo.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_data")
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
-        shutil.copy2(REPO / name, hook_repo / name)
-    for name in ("rolloutlint", "schemas", "rules"):
-        shutil.copytree(REPO / name, hook_repo / name, ignore=ignore)
-    _git(hook_repo, "init", "-q")
-    _git(hook_repo, "add", "-A")
-    _git(hook_repo, "commit", "-q", "-m", "hook repo")
+    env, hook_repo = offline_hook_repository(tmp_path_factory.mktemp("precommit-crossfile"), "pre-commit test")
     rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True,
                          check=True, timeout=60).stdout.strip()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV", "PRE_COMMIT", "GITHUB_"))}
-    env.update({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-                "PRE_COMMIT_HOME": str(base / "cache"), "PIP_CONFIG_FILE": os.devnull, "VIRTUALENV_NO_DOWNLOAD": "1"})
     return env, str(hook_repo), rev
 
 
