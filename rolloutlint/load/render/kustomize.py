@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from rolloutlint.core.model import as_dict, as_list, as_str
-from rolloutlint.load.render.engines import EngineError, Kustomize
+from rolloutlint.load.render.engines import EngineError, Kustomize, run_bytes
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
@@ -228,3 +228,13 @@ def build(engine: Kustomize, target: Path, options: dict[str, Any]) -> tuple[str
                              r"must resolve to a file': recursed accumulation of path '[^']*': ", "", str(exc))
             message = message.replace(str(scratch) + "/", "").replace(str(scratch), "<wrapper>")
             raise EngineError(message.replace(str(target.parent) + "/", "")) from None
+
+
+def build_plain(engine: Kustomize, target: Path) -> bytes:
+    """`kustomize build` of the directory itself, as Argo CD runs it for a source without `kustomize:` options:
+    no wrapper, so no build metadata in the objects and the directory's own root-only settings (`sortOptions`
+    is honoured only in the top kustomization) apply. The bytes the engine wrote, for the plugin to print."""
+    try:
+        return run_bytes([*engine.command, "."], cwd=str(target))
+    except EngineError as exc:
+        raise EngineError(str(exc).replace(str(target) + "/", "")) from None

@@ -142,6 +142,17 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
     return Unit(label, sources, destination, release=name, app_file=src, app_doc=doc, app_path=path_in_doc, offline=offline)
 
 
+def plugin_unit(app_dir: Path, tool: str, app_name: str, namespace: str | None,
+                options: dict[str, Any] | None = None) -> Unit:
+    """The unit Argo CD asks a Config Management Plugin to generate (`cmp generate`): the Application's source
+    directory, rendered by `tool`, released under the Application's name into its destination namespace. The
+    plugin is told neither the cluster nor the Application's own namespace (ARGOCD_APP_* carries the name, the
+    destination namespace and the source path); an Application of this repository that deploys the same
+    directory under the same name lends its cluster (`render_project`)."""
+    return Unit(f"Application {app_name}", [Source(app_dir.resolve(), tool, dict(options or {}))],
+                ("in-cluster", namespace), release=app_name)
+
+
 def _line(doc: Document, path: tuple[Any, ...]) -> int:
     from rolloutlint.core.positions import locate
 
