@@ -72,9 +72,10 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     if namespace:
         config.namespace = namespace
 
-    from rolloutlint.load.discovery import unreadable_dirs
+    from rolloutlint.load.discovery import unit_markers, unreadable_dirs
 
     unreadable_dirs()  # forget what an earlier load in this process could not list
+    unit_markers()
     report: set[Path] = set()
     for p in named_paths:
         if p.is_dir():
@@ -118,7 +119,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         report.add(stdin_path)
         named_count += 1
     rendered = _render(files, root, cwd, config, made, debug_log, focus, whole_root) \
-        if (render and whole_root) or focus is not None else None
+        if (render and whole_root and _has_units(files)) or focus is not None else None
     if rendered is not None:  # files loaded for render findings (Chart.yaml, a values file): reported when
         # everything is, or when they lie under a named directory
         if len(files) - len(rendered.extra_files) == named_count:
@@ -133,6 +134,22 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     everything = len(files) == named_count
     return Project(root=root, config=config, files=files, index=index, report_files=None if everything else report,
                    rendered=rendered)
+
+
+def _has_units(files: list[SourceFile]) -> bool:
+    """Whether the walks passed a kustomization or a chart, or an Argo CD Application or ApplicationSet was
+    loaded: without one there is nothing to render, and the renderers are not even imported."""
+    from rolloutlint.load.discovery import unit_markers
+
+    if unit_markers():
+        return True
+    for src in files:
+        for doc in src.documents:
+            value = doc.value
+            if isinstance(value, dict) and value.get("kind") in ("Application", "ApplicationSet") and \
+                    str(value.get("apiVersion", "")).startswith("argoproj.io/"):
+                return True
+    return False
 
 
 def _render(files: list[SourceFile], root: Path, cwd: Path, config: Config, made: dict[int, list[Resource]],

@@ -9,20 +9,23 @@ standalone) and the units that could not be rendered as RL008 problems on the fi
 from __future__ import annotations
 
 import fnmatch
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolloutlint.core.source import Document, Problem, SourceFile
 from rolloutlint.load.loader import compose_only, load_file, parse_text
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
-from rolloutlint.load.render import cache as render_cache
-from rolloutlint.load.render import helm as helm_render
 from rolloutlint.load.render import kustomize as kz
-from rolloutlint.load.render import origins
-from rolloutlint.load.render.engines import EngineError, Engines, find_engines
 from rolloutlint.load.render.units import Settings, Source, Unit, applications, find_units
+
+# The engines, the cache, Helm and the origin mapping are imported only when a unit needs an engine: a repository
+# whose units are all plain directories (an Application of manifests) pays for none of them.
+if TYPE_CHECKING:
+    from rolloutlint.load.render import cache as render_cache
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render import origins
+    from rolloutlint.load.render.engines import Engines
 
 RULE = "RL008"
 MAX_WORKERS = 4
@@ -64,7 +67,7 @@ class Rendered:
     def summary(self) -> dict[str, Any]:
         return {"units": len(self.units), "rendered": self.rendered_units, "unrendered": self.failed_units,
                 "engines": self.engines.describe_used({s.tool for u in self.units for s in u.sources})
-                if self.engines else "none"}
+                if self.engines else "no engine needed"}
 
 
 class _Files:
@@ -133,10 +136,18 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
                     out.consumed.update(_inputs(unit, source))
         out.units = [u for u in out.units if u is focus or (u.app_file is not None and u.destination == focus.destination)]
     need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
+    known = _Files(files, cwd, out)
+    if not need:  # plain directories only: nothing to run, nothing to cache
+        return _finish(out, [_directory_result(unit, source) for unit in out.units for source in unit.sources],
+                       known, root, None, debug)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rolloutlint.load.render import cache as render_cache
+    from rolloutlint.load.render.engines import EngineError, find_engines
+
     out.engines = find_engines(settings.kustomize, settings.helm, need)
     if debug is not None:
         debug(f"render engines: {out.engines.describe()}")
-    known = _Files(files, cwd, out)
     store = render_cache.Cache((settings.cache_dir or render_cache.default_dir()) if settings.cache else None)
     jobs = [(unit, source) for unit in out.units for source in unit.sources]
 
@@ -163,6 +174,16 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
         results = list(pool.map(job, jobs))
         if printing:
             out.output = printing[0].result()
+    return _finish(out, results, known, root, store, debug)
+
+
+def _directory_result(unit: Unit, source: Source) -> tuple[Unit, Source, Any]:
+    return unit, source, {"tool": "directory", "inputs": sorted(_directory_files(source)), "docs": []}
+
+
+def _finish(out: Rendered, results: list[tuple[Unit, Source, Any]], known: _Files, root: Path,
+            store: render_cache.Cache | None, debug: Any) -> Rendered:
+    """The rendered objects of each unit, and a finding for each that could not be rendered."""
     failed: set[int] = set()
     for unit in out.units:
         if unit.offline is not None:
@@ -186,10 +207,10 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
         out.resources.extend(_resources(unit, source, result, known, root))
     out.failed_units = len(failed)
     out.rendered_units = len(out.units) - len(failed)
-    out.cache_hits = store.hits
+    out.cache_hits = store.hits if store is not None else 0
     if debug is not None:
         debug(f"render: {len(out.units)} unit(s), {out.rendered_units} rendered, {out.failed_units} not; "
-              f"{store.hits} from cache")
+              f"{out.cache_hits} from cache")
         for unit in out.units:
             debug(f"  unit {unit.name}: " + ", ".join(f"{s.tool} {s.path}" for s in unit.sources))
     return out
@@ -210,6 +231,9 @@ def _with_focus(units: list[Unit], focus: Unit) -> list[Unit]:
 
 def _plain_output(unit: Unit, source: Source, engines: Engines) -> bytes:
     """What the engine writes for `source` run as Argo CD runs it (see `kz.build_plain`, `helm_render.stream`)."""
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render.engines import EngineError
+
     if source.tool == "kustomize":
         kz.reads(source.path)  # a remote reference: never fetched
         if engines.kustomize is None:
@@ -221,6 +245,8 @@ def _plain_output(unit: Unit, source: Source, engines: Engines) -> bytes:
 
 
 def _helm_inputs(unit: Unit, source: Source) -> helm_render.HelmInputs:
+    from rolloutlint.load.render import helm as helm_render
+
     namespace = unit.destination[1] if unit.destination else None
     app_file = unit.app_file.path if unit.app_file is not None else None
 
@@ -234,6 +260,8 @@ def _helm_inputs(unit: Unit, source: Source) -> helm_render.HelmInputs:
 
 
 def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
+    from rolloutlint.load.render import helm as helm_render
+
     if isinstance(exc, kz.OfflineError):
         return exc.file, exc.line
     if source.tool == "helm":
@@ -290,6 +318,10 @@ def _inputs(unit: Unit, source: Source) -> set[Path]:
 
 def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_cache.Cache) -> dict[str, Any]:
     """The engine's output for one source (from the cache when its inputs are unchanged)."""
+    from rolloutlint.load.render import cache as render_cache
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render.engines import EngineError
+
     if source.tool == "directory":
         return {"tool": "directory", "inputs": sorted(_directory_files(source)), "docs": []}
     if source.tool == "kustomize":
@@ -389,6 +421,8 @@ def _compose(text: str, name: str) -> list[Document]:
 
 
 def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files) -> list[Resource]:
+    from rolloutlint.load.render import origins
+
     scratch = Path(result["scratch"])
     out: list[Resource] = []
     for doc in _compose(result["text"], "<kustomize>"):
@@ -433,6 +467,8 @@ def _resource(value: dict[str, Any], origin_src: SourceFile, doc: Document, node
 def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> list[origins.Layer]:
     """Strategic-merge patches (files or inline) and JSON 6902 ops of one kustomization that may target
     this object."""
+    from rolloutlint.load.render import origins
+
     body = as_dict(_yaml(kfile))
     layers: list[origins.Layer] = []
     entries: list[tuple[str | None, dict[str, Any]]] = []
@@ -464,6 +500,8 @@ def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> li
 
 def _json6902_layers(display: str, node: Any) -> list[origins.Layer]:
     """Each `add`/`replace` op becomes a layer rooted so that its `path` lines up with the object's."""
+    from rolloutlint.load.render import origins
+
     from yaml.nodes import MappingNode, ScalarNode
 
     out = []
@@ -488,6 +526,9 @@ def _yaml(path: Path) -> Any:
 
 
 def _helm_resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files) -> list[Resource]:
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render import origins
+
     values: list[tuple[str, Any, tuple[str, ...], dict[str, tuple[int, int]]]] = []
     for layer in result["layers"]:
         src = known.get(layer.file)

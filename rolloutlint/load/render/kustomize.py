@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from rolloutlint.core.model import as_dict, as_list, as_str
-from rolloutlint.load.render.engines import EngineError, Kustomize, run_bytes
+
+if TYPE_CHECKING:  # unit discovery reads kustomizations without running anything: engines load on a build
+    from rolloutlint.load.render.engines import Kustomize
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
@@ -217,6 +218,9 @@ def _image(spec: str) -> dict[str, str]:
 def build(engine: Kustomize, target: Path, options: dict[str, Any]) -> tuple[str, Path]:
     """Rendered YAML and the wrapper directory origin paths are relative to (the directory is gone by
     then; only its path is needed to resolve them)."""
+    import tempfile
+
+    from rolloutlint.load.render.engines import EngineError
     with tempfile.TemporaryDirectory(prefix="rolloutlint-kustomize-") as tmp:
         scratch = Path(tmp).resolve()
         (scratch / "kustomization.yaml").write_text(wrapper(target, scratch, options), encoding="utf-8")
@@ -234,6 +238,8 @@ def build_plain(engine: Kustomize, target: Path) -> bytes:
     """`kustomize build` of the directory itself, as Argo CD runs it for a source without `kustomize:` options:
     no wrapper, so no build metadata in the objects and the directory's own root-only settings (`sortOptions`
     is honoured only in the top kustomization) apply. The bytes the engine wrote, for the plugin to print."""
+    from rolloutlint.load.render.engines import EngineError, run_bytes
+
     try:
         return run_bytes([*engine.command, "."], cwd=str(target))
     except EngineError as exc:
