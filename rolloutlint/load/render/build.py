@@ -121,6 +121,15 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
     """`focus`: the unit the Argo CD plugin generates; it replaces any discovered unit of the same directory (the
     same deployment), and its engine output is also produced plainly, for the plugin to print (`Rendered.output`).
     `discover`: find the repository's units (else only `focus` is rendered)."""
+    kz.new_run()
+    try:
+        return _render_project(files, root, cwd, settings, debug, exclude, focus, discover)
+    finally:
+        kz.end_run()
+
+
+def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings, debug: Any,
+                    exclude: tuple[str, ...], focus: Unit | None, discover: bool) -> Rendered:
     out = Rendered()
     out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
     if discover:
@@ -431,7 +440,7 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
             continue
         ann = origins.strip_annotations(value, node)
         origin_rel, patched_in = origins.parse_origin(ann)
-        origin_path = (scratch / origin_rel).resolve() if origin_rel else None
+        origin_path = kz.resolved(scratch / origin_rel) if origin_rel else None
         if origin_path is None or not origin_path.is_file():
             origin_path = kz.kustomization_file(source.path) or source.path
         origin_src = known.get(origin_path)
@@ -440,7 +449,7 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
         layers: list[origins.Layer] = []
         base_name = as_str(as_dict(base[0].get("metadata")).get("name")) if base else None
         for kfile_rel in patched_in:
-            kfile = (scratch / kfile_rel).resolve()
+            kfile = kz.resolved(scratch / kfile_rel)
             if kfile.is_file():
                 layers.extend(_patch_layers(kfile, value["kind"], base_name or name, known))
         head_line = 0
@@ -481,7 +490,7 @@ def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> li
     for rel, target in entries:
         if rel is None:
             continue
-        path = (kfile.parent / rel).resolve()
+        path = kz.resolved(kfile.parent / rel)
         if not path.is_file():
             continue
         if target and (target.get("kind") not in (None, kind) or (target.get("name") and name and not fnmatch.fnmatch(name, str(target["name"])))):
