@@ -143,7 +143,7 @@ def test_plain_directory_is_a_unit_with_the_destination_namespace(tmp_path: Path
     unit = plugin_unit(app, "directory", "web", "shop", {"directory": {"recurse": False}})
     project = pipeline.load_project([str(root)], cwd=root, focus=unit)
     (ro,) = project.index.of_kind("Rollout")
-    assert (ro.namespace, ro.extra["unit"], ro.extra["destination"]) == ("shop", "Application web", ("in-cluster", "shop"))
+    assert (ro.namespace, ro.extra["unit"], ro.extra["destination"]) == ("shop", "Application web", (None, "shop"))
     assert project.rendered.unit_inputs["Application web"] == {(app / "rollout.yaml").resolve()}
     findings = pipeline.lint_project(project).findings
     assert [(f.rule, f.location.file, f.location.line, f.units) for f in findings if f.rule == "RL142"] == [
@@ -158,3 +158,23 @@ def test_render_failure_fails_generation_with_the_engines_message(tmp_path: Path
     err = proc.stderr.decode()
     assert proc.returncode == 1 and proc.stdout == b"", err
     assert "app/kustomization.yaml:1:1: warning RL008" in err and "missing.yaml" in err
+
+
+def test_plugin_unit_sees_applications_of_its_namespace_on_any_cluster_form(tmp_path: Path,
+                                                                            _render_cache: Path) -> None:
+    """The plugin is not told the cluster: the repository's Applications deploying to its namespace are in
+    scope (`https://kubernetes.default.svc` and `in-cluster` are one cluster); another namespace's never."""
+    from tests.test_ambiguous_reference import ROLLOUT, application, vs
+
+    root = write_tree(tmp_path / "repo", {"apps/reviews/rollout.yaml": ROLLOUT, "routes/vs.yaml": vs(100),
+                                          "argocd/routes.yaml": application("routes", "routes", "shop")},
+                      config="select: [RL301]\n")
+    unit = plugin_unit(root / "apps/reviews", "directory", "reviews", "shop", {"directory": {"recurse": False}})
+
+    def rl301(focus_namespace: str) -> list[str]:
+        unit.destination = (None, focus_namespace)
+        project = pipeline.load_project([str(root)], cwd=root, focus=unit)
+        return [f.rule for f in pipeline.lint_project(project).findings if "Application reviews" in f.units]
+
+    assert rl301("shop") == []  # drawn from Application argocd/routes
+    assert rl301("other") == ["RL301"]  # another destination: never

@@ -139,11 +139,17 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
         # The plugin's references resolve within its unit, then among Applications with its destination
         # (core.scope): no other unit's objects can be drawn, so they are not rendered, only kept from being
         # linted as raw objects.
+        from rolloutlint.core.scope import same_destination
+
+        def near_focus(unit: Unit) -> bool:
+            return unit is focus or (unit.app_file is not None and unit.destination is not None and
+                                     focus.destination is not None and same_destination(unit.destination, focus.destination))
+
         for unit in out.units:
-            if unit is not focus and not (unit.app_file is not None and unit.destination == focus.destination):
+            if not near_focus(unit):
                 for source in unit.sources:
                     out.consumed.update(_inputs(unit, source))
-        out.units = [u for u in out.units if u is focus or (u.app_file is not None and u.destination == focus.destination)]
+        out.units = [u for u in out.units if near_focus(u)]
     need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
     known = _Files(files, cwd, out)
     if not need:  # plain directories only: nothing to run, nothing to cache
@@ -322,7 +328,7 @@ def _inputs(unit: Unit, source: Source) -> set[Path]:
         return walked.files | walked.kustomizations
     if source.tool == "helm":
         return {p.resolve() for p in source.path.rglob("*") if p.is_file()}
-    return set()
+    return _directory_files(source)
 
 
 def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_cache.Cache) -> dict[str, Any]:
