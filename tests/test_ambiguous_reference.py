@@ -101,3 +101,19 @@ def test_units_with_the_same_destination_are_ambiguous_other_destinations_never(
     assert lint(root) == []
     (result,) = simulate_project(pipeline.load_project(["."], cwd=root))
     assert [s["file"] for s in result["sources"]] == ["team-a/vs.yaml"]
+
+
+def test_analysis_template_copies_that_differ_are_ambiguous(tmp_path: Path) -> None:
+    template = ("apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {{name: ok, namespace: shop}}\n"
+                "spec:\n  metrics:\n    - name: ok\n      successCondition: \"result == {0}\"\n"
+                "      provider: {{prometheus: {{address: 'http://prom:9090', query: up}}}}\n")
+    rollout = ROLLOUT.replace("      steps:\n        - setWeight: 20\n",
+                              "      steps:\n        - setWeight: 20\n        - analysis:\n            templates:\n"
+                              "              - templateName: ok\n")
+    root = write_tree(tmp_path, {"rollouts/reviews.yaml": rollout, "team-a/vs.yaml": vs(100),
+                                 "team-a/at.yaml": template.format(1), "team-b/at.yaml": template.format(2)},
+                      config="{}\n")
+    (hit,) = lint(root)
+    assert (hit.location.file, hit.location.line) == ("rollouts/reviews.yaml", 23)
+    assert hit.message.startswith("analysis step templateName of Rollout reviews matches 2 definitions of "
+                                  "AnalysisTemplate shop/ok")

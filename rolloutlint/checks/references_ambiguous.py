@@ -10,6 +10,7 @@ from rolloutlint.core.index import Resolution
 from rolloutlint.core.model import Resource
 from rolloutlint.core.rule import Rule, register
 from rolloutlint.views import refs
+from rolloutlint.views.analysis import rollout_usages, template_resolution
 from rolloutlint.views.references import ns_label, resolve_istio, resolve_service, service_refs, uses_istio, vs_field
 from rolloutlint.views.rollout import workload_resolution
 
@@ -24,7 +25,7 @@ class AmbiguousReference(Rule):
 
     ## What it checks
     The objects a Rollout names (its VirtualServices, DestinationRule, canary/stable/active/preview/ping/pong
-    Services and `workloadRef`) are resolved as everywhere in rolloutlint (`lint`, `simulate`, `--fix`, the
+    Services, `workloadRef` and analysis templates) are resolved as everywhere in rolloutlint (`lint`, `simulate`, `--fix`, the
     Argo CD plugin): within the Rollout's deployment unit first, then within units deploying to the same
     destination, never across destinations; among the remaining candidates, the one in the same namespace,
     then the same file, then the nearest directory. When two or more candidates in different files remain
@@ -72,6 +73,10 @@ class AmbiguousReference(Rule):
         for sref in service_refs(ro):
             found.append((sref.path, sref.field, resolve_service(index, sref.name, ro.namespace, near=ro)))
         found.append((("spec", "workloadRef", "name"), "workloadRef.name", workload_resolution(ro, index)))
+        for usage in rollout_usages(ro):
+            for tref in usage.refs:
+                found.append((tref.path + ("templateName",), f"{usage.label()} templateName",
+                              template_resolution(ctx, tref, ro.namespace, near=ro)))
         for path, field, res in found:
             if not res.ambiguous or res.chosen is None:
                 continue
