@@ -25,10 +25,10 @@ class AmbiguousReference(Rule):
 
     ## What it checks
     The objects a Rollout names (its VirtualServices, DestinationRule, canary/stable/active/preview/ping/pong
-    Services, `workloadRef` and analysis templates) are resolved as everywhere in rolloutlint (`lint`, `simulate`, `--fix`, the
-    Argo CD plugin): within the Rollout's deployment unit first, then within units deploying to the same
-    destination, never across destinations; among the remaining candidates, the one in the same namespace,
-    then the same file, then the nearest directory. When two or more candidates in different files remain
+    Services, `workloadRef` and analysis templates) are resolved as everywhere in rolloutlint (`lint`,
+    `simulate`, `--fix`, the Argo CD plugin): within the Rollout's deployment unit first, then within units
+    deploying to the same destination, never across destinations; among the remaining candidates, the one in
+    the same namespace, then the same file, then the nearest directory. When two or more candidates in different files remain
     equally near (two plain directories without an Application both define `default/reviews`, and the
     Rollout lives in a third), this finding names them all. The first, in file order, is the one checked
     and simulated.

@@ -6,9 +6,9 @@ prints nothing on stdout, so Argo CD fails manifest generation instead of prunin
 
 Settings, highest precedence first: command-line option, plugin parameter (`PARAM_<NAME>`), the
 Application's plugin env (`ARGOCD_ENV_ROLLOUTLINT_<NAME>`), the sidecar's env (`ROLLOUTLINT_<NAME>`), the
-default. Names: MODE (enforce|warn, default enforce), RENDER (auto|none|kustomize|helm, default auto: Argo CD's
-choice, helm with a Chart.yaml, kustomize with a kustomization, else the plain directory), FAIL_ON (error|warning|info|never, default error or the config's
-`fail-on`), NAMESPACE (default `$ARGOCD_APP_NAMESPACE`), CONFIG (path relative to the app directory),
+default. Names: MODE (enforce|warn, default enforce), RENDER (auto|none|kustomize|helm, default auto: Argo
+CD's choice, helm with a Chart.yaml, kustomize with a kustomization, else the plain directory), FAIL_ON
+(error|warning|info|never, default error or the config's `fail-on`), NAMESPACE (default `$ARGOCD_APP_NAMESPACE`), CONFIG (path relative to the app directory),
 INDEX (repo|app, default repo: resolve references against the whole repository); for a plain directory,
 RECURSE (true|false, default false), INCLUDE and EXCLUDE (globs), as Argo CD's `directory` source.
 
@@ -159,6 +159,8 @@ def _summary(findings: list[Any], secret_files: set[str], failing: bool, thresho
     if failing:
         if threshold == "unparsable files":
             head += "; failing because some files could not be read (the output would be incomplete)"
+        elif threshold == "unrendered":
+            head += "; failing because the application could not be rendered (nothing was checked)"
         else:
             head += (f"; failing because of findings at or above {threshold!r} (fix them, suppress them with a "
                      "reason, or set the plugin parameter mode=warn)")
@@ -254,11 +256,12 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
     threshold = fail_on or project.config.fail_on
     # A file that did not parse would be missing from the output, and a unit that did not render was not
     # checked: never return a partial or unchecked set, even in warn mode.
-    unparsed = any(f.rule in UNPARSED and f.suppressed is None for f in findings) or \
-        (unit_name is not None and unit_name in project.rendered.failed)
+    unrendered = unit_name is not None and unit_name in project.rendered.failed
+    unparsed = any(f.rule in UNPARSED and f.suppressed is None for f in findings) or unrendered
     failing = unparsed or (mode == "enforce" and exit_code(findings, threshold) == EXIT_FINDINGS)
     secret_files = _secret_files(project.files)
-    lines = _summary(findings, secret_files, failing, "unparsable files" if unparsed else threshold,
+    lines = _summary(findings, secret_files, failing,
+                     "unrendered" if unrendered else "unparsable files" if unparsed else threshold,
                      RuleSet(project.config.policy_rules))
     if failing:
         click.echo("\n".join(lines), err=True)
@@ -277,10 +280,6 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
         sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
         sys.stdout.flush()
     return EXIT_CLEAN
-
-
-def _under(path: Path, directory: Path) -> bool:
-    return path == directory or directory in path.parents
 
 
 @click.group("cmp")

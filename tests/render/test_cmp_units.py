@@ -158,6 +158,7 @@ def test_render_failure_fails_generation_with_the_engines_message(tmp_path: Path
     err = proc.stderr.decode()
     assert proc.returncode == 1 and proc.stdout == b"", err
     assert "app/kustomization.yaml:1:1: warning RL008" in err and "missing.yaml" in err
+    assert "failing because the application could not be rendered" in err
 
 
 def test_plugin_unit_sees_applications_of_its_namespace_on_any_cluster_form(tmp_path: Path,
