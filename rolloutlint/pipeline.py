@@ -45,9 +45,11 @@ def _prepare_lint() -> None:
 
 def load_project(paths: Sequence[str], *, config_path: str | None = None, namespace: str | None = None,
                  cwd: Path | None = None, stdin: bytes | None = None, whole_root: bool = True,
-                 render: bool = True, debug_log: Any = None) -> Project:
+                 render: bool = True, debug_log: Any = None, focus: Any = None) -> Project:
     """Discover and load files. `whole_root`: also load the rest of the project root for the index.
-    `render`: render deployment units (Applications, kustomizations, charts) as Argo CD would."""
+    `render`: render deployment units (Applications, kustomizations, charts) as Argo CD would.
+    `focus`: the deployment unit the Argo CD plugin generates (a `load.render.units.Unit`): always rendered, in
+    place of any discovered unit of the same directory; without `whole_root`, the only unit rendered."""
     from rolloutlint.core.config import ConfigError
 
     if cwd is None:
@@ -70,9 +72,10 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     if namespace:
         config.namespace = namespace
 
-    from rolloutlint.load.discovery import unreadable_dirs
+    from rolloutlint.load.discovery import unit_markers, unreadable_dirs
 
     unreadable_dirs()  # forget what an earlier load in this process could not list
+    unit_markers()
     report: set[Path] = set()
     for p in named_paths:
         if p.is_dir():
@@ -115,7 +118,8 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         files.append(load_file(stdin_path, "<stdin>", data=data))
         report.add(stdin_path)
         named_count += 1
-    rendered = _render(files, root, cwd, config, made, debug_log) if render and whole_root else None
+    rendered = _render(files, root, cwd, config, made, debug_log, focus, whole_root) \
+        if (render and whole_root and _has_units(files)) or focus is not None else None
     if rendered is not None:  # files loaded for render findings (Chart.yaml, a values file): reported when
         # everything is, or when they lie under a named directory
         if len(files) - len(rendered.extra_files) == named_count:
@@ -132,16 +136,35 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                    rendered=rendered)
 
 
+def _has_units(files: list[SourceFile]) -> bool:
+    """Whether the walks passed a kustomization or a chart, or an Argo CD Application or ApplicationSet was
+    loaded: without one there is nothing to render, and the renderers are not even imported."""
+    from rolloutlint.load.discovery import unit_markers
+
+    if unit_markers():
+        return True
+    for src in files:
+        for doc in src.documents:
+            value = doc.value
+            if isinstance(value, dict) and value.get("kind") in ("Application", "ApplicationSet") and \
+                    str(value.get("apiVersion", "")).startswith("argoproj.io/"):
+                return True
+    return False
+
+
 def _render(files: list[SourceFile], root: Path, cwd: Path, config: Config, made: dict[int, list[Resource]],
-            debug_log: Any) -> Any:
+            debug_log: Any, focus: Any = None, discover: bool = True) -> Any:
     """Render the deployment units; files they consume (bases, patches, values, templates) give no raw
     objects (and no "not an object"/"template" notes), the rendered objects stand in for them."""
     from rolloutlint.load.render.build import RenderSettings, render_project
 
     settings = RenderSettings.from_config(config.raw.get("render"), root)
     if not settings.enabled or os.environ.get("ROLLOUTLINT_NO_RENDER") == "1":
-        return None
-    rendered = render_project(files, root, cwd, settings, debug=debug_log, exclude=config.exclude)
+        if focus is None:
+            return None
+        discover = False  # the plugin's unit is what Argo CD applies: it is rendered whatever lint's setting
+    rendered = render_project(files, root, cwd, settings, debug=debug_log, exclude=config.exclude, focus=focus,
+                              discover=discover)
     files.extend(rendered.extra_files)
     for src in files:
         if src.path in rendered.consumed:

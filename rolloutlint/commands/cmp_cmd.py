@@ -6,15 +6,19 @@ prints nothing on stdout, so Argo CD fails manifest generation instead of prunin
 
 Settings, highest precedence first: command-line option, plugin parameter (`PARAM_<NAME>`), the
 Application's plugin env (`ARGOCD_ENV_ROLLOUTLINT_<NAME>`), the sidecar's env (`ROLLOUTLINT_<NAME>`), the
-default. Names: MODE (enforce|warn, default enforce), RENDER (auto|none|kustomize, default auto: kustomize
-when the directory has a kustomization), FAIL_ON (error|warning|info|never, default error or the config's
-`fail-on`), NAMESPACE (default `$ARGOCD_APP_NAMESPACE`), CONFIG (path relative to the app directory),
+default. Names: MODE (enforce|warn, default enforce), RENDER (auto|none|kustomize|helm, default auto: Argo
+CD's choice, helm with a Chart.yaml, kustomize with a kustomization, else the plain directory), FAIL_ON
+(error|warning|info|never, default error or the config's `fail-on`), NAMESPACE (default `$ARGOCD_APP_NAMESPACE`), CONFIG (path relative to the app directory),
 INDEX (repo|app, default repo: resolve references against the whole repository); for a plain directory,
 RECURSE (true|false, default false), INCLUDE and EXCLUDE (globs), as Argo CD's `directory` source.
 
 The repository root is the app directory minus `$ARGOCD_APP_SOURCE_PATH` (Argo CD sends the whole
 repository, usually without `.git`); without that variable the usual project root (nearest
 `.rolloutlint.yaml` or `.git`) applies.
+
+The application is a deployment unit built and linted like `lint` builds and lints units (rolloutlint.load.render):
+findings on rendered objects point at the base, patch or values line that set them. What is printed is the
+engine's own output, byte for byte (a plain build of the directory; see `build.render_project`).
 
 stderr never quotes values from files that hold a `kind: Secret`: findings there show only the rule and
 its summary. stdout is the real manifests, Secrets included, because that is what Argo CD applies.
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,11 +35,10 @@ from typing import Any
 import click
 
 MODES = ("enforce", "warn")
-RENDERS = ("auto", "none", "kustomize")
+RENDERS = ("auto", "none", "kustomize", "helm")
 FAIL_ON = ("error", "warning", "info", "never")
 INDEXES = ("repo", "app")
 MAX_SUMMARY_LINES = 20  # Argo CD shows stderr of a failed generate in the UI; keep it short
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # kustomize/CMP configuration that is YAML with apiVersion/kind but must never reach the cluster.
 NOT_APPLIED = frozenset({("kustomize.config.k8s.io", "Kustomization"), ("kustomize.config.k8s.io", "Component"),
                          ("argoproj.io", "ConfigManagementPlugin")})
@@ -77,31 +79,6 @@ def repo_root_for(app_dir: Path) -> Path | None:
     if len(app_dir.parts) <= len(parts) or tuple(app_dir.parts[-len(parts):]) != parts:
         return None
     return app_dir.parents[len(parts) - 1]
-
-
-def _has_kustomization(directory: Path) -> bool:
-    return any((directory / name).is_file() for name in KUSTOMIZATION_FILES)
-
-
-def kustomize_build(app_dir: Path) -> bytes:
-    # The engine `lint` renders units with (rolloutlint.render.engines), run without network settings.
-    from rolloutlint.load.render.engines import find_engines, offline_env
-
-    engine = find_engines(need=("kustomize",)).kustomize
-    if engine is None:
-        raise CmpError("render=kustomize needs `kustomize` or `kubectl` on PATH in the plugin sidecar, or "
-                       "`pip install rolloutlint[render]`; none is installed (add one to the image, or set the "
-                       "plugin parameter render=none)")
-    cmd = [*engine.command, "."]
-    try:
-        proc = subprocess.run(cmd, cwd=app_dir, capture_output=True, timeout=120, check=False, env=offline_env())
-    except subprocess.TimeoutExpired:
-        raise CmpError(f"`{' '.join(cmd)}` timed out after 120 s") from None
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = "; ".join(err[-3:]) if err else f"exit status {proc.returncode}"
-        raise CmpError(f"`{' '.join(cmd)}` failed: {detail}")
-    return proc.stdout
 
 
 def _applied(value: Any) -> bool:
@@ -182,6 +159,8 @@ def _summary(findings: list[Any], secret_files: set[str], failing: bool, thresho
     if failing:
         if threshold == "unparsable files":
             head += "; failing because some files could not be read (the output would be incomplete)"
+        elif threshold == "unrendered":
+            head += "; failing because the application could not be rendered (nothing was checked)"
         else:
             head += (f"; failing because of findings at or above {threshold!r} (fix them, suppress them with a "
                      "reason, or set the plugin parameter mode=warn)")
@@ -231,32 +210,58 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
                 break
     cfg = str(config_path) if config_path else None
 
-    if use_stdin or render == "kustomize" or (render == "auto" and _has_kustomization(app_dir)):
-        data = sys.stdin.buffer.read() if use_stdin else kustomize_build(app_dir)
-        # Rendered output is the whole application: index it alone (the sources would be duplicates).
+    output: str | bytes
+    unit_name: str | None = None
+    if use_stdin:
+        data = sys.stdin.buffer.read()
+        # A rendered stream is the whole application: index it alone (the sources would be duplicates).
         project = pipeline.load_project(["-"], cwd=app_dir, stdin=data, whole_root=False, config_path=cfg,
-                                   namespace=namespace)
-        output, objects = data.decode("utf-8", "replace"), _count_objects(data)
+                                        namespace=namespace)
+        output, objects = data, _count_objects(data)
     else:
-        if index_scope == "repo" and root is not None and root != app_dir:
-            project = pipeline.load_project([str(root)], cwd=app_dir, config_path=cfg, namespace=namespace)
-            project.report_files = {f.path for f in project.files if _under(f.path, app_dir)}
-        else:
-            project = pipeline.load_project([str(app_dir)], cwd=app_dir, config_path=cfg, namespace=namespace,
-                                       whole_root=index_scope == "repo")
-        from rolloutlint.load.argocd_directory import deployed
+        # The application is a deployment unit, rendered and linted through the same code as `lint` (findings on
+        # rendered objects point at the base, patch or values line); the plugin prints the engine's own output.
+        from rolloutlint.load.render.units import detect_tool, plugin_unit
 
-        project.report_files = deployed([f.path for f in project.files if project.report_files is None
-                                         or f.path in project.report_files], app_dir, recurse=recursive,
-                                        include=include or "", exclude=exclude or "")
-        output, objects = manifests_stream([f for f in project.files if f.path in project.report_files])
+        tool = {"none": "directory", "kustomize": "kustomize", "helm": "helm"}.get(render or "auto") or \
+            detect_tool(app_dir, {})
+        options = {"directory": {"recurse": recursive, "include": include or "", "exclude": exclude or ""}} \
+            if tool == "directory" else {}
+        unit = plugin_unit(app_dir, tool, os.environ.get("ARGOCD_APP_NAME") or app_dir.name, namespace, options)
+        unit_name = unit.name
+        whole = index_scope == "repo"
+        target = root if whole and root is not None else app_dir
+        # Paths relative to the repository root: findings often lie in a base or chart outside the app directory.
+        project = pipeline.load_project([str(target)], cwd=root or app_dir, config_path=cfg, namespace=namespace,
+                                        whole_root=whole, focus=unit)
+        rendered = project.rendered
+        reads = rendered.unit_inputs.get(unit.name, set())
+        project.report_files = set(reads)
+        if tool == "directory":
+            output, objects = manifests_stream([f for f in project.files if f.path in reads])
+        elif unit.name in rendered.failed:
+            engine = rendered.engines.kustomize if tool == "kustomize" else rendered.engines.helm
+            if engine is None:
+                raise CmpError(f"render={tool} needs " + ("`kustomize` or `kubectl`" if tool == "kustomize" else "`helm`")
+                               + " on PATH in the plugin sidecar, or `pip install rolloutlint[render]`; none is installed "
+                               "(add one to the image, or set the plugin parameter render=none)")
+            output, objects = b"", 0  # RL008 fails generation below, with the engine's message and its place
+        elif isinstance(rendered.output, Exception) or rendered.output is None:
+            raise CmpError(f"{tool} failed: {rendered.output}")
+        else:
+            output, objects = rendered.output, _count_objects(rendered.output)
     findings = pipeline.lint_project(project).findings  # the configuration's baseline applies
+    if unit_name is not None:  # a base other units share: only this application's rendering of it
+        findings = [f for f in findings if not f.units or unit_name in f.units]
     threshold = fail_on or project.config.fail_on
-    # A file that did not parse would be missing from the output: never return a partial set, even in warn mode.
-    unparsed = any(f.rule in UNPARSED and f.suppressed is None for f in findings)
+    # A file that did not parse would be missing from the output, and a unit that did not render was not
+    # checked: never return a partial or unchecked set, even in warn mode.
+    unrendered = unit_name is not None and unit_name in project.rendered.failed
+    unparsed = any(f.rule in UNPARSED and f.suppressed is None for f in findings) or unrendered
     failing = unparsed or (mode == "enforce" and exit_code(findings, threshold) == EXIT_FINDINGS)
     secret_files = _secret_files(project.files)
-    lines = _summary(findings, secret_files, failing, "unparsable files" if unparsed else threshold,
+    lines = _summary(findings, secret_files, failing,
+                     "unrendered" if unrendered else "unparsable files" if unparsed else threshold,
                      RuleSet(project.config.policy_rules))
     if failing:
         click.echo("\n".join(lines), err=True)
@@ -267,13 +272,14 @@ def generate_run(path: str | None, render: str | None, fail_on: str | None, mode
         return EXIT_FINDINGS
     if any(f.suppressed is None for f in findings):
         click.echo("\n".join(lines), err=True)
-    sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
-    sys.stdout.flush()
+    if isinstance(output, bytes):  # the engine's bytes, unchanged
+        sys.stdout.flush()
+        sys.stdout.buffer.write(output)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
+        sys.stdout.flush()
     return EXIT_CLEAN
-
-
-def _under(path: Path, directory: Path) -> bool:
-    return path == directory or directory in path.parents
 
 
 @click.group("cmp")
@@ -284,7 +290,8 @@ def cmp() -> None:
 @cmp.command("generate")
 @click.argument("path", required=False, type=click.Path(file_okay=False, allow_dash=True))
 @click.option("--render", type=click.Choice(RENDERS), default=None,
-              help="Render before linting (default auto: kustomize when a kustomization exists) [PARAM_RENDER].")
+              help="How to build the manifests (default auto: helm with a Chart.yaml, kustomize with a kustomization, else "
+                   "the plain directory) [PARAM_RENDER].")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Lowest severity that fails generation (default: config `fail-on`, else error) [PARAM_FAIL_ON].")
 @click.option("--mode", type=click.Choice(MODES), default=None,

@@ -87,37 +87,67 @@ class ResourceIndex:
         return False
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """What a reference resolves to: the object drawn, and when nothing tells its candidates apart, all of them."""
+
+    chosen: Resource | None
+    tied: tuple[Resource, ...] = ()  # the equally near candidates (`chosen` first) when the choice is arbitrary
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.tied) > 1
+
+
 def closest(candidates: Sequence[Resource], near: Resource | None, namespace: str | None) -> Resource | None:
-    """The candidate an ambiguous lookup most likely means: exact namespace first, then the same file, then
-    the deepest shared directory. Repositories often hold several self-contained examples that reuse names
-    without namespaces; a reference resolves to the one next to the referring object."""
+    """The candidate an ambiguous lookup most likely means (see `resolve`)."""
+    return resolve(candidates, near, namespace).chosen
+
+
+def resolve(candidates: Sequence[Resource], near: Resource | None, namespace: str | None) -> Resolution:
+    """The candidate a reference from `near` means: exact namespace first, then the same file, then the
+    deepest shared directory. Repositories often hold several self-contained examples that reuse names
+    without namespaces; a reference resolves to the one next to the referring object.
+
+    Within deployment units (rolloutlint.render) never an object another destination deploys; the unit's own
+    objects first, then those of units with the same destination (`core.scope`). Candidates that remain equally
+    near in different files (outside the referrer's own unit, whose duplicates are another finding) are `tied`:
+    which one is meant is arbitrary, and lint, simulate and the plugin all draw the first, in file order."""
     if not candidates:
-        return None
+        return Resolution(None)
     if near is not None and near.extra.get("unit"):
-        # Deployment units (rolloutlint.render): never an object another destination deploys; the unit's
-        # own objects first, then those of units with the same destination.
         from rolloutlint.core.scope import in_scope
 
         candidates = in_scope(candidates, near)
         if not candidates:
-            return None
+            return Resolution(None)
     if near is None or len(candidates) == 1:
-        return candidates[0]
+        return Resolution(candidates[0])
     here = near.file.path
     here_parts = near.file.directory.parts
 
     unit = near.extra.get("unit")
 
-    def rank(res: Resource) -> tuple[int, int, int, int]:
+    def rank(res: Resource) -> tuple[int, int, int, int, int]:
         there = res.file.path
+        parts = res.file.directory.parts
         shared = 0
-        for a, b in zip(here_parts, res.file.directory.parts):
+        for a, b in zip(here_parts, parts):
             if a != b:
                 break
             shared += 1
+        # nearest directory: the deepest shared ancestor, then the fewest steps down from it (this directory
+        # before its subdirectories, a parent's objects before a sibling's)
         return (0 if unit is None or res.extra.get("unit") == unit else 1, 0 if res.namespace == namespace else 1,
-                0 if there == here else 1, -shared)
+                0 if there == here else 1, -shared, len(parts) - shared)
 
-    return min(candidates, key=rank)
-
-
+    ranks = [rank(r) for r in candidates]
+    best = min(ranks)
+    chosen = candidates[ranks.index(best)]
+    tied = tuple(r for r, k in zip(candidates, ranks) if k == best)
+    # Not ambiguous: copies in one file or one unit (duplicates, reported as such), or identical copies (either
+    # gives the same checks and simulation).
+    if len(tied) > 1 and len({r.file.path for r in tied}) > 1 and not (unit and best[0] == 0) \
+            and any(r.body != chosen.body for r in tied):
+        return Resolution(chosen, tied)
+    return Resolution(chosen)

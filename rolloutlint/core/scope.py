@@ -8,6 +8,12 @@ from collections.abc import Sequence
 from rolloutlint.core.model import Resource
 
 
+def same_destination(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+    """(cluster, namespace) pairs naming one destination; an unknown cluster (the Argo CD plugin is not told it)
+    matches any."""
+    return a[1] == b[1] and (a[0] is None or b[0] is None or a[0] == b[0])
+
+
 def in_scope(candidates: Sequence[Resource], near: Resource) -> list[Resource]:
     unit = near.extra.get("unit")
     dest = near.extra.get("destination")
@@ -16,5 +22,9 @@ def in_scope(candidates: Sequence[Resource], near: Resource) -> list[Resource]:
         return same_unit
     if dest is None:  # a kustomization or chart of its own: any object not bound to a destination
         return [r for r in candidates if r.extra.get("destination") is None]
-    return [r for r in candidates if r.extra.get("destination") in (dest, None) and
-            (r.extra.get("destination") is not None or not r.extra.get("unit"))]
+    out = []
+    for r in candidates:
+        there = r.extra.get("destination")
+        if (there is None and not r.extra.get("unit")) or (there is not None and same_destination(there, dest)):
+            out.append(r)
+    return out

@@ -93,6 +93,19 @@ def unreadable_dirs() -> list[tuple[Path, str]]:
     return out
 
 
+# What makes a directory a deployment unit's source (load.render): noted while walking, so that a lint of a
+# repository without any never imports the renderers.
+UNIT_MARKERS = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"})
+_unit_markers: list[Path] = []
+
+
+def unit_markers() -> list[Path]:
+    """The kustomization files and Chart.yaml files walks have passed since the last call."""
+    out = list(_unit_markers)
+    _unit_markers.clear()
+    return out
+
+
 def walk(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path]:
     """Manifest files under `root` (a directory), sorted, skipping noise and excluded paths.
 
@@ -118,6 +131,8 @@ def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tu
     here = Path(directory)
     for entry in entries:
         name = entry.name
+        if name in UNIT_MARKERS:
+            _unit_markers.append(here / name)
         try:
             is_dir = entry.is_dir()
         except OSError:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path
+from rolloutlint.core.index import Resolution, resolve
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, cached_property, dig
 from rolloutlint.core import memo
 
@@ -136,28 +137,19 @@ def usages(res: Resource) -> list[Usage]:
 
 
 def find_template(ctx: "Context", ref: TemplateRef, namespace: str | None, near: Resource | None = None) -> Resource | None:
-    """The template a reference resolves to. Several candidates (unknown namespaces, copies in several
-    directories): exact namespace first, then the one closest to `near` in the file tree."""
+    """The template a reference resolves to, through the resolver every reference uses (`core.index.resolve`):
+    within `near`'s deployment unit and destination, then the exact namespace, the same file, the nearest
+    directory."""
+    return template_resolution(ctx, ref, namespace, near).chosen
+
+
+def template_resolution(ctx: "Context", ref: TemplateRef, namespace: str | None,
+                        near: Resource | None = None) -> Resolution:
     if not ref.name:
-        return None
+        return Resolution(None)
     kind = "ClusterAnalysisTemplate" if ref.cluster_scope else "AnalysisTemplate"
-    hits = ctx.index.find(kind, ref.name, None if ref.cluster_scope else namespace)
-    if len(hits) <= 1 or near is None:
-        return hits[0] if hits else None
-    exact = [h for h in hits if h.namespace == namespace and namespace is not None] or hits
-    return max(exact, key=lambda h: _closeness(h, near))
-
-
-def _closeness(a: Resource, b: Resource) -> tuple[int, int]:
-    pa, pb = a.file.path, b.file.path
-    if pa == pb:
-        return (1 << 20, 0)
-    common = 0
-    for x, y in zip(pa.parts, pb.parts):
-        if x != y:
-            break
-        common += 1
-    return (common, 0)
+    ns = None if ref.cluster_scope else namespace
+    return resolve(ctx.index.find(kind, ref.name, ns), near, ns)
 
 
 def is_external(ctx: "Context", ref: TemplateRef, namespace: str | None) -> bool:

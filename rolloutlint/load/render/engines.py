@@ -71,15 +71,20 @@ def offline_env() -> dict[str, str]:
 
 
 def run(argv: list[str], cwd: str | None = None) -> str:
+    return run_bytes(argv, cwd).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def run_bytes(argv: list[str], cwd: str | None = None) -> bytes:
+    """The engine's stdout exactly as it wrote it (what the Argo CD plugin prints)."""
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=offline_env(), capture_output=True, text=True, timeout=TIMEOUT,
+        proc = subprocess.run(argv, cwd=cwd, env=offline_env(), capture_output=True, timeout=TIMEOUT,
                               stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         raise EngineError(f"{os.path.basename(argv[0])} did not finish within {TIMEOUT} s") from None
     except OSError as exc:
         raise EngineError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
     if proc.returncode != 0:
-        raise EngineError(clean_message(proc.stderr or proc.stdout))
+        raise EngineError(clean_message((proc.stderr or proc.stdout).decode("utf-8", "replace")))
     return proc.stdout
 
 

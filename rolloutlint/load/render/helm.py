@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from rolloutlint.core.model import as_dict, as_list, as_str
-from rolloutlint.load.render.engines import EngineError, Helm, run
+from rolloutlint.load.render.engines import EngineError, Helm, run, run_bytes
 from rolloutlint.load.render.kustomize import OfflineError
 
 _ERROR_AT = re.compile(r"(?:^|template: |parse error at \(|YAML parse error on |error calling include: template: )"
@@ -136,21 +136,25 @@ def render(engine: Helm, inp: HelmInputs) -> list[tuple[str, str]]:
     return _render_sdk(inp)
 
 
+def _binary_argv(binary: str, inp: HelmInputs, tmp: str) -> list[str]:
+    argv = [binary, "template", inp.release, str(inp.chart), "--include-crds"]
+    if inp.namespace:
+        argv += ["--namespace", inp.namespace]
+    for f in inp.value_files:
+        argv += ["--values", str(f)]
+    if inp.inline is not None:
+        inline = os.path.join(tmp, "values.yaml")
+        with open(inline, "w", encoding="utf-8") as fh:
+            json.dump(inp.inline, fh)
+        argv += ["--values", inline]
+    for name, value, force in inp.set_values:
+        argv += ["--set-string" if force else "--set", f"{name}={value}"]
+    return argv
+
+
 def _render_binary(binary: str, inp: HelmInputs) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="rolloutlint-helm-") as tmp:
-        argv = [binary, "template", inp.release, str(inp.chart), "--include-crds"]
-        if inp.namespace:
-            argv += ["--namespace", inp.namespace]
-        for f in inp.value_files:
-            argv += ["--values", str(f)]
-        if inp.inline is not None:
-            inline = os.path.join(tmp, "values.yaml")
-            with open(inline, "w", encoding="utf-8") as fh:
-                json.dump(inp.inline, fh)
-            argv += ["--values", inline]
-        for name, value, force in inp.set_values:
-            argv += ["--set-string" if force else "--set", f"{name}={value}"]
-        out = run(argv)
+        out = run(_binary_argv(binary, inp, tmp))
     docs: list[tuple[str, str]] = []
     for chunk in re.split(r"^---\s*$", out, flags=re.MULTILINE):
         m = _SOURCE.search(chunk)
@@ -159,7 +163,23 @@ def _render_binary(binary: str, inp: HelmInputs) -> list[tuple[str, str]]:
     return docs
 
 
-def _render_sdk(inp: HelmInputs) -> list[tuple[str, str]]:
+def stream(engine: Helm, inp: HelmInputs) -> bytes:
+    """The chart's manifests as one stream, for the Argo CD plugin to print: `helm template`'s stdout as it wrote
+    it; with the in-process SDK, each rendered template's text exactly as the SDK returned it, CRDs first, under a
+    `# Source:` header as `helm template` writes one (the SDK has no stream of its own; templates in path order,
+    where `helm template` orders them by kind — Argo CD orders what it applies itself)."""
+    check_offline(inp.chart)
+    if engine.binary is not None:
+        with tempfile.TemporaryDirectory(prefix="rolloutlint-helm-") as tmp:
+            return run_bytes(_binary_argv(engine.binary, inp, tmp))
+    crds, rendered = _sdk_render(inp)
+    parts = [(f"{inp.chart.name}/{c.get('name', '')}", str(c.get("data", ""))) for c in crds if isinstance(c, dict)]
+    parts += [(t, text) for t, text in sorted(rendered.items()) if t.endswith((".yaml", ".yml", ".json")) and text.strip()]
+    return "".join(f"---\n# Source: {t}\n{text}" + ("" if text.endswith("\n") else "\n") for t, text in parts).encode("utf-8")
+
+
+def _sdk_render(inp: HelmInputs) -> tuple[list[Any], dict[str, str]]:
+    """(CRDs, template path -> rendered text) from the in-process SDK."""
     import helm_python
 
     values: dict[str, Any] = {}
@@ -183,6 +203,11 @@ def _render_sdk(inp: HelmInputs) -> list[tuple[str, str]]:
         raise EngineError(str(exc)) from None
     except OSError as exc:
         raise EngineError(f"cannot read values: {exc}") from None
+    return list(crds), dict(rendered)
+
+
+def _render_sdk(inp: HelmInputs) -> list[tuple[str, str]]:
+    crds, rendered = _sdk_render(inp)
     docs: list[tuple[str, str]] = [(f"{inp.chart.name}/{c.get('name', '')}", c.get("data", "")) for c in crds if isinstance(c, dict)]
     for template, text in sorted(rendered.items()):
         if not template.endswith((".yaml", ".yml", ".json")) or not text.strip():

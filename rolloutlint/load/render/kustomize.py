@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from rolloutlint.core.model import as_dict, as_list, as_str
-from rolloutlint.load.render.engines import EngineError, Kustomize
+
+if TYPE_CHECKING:  # unit discovery reads kustomizations without running anything: engines load on a build
+    from rolloutlint.load.render.engines import Kustomize
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
@@ -105,10 +106,53 @@ def _line_of(node: Any, section: str, ref: str) -> int:
     return 1
 
 
+# What one render run has learnt about the tree (between `new_run` and `end_run`): unit discovery, each unit's
+# cache key and its inputs walk the same kustomizations, and a base shared by fifty overlays is walked once, not
+# fifty times (resolving paths is the costly part: a `realpath` system call per path component). Outside a run
+# nothing is remembered.
+_run: dict[tuple[str, Path], Any] | None = None
+
+
+def new_run() -> None:
+    global _run
+    _run = {}
+
+
+def end_run() -> None:
+    global _run
+    _run = None
+
+
+def resolved(path: Path) -> Path:
+    memo = _run
+    if memo is None:
+        return path.resolve()
+    hit = memo.get(("resolve", path))
+    if hit is None:
+        hit = memo[("resolve", path)] = path.resolve()
+    return hit
+
+
 def reads(directory: Path, out: Reads | None = None, stack: tuple[Path, ...] = ()) -> Reads:
-    """Walk a kustomization and everything it includes (raises OfflineError on a remote reference)."""
-    out = out if out is not None else Reads()
-    directory = directory.resolve()
+    """Walk a kustomization and everything it includes (raises OfflineError on a remote reference). During a
+    run a whole walk is remembered; callers only read the result."""
+    memo = _run
+    if out is not None or memo is None:
+        return _reads(directory, out if out is not None else Reads(), stack)
+    hit = memo.get(("reads", directory))
+    if hit is None:
+        try:
+            hit = _reads(directory, Reads(), ())
+        except OfflineError as exc:
+            hit = exc
+        memo[("reads", directory)] = hit
+    if isinstance(hit, OfflineError):
+        raise hit
+    return hit
+
+
+def _reads(directory: Path, out: Reads, stack: tuple[Path, ...]) -> Reads:
+    directory = resolved(directory)
     kfile = kustomization_file(directory)
     if kfile is None or directory in stack or kfile in out.kustomizations:
         return out
@@ -124,13 +168,13 @@ def reads(directory: Path, out: Reads | None = None, stack: tuple[Path, ...] = (
             if is_remote(ref):
                 raise OfflineError(f"cannot render offline: {kfile.name} `{section}` names the remote {ref!r}, which "
                                    "kustomize would fetch from the network", kfile, _line_of(node, section, ref))
-            target = (directory / ref).resolve()
+            target = resolved(directory / ref)
             if target.is_dir():
-                reads(target, out, stack + (directory,))
+                _reads(target, out, stack + (directory,))
             elif target.is_file():
                 out.files.add(target)
     for ref in entries("patchesStrategicMerge"):
-        target = (directory / ref).resolve()
+        target = resolved(directory / ref)
         if target.is_file():
             out.files.add(target)
             out.as_patch.add(target)
@@ -138,7 +182,7 @@ def reads(directory: Path, out: Reads | None = None, stack: tuple[Path, ...] = (
         for entry in as_list(body.get(section)):
             path = as_str(as_dict(entry).get("path")) if isinstance(entry, dict) else None
             if path:
-                target = (directory / path).resolve()
+                target = resolved(directory / path)
                 if target.is_file():
                     out.files.add(target)
                     out.as_patch.add(target)
@@ -147,12 +191,12 @@ def reads(directory: Path, out: Reads | None = None, stack: tuple[Path, ...] = (
             for key in ("files", "envs"):
                 for ref in as_list(as_dict(gen).get(key)):
                     if isinstance(ref, str):
-                        target = (directory / ref.split("=", 1)[-1]).resolve()
+                        target = resolved(directory / ref.split("=", 1)[-1])
                         if target.is_file():
                             out.files.add(target)
             env = as_str(as_dict(gen).get("env"))
             if env and (directory / env).is_file():
-                out.files.add((directory / env).resolve())
+                out.files.add(resolved(directory / env))
     for chart in as_list(body.get("helmCharts")):
         repo = as_str(as_dict(chart).get("repo"))
         if repo:
@@ -160,9 +204,9 @@ def reads(directory: Path, out: Reads | None = None, stack: tuple[Path, ...] = (
                                f"{as_str(as_dict(chart).get('name'))!r} from {repo}", kfile, _line_of(node, "helmCharts", repo))
     for section in ("transformers", "generators", "validators"):
         for ref in entries(section):
-            target = (directory / ref).resolve()
+            target = resolved(directory / ref)
             if target.is_dir():
-                reads(target, out, stack + (directory,))
+                _reads(target, out, stack + (directory,))
             elif target.is_file():
                 out.files.add(target)
                 out.as_patch.add(target)  # plugin configuration, never an object to lint
@@ -217,6 +261,9 @@ def _image(spec: str) -> dict[str, str]:
 def build(engine: Kustomize, target: Path, options: dict[str, Any]) -> tuple[str, Path]:
     """Rendered YAML and the wrapper directory origin paths are relative to (the directory is gone by
     then; only its path is needed to resolve them)."""
+    import tempfile
+
+    from rolloutlint.load.render.engines import EngineError
     with tempfile.TemporaryDirectory(prefix="rolloutlint-kustomize-") as tmp:
         scratch = Path(tmp).resolve()
         (scratch / "kustomization.yaml").write_text(wrapper(target, scratch, options), encoding="utf-8")
@@ -228,3 +275,15 @@ def build(engine: Kustomize, target: Path, options: dict[str, Any]) -> tuple[str
                              r"must resolve to a file': recursed accumulation of path '[^']*': ", "", str(exc))
             message = message.replace(str(scratch) + "/", "").replace(str(scratch), "<wrapper>")
             raise EngineError(message.replace(str(target.parent) + "/", "")) from None
+
+
+def build_plain(engine: Kustomize, target: Path) -> bytes:
+    """`kustomize build` of the directory itself, as Argo CD runs it for a source without `kustomize:` options:
+    no wrapper, so no build metadata in the objects and the directory's own root-only settings (`sortOptions`
+    is honoured only in the top kustomization) apply. The bytes the engine wrote, for the plugin to print."""
+    from rolloutlint.load.render.engines import EngineError, run_bytes
+
+    try:
+        return run_bytes([*engine.command, "."], cwd=str(target))
+    except EngineError as exc:
+        raise EngineError(str(exc).replace(str(target) + "/", "")) from None

@@ -21,6 +21,7 @@ from rolloutlint.load.render.appset import generated_applications
 from rolloutlint.load.render.kustomize import KUSTOMIZATION_FILES, OfflineError, kustomization_file, reads
 
 CHART_FILE = "Chart.yaml"
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Source:
 class Unit:
     name: str  # "Application argocd/guestbook", "kustomization overlays/prod", "chart charts/demo"
     sources: list[Source]
-    destination: tuple[str, str | None] | None = None  # (cluster, namespace) for Applications
+    destination: tuple[str | None, str | None] | None = None  # (cluster, namespace) for Applications; cluster None: unknown
     release: str | None = None  # Helm release name (the Application name)
     app_file: SourceFile | None = None  # where the Application is written (render findings point here)
     app_doc: Document | None = None
@@ -126,7 +127,11 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
     ns = as_str(meta.get("namespace"))
     spec = as_dict(body.get("spec"))
     dest = as_dict(spec.get("destination"))
-    destination = (as_str(dest.get("server")) or as_str(dest.get("name")) or "in-cluster", as_str(dest.get("namespace")))
+    server = as_str(dest.get("server"))
+    # Argo CD's own cluster is `https://kubernetes.default.svc` by server and `in-cluster` by name
+    cluster = "in-cluster" if server in (None, IN_CLUSTER_SERVER) and as_str(dest.get("name")) in (None, "in-cluster") \
+        else server or as_str(dest.get("name"))
+    destination = (cluster, as_str(dest.get("namespace")))
     raw_sources: list[tuple[dict[str, Any], tuple[Any, ...]]]
     if isinstance(spec.get("sources"), list):
         raw_sources = [(as_dict(s), ("spec", "sources", i)) for i, s in enumerate(spec["sources"])]
@@ -157,6 +162,17 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
         return None
     label = f"Application {ns + '/' if ns else ''}{name}"
     return Unit(label, sources, destination, release=name, app_file=src, app_doc=doc, app_path=path_in_doc, offline=offline)
+
+
+def plugin_unit(app_dir: Path, tool: str, app_name: str, namespace: str | None,
+                options: dict[str, Any] | None = None) -> Unit:
+    """The unit Argo CD asks a Config Management Plugin to generate (`cmp generate`): the Application's source
+    directory, rendered by `tool`, released under the Application's name into its destination namespace. The
+    plugin is told neither the cluster nor the Application's own namespace (ARGOCD_APP_* carries the name, the
+    destination namespace and the source path); an Application of this repository that deploys the same
+    directory under the same name lends its cluster (`render_project`)."""
+    return Unit(f"Application {app_name}", [Source(app_dir.resolve(), tool, dict(options or {}))],
+                (None, namespace), release=app_name)
 
 
 def _line(doc: Document, path: tuple[Any, ...]) -> int:
