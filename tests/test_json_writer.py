@@ -46,3 +46,18 @@ def test_random_values() -> None:
 def test_refuses_what_it_does_not_spell(value: Any) -> None:
     with pytest.raises(TypeError):
         dumps_indented(value)
+
+
+def test_report_is_json_dumps_of_the_document(tmp_path: Any) -> None:
+    from rolloutlint.api import lint_paths
+    from rolloutlint.report import ReportOptions
+    from rolloutlint.report.json_out import finding_dict, render
+
+    (tmp_path / "r.yaml").write_text("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\n"
+                                     "spec:\n  replicas: 'x'\n  bogus: 1\n")
+    result = lint_paths(["."], cwd=tmp_path)
+    assert len(result.findings) >= 2
+    for findings, summary in ((result.findings, result.summary), ([], result.summary),
+                              (result.findings, {"files": 1, "engines": {"helm": {"v": 1}, "x": []}})):
+        doc = {"version": 1, "findings": [finding_dict(f) for f in findings], "summary": summary}
+        assert render(findings, summary, ReportOptions()) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
