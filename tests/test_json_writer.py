@@ -61,3 +61,20 @@ def test_report_is_json_dumps_of_the_document(tmp_path: Any) -> None:
                               (result.findings, {"files": 1, "engines": {"helm": {"v": 1}, "x": []}})):
         doc = {"version": 1, "findings": [finding_dict(f) for f in findings], "summary": summary}
         assert render(findings, summary, ReportOptions()) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_leaves_nothing_behind_with_the_collector_off() -> None:
+    """The lint runs with gc disabled: a writer in a reference cycle would keep every call's pieces."""
+    import gc
+
+    value = {"a": [1, "x", {"b": None}], "c": {}}
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        for _ in range(200):
+            dumps_indented(value)
+        assert len(gc.get_objects()) - before < 50
+    finally:
+        if enabled:
+            gc.enable()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from json.encoder import encode_basestring as _quote  # json's own string writer (C)
 from typing import Any
 
 from rolloutlint.core.findings import Finding
@@ -50,47 +52,46 @@ def dumps_indented(value: Any, indent: str = "") -> str:
     faster (json's indented writer is a chain of Python generators; thousands of findings take a large
     share of a lint), as if nested at `indent`. Raises TypeError on anything else, so callers fall back
     to json itself."""
-    from json.encoder import encode_basestring as quote
-
     out: list[str] = []
-    put = out.append
-
-    def write(o: Any, indent: str) -> None:
-        cls = o.__class__
-        if cls is str:
-            put(quote(o))
-        elif cls is dict:
-            if not o:
-                put("{}")
-                return
-            inner, sep = indent + "  ", "{\n"
-            for k, v in o.items():
-                if k.__class__ is not str:
-                    raise TypeError("non-string key")
-                put(sep + inner + quote(k) + ": ")
-                sep = ",\n"
-                write(v, inner)
-            put("\n" + indent + "}")
-        elif cls is list:
-            if not o:
-                put("[]")
-                return
-            inner, sep = indent + "  ", "[\n"
-            for v in o:
-                put(sep + inner)
-                sep = ",\n"
-                write(v, inner)
-            put("\n" + indent + "]")
-        elif o is None:
-            put("null")
-        elif o is True:
-            put("true")
-        elif o is False:
-            put("false")
-        elif cls is int:
-            put(int.__repr__(o))
-        else:
-            raise TypeError(f"{cls.__name__} is not written here")
-
-    write(value, indent)
+    _write(value, indent, out.append)
     return "".join(out)
+
+
+def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
+    # A module-level function, not a closure over itself: that would be a reference cycle, and the lint
+    # runs with the garbage collector off, so every call's pieces would stay in memory.
+    cls = o.__class__
+    if cls is str:
+        put(_quote(o))
+    elif cls is dict:
+        if not o:
+            put("{}")
+            return
+        inner, sep = indent + "  ", "{\n"
+        for k, v in o.items():
+            if k.__class__ is not str:
+                raise TypeError("non-string key")
+            put(sep + inner + _quote(k) + ": ")
+            sep = ",\n"
+            _write(v, inner, put)
+        put("\n" + indent + "}")
+    elif cls is list:
+        if not o:
+            put("[]")
+            return
+        inner, sep = indent + "  ", "[\n"
+        for v in o:
+            put(sep + inner)
+            sep = ",\n"
+            _write(v, inner, put)
+        put("\n" + indent + "]")
+    elif o is None:
+        put("null")
+    elif o is True:
+        put("true")
+    elif o is False:
+        put("false")
+    elif cls is int:
+        put(int.__repr__(o))
+    else:
+        raise TypeError(f"{cls.__name__} is not written here")
