@@ -38,10 +38,15 @@ def render(findings: list[Finding], summary: dict[str, int], options: ReportOpti
     shown = [f for f in findings if f.suppressed is None or options.show_suppressed]
     try:
         # Finding by finding: tens of thousands of findings' dicts and text pieces never exist all at once.
-        items = [dumps_indented(finding_dict(f), "    ") for f in shown]
-        listed = "[\n    " + ",\n    ".join(items) + "\n  ]" if items else "[]"
-        return "{\n  \"version\": 1,\n  \"findings\": " + listed + ",\n  \"summary\": " + \
-            dumps_indented(summary, "  ") + "\n}\n"
+        # One join at the end: each intermediate concatenation would be another copy of the whole text.
+        parts = ["{\n  \"version\": 1,\n  \"findings\": ["]
+        sep = "\n    "
+        for f in shown:
+            parts += (sep, dumps_indented(finding_dict(f), "    "))
+            sep = ",\n    "
+        parts.append("\n  ],\n  \"summary\": " if shown else "],\n  \"summary\": ")
+        parts += (dumps_indented(summary, "  "), "\n}\n")
+        return "".join(parts)
     except TypeError:  # a value the writer below does not spell (a float, say): json's own writer
         doc = {"version": 1, "findings": [finding_dict(f) for f in shown], "summary": summary}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
