@@ -88,14 +88,18 @@ def _compose_ahead(reports: list[Report], group: list[int]) -> None:
     documents that make up most of the file, compose it whole at once instead (cheaper than one document
     at a time); where they are a small part of it (a Rollout file's short VirtualService and
     DestinationRule), compose just those."""
+    first = reports[group[0]].resource
+    if first is None:
+        return
+    src: SourceFile = first.file
     docs: set[int] = set()
-    src: SourceFile | None = None
-    for i in group:
-        res = reports[i].resource
-        if res is not None and res.doc is not None and res.doc.source is not None and res.doc.composed is None:
-            src = res.file
-            docs.add(res.doc.index)
-    if src is None or len(docs) < 2:
+    for i in group:  # the documents this file's findings point into, related locations in it included
+        rep = reports[i]
+        for res in (rep.resource, *(rel.resource for rel in rep.related)):
+            if res is not None and res.file is src and res.doc is not None and res.doc.source is not None \
+                    and res.doc.composed is None:
+                docs.add(res.doc.index)
+    if len(docs) < 2:
         return
     starts, text = src.document_starts, src.text
     if starts is not None and text is not None and max(docs) < len(starts):
