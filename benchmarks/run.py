@@ -138,6 +138,21 @@ def whole_lint(root: Path, src: Path | None = None) -> Run:
                doc["summary"]["documents"], len(doc["findings"]))
 
 
+def compile_sources(before: Path | None) -> None:
+    """Write the bytecode caches of both versions first, as any installed copy has them: with
+    PYTHONDONTWRITEBYTECODE set (or an unwritable tree) every lint would otherwise compile ~130 modules
+    again (~0.3 s of CPU)."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("rolloutlint")
+    trees = [Path(spec.origin).parent] if spec is not None and spec.origin else []
+    if before is not None:
+        trees.append(before / "rolloutlint")
+    for tree in trees:
+        compileall.compile_dir(str(tree), quiet=1)
+
+
 def one_file(root: Path, src: Path | None = None) -> float:
     env = dict(os.environ)
     if src is not None:
@@ -218,6 +233,7 @@ def main() -> None:
             ap.error(f"unknown shape {s!r}; one of {', '.join(SHAPES)}")
     scales = [int(s) for s in args.scales.split(",") if s]
     before = args.before.resolve() if args.before else None
+    compile_sources(before)
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         for shape in shapes:

@@ -76,3 +76,27 @@ def test_every_shared_and_example_file() -> None:
         assert alone == whole, path
         checked += single.document_starts is not None and len(single.documents) > 1
     assert checked > 20  # the split path, not only the whole-file fallback, was exercised
+
+
+def _locations(tmp_path: Path) -> tuple[list[Any], list[Any]]:
+    from rolloutlint.api import lint_paths
+
+    result = lint_paths(["."], cwd=tmp_path)
+    kept = [d for f in result.project.files for d in f.documents if d.source is not None and d.composed is not None]
+    return [(f.rule, f.location, f.related) for f in result.findings], kept
+
+
+def test_nodes_are_dropped_after_locating_and_recomposed_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Findings in more files than stay composed: every position is the same whether a file's nodes are
+    kept throughout or dropped and composed again, and no fast-path document keeps its nodes after."""
+    from rolloutlint.run import engine
+
+    for i in range(6):
+        (tmp_path / f"app{i}.yaml").write_text(
+            f"apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: r{i}}}\nspec:\n  bogus: 1\n"
+            f"  replicas: 'x'\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\nspec:\n  oops: 2\n")
+    monkeypatch.setattr(engine, "KEEP_COMPOSED", 1000)
+    kept_all, left = _locations(tmp_path)
+    assert not left and len(kept_all) >= 12
+    monkeypatch.setattr(engine, "KEEP_COMPOSED", 1)
+    assert _locations(tmp_path) == (kept_all, [])

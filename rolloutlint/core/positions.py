@@ -59,8 +59,9 @@ def _child(node: Node, part: str | int) -> tuple[Node | None, Node | None]:
                 _key_index[node] = index
             return index.get(str(part), (None, None))
         found: tuple[Node | None, Node | None] = (None, None)
+        name = part if part.__class__ is str else str(part)
         for k, v in node.value:
-            if isinstance(k, ScalarNode) and k.value == str(part):
+            if k.value == name and isinstance(k, ScalarNode):  # a collection key's value is a list
                 found = (v, k)  # the last one wins, as in the built value
         return found
     if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):

@@ -74,7 +74,9 @@ class Document:
     value: Any
     duplicates: list[DuplicateKey] = field(default_factory=list)
     composed: Node | None = field(default=None, repr=False)
-    source: SourceFile | None = field(default=None, repr=False, compare=False)  # set while nodes are pending
+    # The file of a fast-path document, whose nodes are composed on demand (and can be dropped again with
+    # `SourceFile.release_nodes`); None for documents composed while loading, or when composing failed.
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
 
     @property
     def start_line(self) -> int:
@@ -129,7 +131,7 @@ class SourceFile:
         except (yaml.YAMLError, RecursionError):
             nodes = []
         if len(nodes) == 1 and _agrees(nodes[0], doc.value):
-            doc.source, doc.composed = None, nodes[0]
+            doc.composed = nodes[0]
         else:
             self.compose_nodes()
 
@@ -139,19 +141,28 @@ class SourceFile:
         The fast path only accepts text libyaml parses and whose values both paths agree on, so the
         stream indexes line up; a document whose node cannot be found keeps positions at line 1.
         """
-        pending = [doc for doc in self.documents if doc.source is not None]
-        for doc in pending:
-            doc.source = None
-        if not pending or self.text is None:
+        pending = [doc for doc in self.documents if doc.source is not None and doc.composed is None]
+        if not pending:
             return
-        try:
-            with gc_paused():
-                nodes = list(yaml.compose_all(self.text, Loader=NodeLoader))
-        except (yaml.YAMLError, RecursionError):
-            return
+        nodes: list[Node] = []
+        if self.text is not None:
+            try:
+                with gc_paused():
+                    nodes = list(yaml.compose_all(self.text, Loader=NodeLoader))
+            except (yaml.YAMLError, RecursionError):
+                pass
         for doc in pending:
             if doc.index < len(nodes):
                 doc.composed = nodes[doc.index]
+            else:
+                doc.source = None  # no node to be had: positions at line 1, and no second attempt
+
+    def release_nodes(self) -> None:
+        """Drop the nodes composed on demand (a node tree takes ~40 times the memory of its text); a later
+        position composes them again. Documents composed while loading keep theirs."""
+        for doc in self.documents:
+            if doc.source is not None:
+                doc.composed = None
 
 
 def _root_line(text: str, index: int) -> int:

