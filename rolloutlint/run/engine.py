@@ -17,7 +17,7 @@ from rolloutlint.core.source import SourceFile
 from rolloutlint.core.model import Resource
 from rolloutlint.core.positions import locate, locate_inner
 from rolloutlint.core.rule import Context, Rule
-from rolloutlint.run.registry import RuleSet
+from rolloutlint.run.registry import RuleSet, is_builtin
 
 UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
 
@@ -145,20 +145,37 @@ class Engine:
         def checks(rules: list[Rule]) -> list[Callable[[Resource, Context], Any]]:
             return [rule.check for rule in rules]
 
-        plan = [{kind: checks(table[(st, kind)] + table.get((stage, "*"), [])) for st, kind in table
-                 if st == stage and kind != "*"} for stage in stages]
-        fallback = [checks(table.get((stage, "*"), [])) for stage in stages]
+        def tables(keep: Callable[[Rule], bool]) -> list[tuple[dict[str, list[Any]], list[Any]]]:
+            def kept(rules: list[Rule]) -> list[Callable[[Resource, Context], Any]]:
+                return checks([r for r in rules if keep(r)])
+
+            return [({kind: kept(table[(st, kind)] + table.get((stage, "*"), [])) for st, kind in table
+                      if st == stage and kind != "*"}, kept(table.get((stage, "*"), []))) for stage in stages]
+
+        everything = tables(lambda rule: True)
+        # In a partial lint, an object of a file nobody named is checked only by the rules that look past it
+        # (`cross_resource`): any other rule reports on that object alone, with every location in its own
+        # file, so none of its findings could be reported. Rendered objects are always checked in full
+        # (their nodes come from patches and values files); project policies too (they may look anywhere).
+        outside = everything if report_files is None else \
+            tables(lambda rule: rule.cross_resource or not is_builtin(rule.id))
+
+        def plan_for(res: Resource) -> list[tuple[dict[str, list[Any]], list[Any]]]:
+            if report_files is None or res.file.path in report_files or res.extra.get("unit"):
+                return everything
+            return outside
 
         def per_resource(chunk: Sequence[Resource]) -> list[Report]:
             out: list[Report] = []
             extend = out.extend
-            for by_kind, any_kind in zip(plan, fallback):
+            for stage in range(len(stages)):
                 for res in chunk:
+                    by_kind, any_kind = plan_for(res)[stage]
                     for check in by_kind.get(res.kind, any_kind):
                         try:
                             extend(check(res, ctx) or ())
                         except Exception as exc:  # noqa: BLE001 - a crashing rule must not hide the others' findings
-                            out.append(self._crashed(check.__self__, exc, res))  # type: ignore[attr-defined]
+                            out.append(self._crashed(check.__self__, exc, res))
             return out
 
         # Every loaded object is checked: a finding about another file is reported for a named one when one of
