@@ -21,7 +21,9 @@ def load_builtin_rules() -> None:
 # What rules import on first use: parsers and validators that cost tens of milliseconds to import (the
 # condition engine, PromQL and GraphQL parsers, the schema validator). Rule modules import them inside the
 # functions that need them, so small runs pay only for what their manifests use; the run warms them up.
-WARM_UP = ("rolloutlint.expr", "rolloutlint.views.schemas", "jsonschema_rs", "promql_parser", "graphql",
+# graphql (with asyncio, ~0.15 s) is not warmed up: only SkyWalking templates need it, and a repository
+# without them would pay for it.
+WARM_UP = ("rolloutlint.expr", "rolloutlint.views.schemas", "jsonschema_rs", "promql_parser",
            "rolloutlint.providers.prometheus", "rolloutlint.providers.skywalking")
 
 
