@@ -85,3 +85,16 @@ def test_rules_namespaces_units_and_the_cmp_agree(tmp_path: Path) -> None:
         assert (res.extra.get("unit") == "Application argocd/a") is expected, res.name  # the unit
     cmp = deployed([f.path for f in project.files], (tmp_path / "app").resolve(), recurse=False, exclude="skip.yaml")
     assert {p.name for p in cmp} == {"top.yaml"}  # the CMP with the same settings
+
+
+def test_the_tree_gives_a_source_only_the_files_under_its_directory(tmp_path: Path) -> None:
+    names = ["a/x.yaml", "a/b/y.yaml", "a/b/c/z.yaml", "a/b-x/w.yaml", "a/bb/v.yaml", "d/u.yaml"]
+    files = [tmp_path / n for n in names]
+    tree = src.Tree(files)
+    b = tmp_path / "a" / "b"
+    assert sorted(p.name for p in tree.under(b, recursive=False)) == ["y.yaml"]
+    assert sorted(p.name for p in tree.under(b, recursive=True)) == ["y.yaml", "z.yaml"]  # not a/b-x, not a/bb
+    assert sorted(p.name for p in tree.under(tmp_path / "a", recursive=True)) == ["v.yaml", "w.yaml", "x.yaml",
+                                                                                   "y.yaml", "z.yaml"]
+    assert src.deployed_files(b, {"directory": {"recurse": True}}, tree) == {b / "y.yaml", b / "c" / "z.yaml"}
+    assert src.deployed_files(b, {}, files) == {b / "y.yaml"}  # a plain list works the same way

@@ -15,8 +15,10 @@ each ancestor of the Application's own file.
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -135,7 +137,31 @@ class Coverage:
         return self.whole or directory_deploys(rel, recurse=self.recurse, include=self.include, exclude=self.exclude)
 
 
-def deployed_files(directory: Path, source: dict[str, Any], files: list[Path]) -> set[Path]:
+class Tree:
+    """The project's files by directory, so that a source looks only at the files under its directory (an
+    app-of-apps repository has as many sources as directories; scanning every file per source is quadratic)."""
+
+    def __init__(self, files: Iterable[Path]) -> None:
+        self.by_dir: dict[Path, list[Path]] = {}
+        for path in files:
+            self.by_dir.setdefault(path.parent, []).append(path)
+        self._dirs = sorted((str(d), d) for d in self.by_dir)
+        self._names = [name for name, _ in self._dirs]
+
+    def under(self, directory: Path, recursive: bool) -> Iterator[Path]:
+        """The files directly in `directory`, and with `recursive` those in its subdirectories too."""
+        yield from self.by_dir.get(directory, ())
+        if not recursive:
+            return
+        prefix = str(directory).rstrip(os.sep) + os.sep  # `a/b/`: its subdirectories sort together
+        for name, d in self._dirs[bisect.bisect_left(self._names, prefix):]:
+            if not name.startswith(prefix):
+                break
+            yield from self.by_dir[d]
+
+
+def deployed_files(directory: Path, source: dict[str, Any], files: Tree | list[Path]) -> set[Path]:
     """The files of `files` (absolute) that a source rooted at `directory` deploys."""
     coverage = Coverage(directory, source)
-    return {path for path in files if coverage.covers(path)}
+    tree = files if isinstance(files, Tree) else Tree(files)
+    return {path for path in tree.under(directory, coverage.whole or coverage.recurse) if coverage.covers(path)}

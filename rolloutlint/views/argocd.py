@@ -189,7 +189,7 @@ def _build_apps(ctx: "Context") -> Iterator[App]:
     if not found:
         return
     root = Path(ctx.index.root)
-    paths = [src.path for src in ctx.files]
+    tree = argocd_source.Tree(src.path for src in ctx.files)
     for res in found:
         spec_path: FPath = ("spec",) if res.kind == "Application" else ("spec", "template", "spec")
         app = App(res, spec_path)
@@ -203,5 +203,5 @@ def _build_apps(ctx: "Context") -> Iterator[App]:
                 continue
             directory = argocd_source.source_directory(root, getattr(res.file, "path", None), path)
             if directory is not None:
-                app.files |= argocd_source.deployed_files(directory, source, paths)
+                app.files |= argocd_source.deployed_files(directory, source, tree)
         yield app
