@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.views.argocd import (
-    RESPECT, App, applications, apps_deploying, entry_matches, hook_phases, sync_wave, vs_users)
+    RESPECT, App, app_of, apps_deploying, entry_matches, hook_phases, sync_wave, vs_users)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
@@ -87,13 +87,6 @@ def entry_covers(entry: dict[str, Any], concrete: list[str], managers: tuple[str
 
 def covered(app: App, res: Resource, concrete: list[str], managers: tuple[str, ...] = ()) -> bool:
     return any(entry_matches(e, res) and entry_covers(e, concrete, managers) for _, e in app.ignore_entries())
-
-
-def _app_for(res: Resource, ctx: "Context") -> App | None:
-    for app in applications(ctx):
-        if app.resource is res:
-            return app
-    return None
 
 
 def _add_entry_edits(app: App, entry: dict[str, Any]) -> list[Edit]:
@@ -208,7 +201,7 @@ class SelfHealRevertsTrafficWeights(Rule):
                "`.spec.http[].route[].weight` + RespectIgnoreDifferences=true")
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
-        app = _app_for(res, ctx)
+        app = app_of(res, ctx)
         if app is None or not app.self_heal():
             return
         uncovered: dict[str, tuple[Resource, Resource]] = {}
@@ -290,7 +283,7 @@ class ManagedFieldsManagerHidesEdits(Rule):
     mirrors = "argoproj/argo-rollouts#3854, #4539 (managedFieldsManagers: rollouts-controller)"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
-        app = _app_for(res, ctx)
+        app = app_of(res, ctx)
         if app is None:
             return
         for i, entry in app.ignore_entries():
@@ -435,7 +428,7 @@ class IgnoreDifferencesGroupHasVersion(Rule):
     mirrors = "Argo CD diff normaliser: `glob.Match(group, gvk.Group)` (group without version)"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
-        app = _app_for(res, ctx)
+        app = app_of(res, ctx)
         if app is None:
             return
         for i, entry in app.ignore_entries():
@@ -594,7 +587,7 @@ class HpaReplicasNotIgnored(Rule):
     mirrors = "Argo CD diffing customization: ignore `/spec/replicas` of HPA-scaled workloads + RespectIgnoreDifferences=true"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
-        app = _app_for(res, ctx)
+        app = app_of(res, ctx)
         if app is None:
             return
         for hpa, ro in hpa_targets(ctx):

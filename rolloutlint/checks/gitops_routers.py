@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
+from rolloutlint.views.argocd import app_of
 from rolloutlint.checks.gitops_argocd import (
-    APP_KINDS, ROLLOUTS_MANAGER, _add_entry_edits, _app_for, _respect_edits, covered)
+    APP_KINDS, ROLLOUTS_MANAGER, _add_entry_edits, _respect_edits, covered)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
@@ -81,7 +82,7 @@ class JsonPointerWildcard(Rule):
     mirrors = "Argo CD ignoreDifferences: JSON pointers are RFC 6902 (no wildcards), argo-cd#5276"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
-        app = _app_for(res, ctx)
+        app = app_of(res, ctx)
         if app is None:
             return
         for i, entry in app.ignore_entries():
@@ -235,7 +236,7 @@ class SelfHealRevertsPluginRouterWeights(Rule):
     mirrors = "Argo Rollouts \"Integrating with GitOps\" (ignoreDifferences + RespectIgnoreDifferences=true)"
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
-        app = _app_for(res, ctx)
+        app = app_of(res, ctx)
         if app is None or not app.self_heal():
             return
         for ro in ctx.index.of_kind("Rollout"):

@@ -94,27 +94,33 @@ def takes_whole_tree(directory: Path) -> bool:
     return any((directory / name).is_file() for name in WHOLE_TREE_FILES)
 
 
-def _candidates(root: Path, app_file: Path | None, path: str) -> Iterator[Path]:
-    target = path.strip().strip("/")
-    target = "" if target in ("", ".") else target
-    bases = [root]
-    if app_file is not None:
-        bases += [p for p in app_file.parents if p != root and root in p.parents]
-    for base in bases:
-        yield (base / target) if target else base
-
-
 def source_directory(root: Path, app_file: Path | None, path: str) -> Path | None:
     """The directory a source `path` names in this working tree: under the project root, else under the
-    nearest ancestor of the Application's file that holds it; None when none exists (or it leaves the root)."""
-    root = root.resolve()
-    for candidate in _candidates(root, app_file.resolve() if app_file is not None else None, path):
-        try:
-            resolved = candidate.resolve()
-        except (OSError, RuntimeError):
-            continue
-        if resolved.is_dir() and (resolved == root or root in resolved.parents):
-            return resolved
+    nearest ancestor of the Application's file that holds it; None when none exists (or it leaves the root).
+    String paths, not pathlib: an app-of-apps repository asks this for thousands of Applications."""
+    try:
+        top = os.path.realpath(root)
+        target = path.strip().strip("/")
+        target = "" if target in ("", ".") else target
+        inside = top.rstrip(os.sep) + os.sep
+
+        def at(base: str) -> Path | None:
+            found = os.path.realpath(os.path.join(base, target)) if target else base
+            if (found == top or found.startswith(inside)) and os.path.isdir(found):
+                return Path(found)
+            return None
+
+        hit = at(top)
+        if hit is not None or app_file is None:
+            return hit
+        base = os.path.dirname(os.path.realpath(app_file))
+        while base.startswith(inside):  # the Application file's ancestors inside the root, nearest first
+            hit = at(base)
+            if hit is not None:
+                return hit
+            base = os.path.dirname(base)
+    except (OSError, ValueError):  # a path the OS refuses (NUL byte, too long): names nothing here
+        return None
     return None
 
 

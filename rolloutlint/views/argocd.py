@@ -181,7 +181,21 @@ def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
 
 
 def apps_deploying(res: Resource, ctx: "Context") -> list[App]:
-    return [a for a in applications(ctx) if a.deploys(res)]
+    """The Applications that deploy `res`'s file (a table per run: rules ask for every object)."""
+    def build() -> dict[Any, list[App]]:
+        out: dict[Any, list[App]] = {}
+        for app in applications(ctx):
+            for path in app.files:
+                out.setdefault(path, []).append(app)
+        return out
+
+    return memo.per_run(ctx.index, ("argocd", "apps_by_file"), build).get(res.file.path, [])
+
+
+def app_of(res: Resource, ctx: "Context") -> App | None:
+    """The App for an Application (or ApplicationSet) object."""
+    table = memo.per_run(ctx.index, ("argocd", "app_by_resource"), lambda: {id(a.resource): a for a in applications(ctx)})
+    return table.get(id(res))
 
 
 def _build_apps(ctx: "Context") -> Iterator[App]:

@@ -9,6 +9,7 @@ standalone) and the units that could not be rendered as RL008 problems on the fi
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -370,14 +371,19 @@ def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_c
 def _directory_files(source: Source) -> set[Path]:
     """Argo CD's directory source (`core.argocd_source`); hidden files and folders are never manifests here."""
     recurse, include, exclude = argocd_source.directory_options(source.options)
-    found = source.path.rglob("*") if recurse else source.path.glob("*")
+    top = str(source.path)
     out = set()
-    for p in found:
-        rel = p.relative_to(source.path)
-        if not p.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
-        if argocd_source.directory_deploys(rel.as_posix(), recurse=recurse, include=include, exclude=exclude):
-            out.add(p.resolve())
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if not d.startswith(".")] if recurse else []
+        rel_dir = os.path.relpath(folder, top)
+        for name in names:
+            if name.startswith("."):
+                continue
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+            if argocd_source.directory_deploys(rel, recurse=recurse, include=include, exclude=exclude):
+                path = os.path.join(folder, name)
+                if os.path.isfile(path):
+                    out.add(Path(os.path.realpath(path)))
     return out
 
 
