@@ -14,6 +14,9 @@ Shapes, for N apps (N=2000 is "1x", 20000 is "10x"):
 - ``rendered``: per 2,000 apps, 50 kustomize overlays (of 10 bases) and 20 Helm charts whose templates hold
   ``{{ .Values }}`` actions, beside 1,000 plain app files; lint treats them as it does today (rendering is
   issue 16's work).
+- ``argocd``: app-of-apps: every app in its own directory, deployed by its own Argo CD Application (a
+  plain directory source with self-heal), so Application coverage, namespaces and units are computed for
+  2,000 Applications (one per app; a scan of every file per Application made this quadratic).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-SHAPES = ("clean", "tsb", "findings", "rendered")
+SHAPES = ("clean", "tsb", "findings", "rendered", "argocd")
 
 APP = """apiVersion: argoproj.io/v1alpha1
 kind: Rollout
@@ -475,6 +478,44 @@ def _app_files(out: Path, apps: int, shape: str) -> int:
     return files
 
 
+ARGO_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {app}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.invalid/gitops.git
+    targetRevision: main
+    path: apps/{app}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {ns}
+  syncPolicy:
+    automated:
+      selfHeal: true
+"""
+
+
+def _argocd_apps(out: Path, apps: int) -> int:
+    """Every app in its own directory with its own Application (and the shared templates beside them)."""
+    files = 0
+    (out / "argocd").mkdir(exist_ok=True)
+    for i in range(apps):
+        ns = f"team-{i // 50:03d}"
+        app = f"app-{i:05d}"
+        d = out / "apps" / app
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "rollout.yaml").write_text(APP.format(app=app, ns=ns, i=i, tmpl=i // 50))
+        (out / "argocd" / f"{app}.yaml").write_text(ARGO_APP.format(app=app, ns=ns))
+        files += 2
+        if i % 50 == 0:
+            (d / "analysis.yaml").write_text(TEMPLATE.format(t=i // 50, ns=ns))
+            files += 1
+    return files
+
+
 def _rendered_sources(out: Path, apps: int) -> int:
     """50 kustomize overlays over 10 bases and 20 Helm charts per 2,000 apps."""
     files = 0
@@ -518,6 +559,8 @@ def generate(out: Path, apps: int, shape: str = "clean") -> int:
     (out / ".rolloutlint.yaml").write_text(config)
     if shape == "rendered":
         return _app_files(out, apps // 2, "clean") + _rendered_sources(out, apps)
+    if shape == "argocd":
+        return _argocd_apps(out, apps)
     return _app_files(out, apps, shape)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.views.argocd import (
-    RESPECT, App, app_of, apps_deploying, entry_matches, hook_phases, sync_wave, vs_users)
+    RESPECT, App, app_of, apps_deploying, deployed_objects, entry_matches, hook_phases, sync_wave, vs_users)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
@@ -207,9 +207,7 @@ class SelfHealRevertsTrafficWeights(Rule):
         uncovered: dict[str, tuple[Resource, Resource]] = {}
         kinds_needed: set[str] = set()
         managed: list[tuple[Resource, Resource]] = []
-        for vs in ctx.index.of_kind("VirtualService"):
-            if not app.deploys(vs):
-                continue
+        for vs in deployed_objects(app, "VirtualService", ctx):
             for ro, ref in vs_users(ctx).get(id(vs), ()):
                 managed.append((vs, ro))
                 for kind, fields in _weight_fields(vs, ref).items():

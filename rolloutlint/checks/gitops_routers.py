@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
+from rolloutlint.core import memo
 from rolloutlint.views.argocd import app_of
 from rolloutlint.checks.gitops_argocd import (
     APP_KINDS, ROLLOUTS_MANAGER, _add_entry_edits, _respect_edits, covered)
@@ -127,6 +128,19 @@ class Routed:
     router: str
 
 
+def _routed_by_file(ctx: "Context") -> dict[Any, list[tuple[int, Resource, Routed, Resource]]]:
+    """(order, Rollout, what it routes through, the object) by the object's file, for every Rollout."""
+    out: dict[Any, list[tuple[int, Resource, Routed, Resource]]] = {}
+    seq = 0
+    for ro in ctx.index.of_kind("Rollout"):
+        for r in _routed(ro):
+            for obj in ctx.index.find(r.kind, r.name, r.namespace):
+                if obj.group == r.group:
+                    out.setdefault(obj.file.path, []).append((seq, ro, r, obj))
+                    seq += 1
+    return out
+
+
 def _routed(ro: Resource) -> list[Routed]:
     tr = as_dict(dig(ro.body, *TRAFFIC_ROUTING))
     can = refs.canary(ro)
@@ -239,28 +253,25 @@ class SelfHealRevertsPluginRouterWeights(Rule):
         app = app_of(res, ctx)
         if app is None or not app.self_heal():
             return
-        for ro in ctx.index.of_kind("Rollout"):
-            for r in _routed(ro):
-                for obj in ctx.index.find(r.kind, r.name, r.namespace):
-                    if obj.group != r.group or not app.deploys(obj):
-                        continue
-                    fields = _fields(obj, r)
-                    if not fields or all(covered(app, obj, f, (ROLLOUTS_MANAGER,)) for f in fields):
-                        continue
-                    entry: dict[str, Any] = {"group": r.group, "kind": r.kind, "name": obj.name}
-                    jq = [e for how, e in r.ignore if how == "jq"]
-                    ptr = [e for how, e in r.ignore if how == "pointer"]
-                    if jq:
-                        entry["jqPathExpressions"] = jq
-                    if ptr:
-                        entry["jsonPointers"] = ptr
-                    fix = Fix(f"add an ignoreDifferences entry for {r.kind} {obj.name} and RespectIgnoreDifferences=true",
-                              tuple(_add_entry_edits(app, entry) + _respect_edits(app)), safe=True)
-                    path = app.path("ignoreDifferences") if app.spec.get("ignoreDifferences") is not None \
-                        else app.path("syncPolicy", "automated", "selfHeal")
-                    shown = " / ".join(jq + ptr)
-                    yield self.report(res, path, f"{app.label} self-heals {r.kind} {obj.name}, whose weights Rollout "
-                                      f"{ro.name} rewrites through {r.router}, but does not ignore {shown}; self-heal "
-                                      "reverts the weights to Git mid-rollout and traffic flaps", key=True,
-                                      related=[RelatedRef(ro, TRAFFIC_ROUTING, f"Rollout {ro.name} routes traffic through {r.kind} {obj.name}")],
-                                      fix=fix)
+        table = memo.per_run(ctx.index, ("gitops_routers", "routed_by_file"), lambda: _routed_by_file(ctx))
+        for _, ro, r, obj in sorted((hit for path in app.files for hit in table.get(path, ())), key=lambda h: h[0]):
+            fields = _fields(obj, r)
+            if not fields or all(covered(app, obj, f, (ROLLOUTS_MANAGER,)) for f in fields):
+                continue
+            entry: dict[str, Any] = {"group": r.group, "kind": r.kind, "name": obj.name}
+            jq = [e for how, e in r.ignore if how == "jq"]
+            ptr = [e for how, e in r.ignore if how == "pointer"]
+            if jq:
+                entry["jqPathExpressions"] = jq
+            if ptr:
+                entry["jsonPointers"] = ptr
+            fix = Fix(f"add an ignoreDifferences entry for {r.kind} {obj.name} and RespectIgnoreDifferences=true",
+                      tuple(_add_entry_edits(app, entry) + _respect_edits(app)), safe=True)
+            path = app.path("ignoreDifferences") if app.spec.get("ignoreDifferences") is not None \
+                else app.path("syncPolicy", "automated", "selfHeal")
+            shown = " / ".join(jq + ptr)
+            yield self.report(res, path, f"{app.label} self-heals {r.kind} {obj.name}, whose weights Rollout "
+                              f"{ro.name} rewrites through {r.router}, but does not ignore {shown}; self-heal "
+                              "reverts the weights to Git mid-rollout and traffic flaps", key=True,
+                              related=[RelatedRef(ro, TRAFFIC_ROUTING, f"Rollout {ro.name} routes traffic through {r.kind} {obj.name}")],
+                              fix=fix)

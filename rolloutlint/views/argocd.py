@@ -165,6 +165,25 @@ def applications(ctx: "Context") -> list[App]:
     return memo.per_run(ctx.index, ("argocd", "applications"), lambda: list(_build_apps(ctx)))
 
 
+def in_index_order(found: list[Resource], ctx: "Context") -> list[Resource]:
+    """`found` in the index's order (the order a scan of the index gives, so findings keep their order)."""
+    order = memo.per_run(ctx.index, ("argocd", "order"), lambda: {id(r): i for i, r in enumerate(ctx.index.resources)})
+    return sorted(found, key=lambda r: order.get(id(r), -1))
+
+
+def deployed_objects(app: App, kind: str, ctx: "Context") -> list[Resource]:
+    """The objects of `kind` that `app` deploys, in index order. Looked up through the app's files, not by
+    asking every object of the kind (rules run per Application: that scan is quadratic in app-of-apps)."""
+    def build() -> dict[Any, list[Resource]]:
+        out: dict[Any, list[Resource]] = {}
+        for res in ctx.index.of_kind(kind):
+            out.setdefault(res.file.path, []).append(res)
+        return out
+
+    table = memo.per_run(ctx.index, ("argocd", "by_file", kind), build)
+    return in_index_order([r for path in app.files for r in table.get(path, ())], ctx)
+
+
 def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
     """id(VirtualService) → [(Rollout, VirtualServiceRef)] for every Rollout routing through it."""
 
