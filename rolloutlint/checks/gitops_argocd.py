@@ -588,8 +588,16 @@ class HpaReplicasNotIgnored(Rule):
         app = app_of(res, ctx)
         if app is None:
             return
-        for hpa, ro in hpa_targets(ctx):
-            if not app.deploys(ro) or dig(ro.body, "spec", "replicas") is None:
+        def by_file() -> dict[Any, list[tuple[int, Resource, Resource]]]:
+            out: dict[Any, list[tuple[int, Resource, Resource]]] = {}
+            for seq, (hpa, ro) in enumerate(hpa_targets(ctx)):
+                out.setdefault(ro.file.path, []).append((seq, hpa, ro))
+            return out
+
+        # The Rollouts this Application deploys, through its files (not every HPA's target per Application).
+        table = memo.per_run(ctx.index, ("argocd", "hpa_targets_by_file"), by_file)
+        for _, hpa, ro in sorted((hit for path in app.files for hit in table.get(path, ())), key=lambda h: h[0]):
+            if dig(ro.body, "spec", "replicas") is None:
                 continue
             related = [RelatedRef(ro, ("spec", "replicas"), f"Rollout {ro.name} sets replicas in Git"),
                        RelatedRef(hpa, ("spec", "scaleTargetRef"), f"HorizontalPodAutoscaler {hpa.name} scales it")]

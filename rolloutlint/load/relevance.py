@@ -63,10 +63,18 @@ def select_files(named: list[SourceFile], candidates: Iterable[Path],
         loaded.extend(frontier)
         if not frontier:
             break
-    for src in named + loaded:  # an Application's files are what its rules look at
-        for extra in _application_dirs(src):
-            for p in [p for p in pending if extra in p.parents]:
-                loaded.append(load(p, pending.pop(p)))
+    # An Application's files are what its rules look at. Files are found by their ancestors, not by asking
+    # every pending file about every Application (app-of-apps repositories have thousands of both).
+    extras = [extra for src in named + loaded for extra in _application_dirs(src)]
+    if extras and pending:
+        under: dict[Path, list[Path]] = {}
+        for path in pending:
+            for parent in path.parents:
+                under.setdefault(parent, []).append(path)
+        for extra in extras:
+            for path in under.get(extra, ()):
+                if path in pending:
+                    loaded.append(load(path, pending.pop(path)))
     return loaded
 
 
