@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rolloutlint import pipeline
-from rolloutlint.commands.simulate_cmd import simulate_project
+from rolloutlint.plan.simulation import simulate_project
 from rolloutlint.core.findings import Finding
 from tests.integrations.helpers import write_tree
 
