@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.views.argocd import (
-    RESPECT, App, app_of, apps_deploying, deployed_objects, entry_matches, hook_phases, sync_wave, vs_users)
+    RESPECT, App, app_of, apps_deploying, deployed_objects, through_files, entry_matches, hook_phases, sync_wave, vs_users)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
@@ -588,15 +588,9 @@ class HpaReplicasNotIgnored(Rule):
         app = app_of(res, ctx)
         if app is None:
             return
-        def by_file() -> dict[Any, list[tuple[int, Resource, Resource]]]:
-            out: dict[Any, list[tuple[int, Resource, Resource]]] = {}
-            for seq, (hpa, ro) in enumerate(hpa_targets(ctx)):
-                out.setdefault(ro.file.path, []).append((seq, hpa, ro))
-            return out
-
-        # The Rollouts this Application deploys, through its files (not every HPA's target per Application).
-        table = memo.per_run(ctx.index, ("argocd", "hpa_targets_by_file"), by_file)
-        for _, hpa, ro in sorted((hit for path in app.files for hit in table.get(path, ())), key=lambda h: h[0]):
+        scaled = through_files(app, ("argocd", "hpa_targets"), lambda: ((ro, (hpa, ro)) for hpa, ro in hpa_targets(ctx)),
+                               ctx)
+        for hpa, ro in scaled:
             if dig(ro.body, "spec", "replicas") is None:
                 continue
             related = [RelatedRef(ro, ("spec", "replicas"), f"Rollout {ro.name} sets replicas in Git"),

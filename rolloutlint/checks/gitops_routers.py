@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
-from rolloutlint.core import memo
-from rolloutlint.views.argocd import app_of
+from rolloutlint.views.argocd import app_of, through_files
 from rolloutlint.checks.gitops_argocd import (
     APP_KINDS, ROLLOUTS_MANAGER, _add_entry_edits, _respect_edits, covered)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
@@ -128,17 +127,13 @@ class Routed:
     router: str
 
 
-def _routed_by_file(ctx: "Context") -> dict[Any, list[tuple[int, Resource, Routed, Resource]]]:
-    """(order, Rollout, what it routes through, the object) by the object's file, for every Rollout."""
-    out: dict[Any, list[tuple[int, Resource, Routed, Resource]]] = {}
-    seq = 0
+def _routed_objects(ctx: "Context") -> Iterator[tuple[Resource, tuple[Resource, Routed, Resource]]]:
+    """(object, (Rollout, what it routes through, the object)) for every Rollout's routed objects."""
     for ro in ctx.index.of_kind("Rollout"):
         for r in _routed(ro):
             for obj in ctx.index.find(r.kind, r.name, r.namespace):
                 if obj.group == r.group:
-                    out.setdefault(obj.file.path, []).append((seq, ro, r, obj))
-                    seq += 1
-    return out
+                    yield obj, (ro, r, obj)
 
 
 def _routed(ro: Resource) -> list[Routed]:
@@ -253,8 +248,7 @@ class SelfHealRevertsPluginRouterWeights(Rule):
         app = app_of(res, ctx)
         if app is None or not app.self_heal():
             return
-        table = memo.per_run(ctx.index, ("gitops_routers", "routed_by_file"), lambda: _routed_by_file(ctx))
-        for _, ro, r, obj in sorted((hit for path in app.files for hit in table.get(path, ())), key=lambda h: h[0]):
+        for ro, r, obj in through_files(app, ("gitops_routers", "routed"), lambda: _routed_objects(ctx), ctx):
             fields = _fields(obj, r)
             if not fields or all(covered(app, obj, f, (ROLLOUTS_MANAGER,)) for f in fields):
                 continue

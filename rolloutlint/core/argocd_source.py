@@ -23,8 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rolloutlint.core.index import KUSTOMIZATION_FILES
+
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 WHOLE_TREE_FILES = KUSTOMIZATION_FILES + ("Chart.yaml",)
 
 

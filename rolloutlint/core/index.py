@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource
 
 T = TypeVar("T")
-KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # kustomize looks them up in this order
+KUSTOMIZATION_NAMES = frozenset(KUSTOMIZATION_FILES)
 
 
 @dataclass(frozen=True)

@@ -142,12 +142,9 @@ class Engine:
         stages = sorted({stage for stage, _ in table})
         # Per stage: kind -> the check methods of the rules for that kind, then of the rules for any kind
         # (bound once here, not once per call).
-        def checks(rules: list[Rule]) -> list[Callable[[Resource, Context], Any]]:
-            return [rule.check for rule in rules]
-
         def tables(keep: Callable[[Rule], bool]) -> list[tuple[dict[str, list[Any]], list[Any]]]:
             def kept(rules: list[Rule]) -> list[Callable[[Resource, Context], Any]]:
-                return checks([r for r in rules if keep(r)])
+                return [rule.check for rule in rules if keep(rule)]
 
             return [({kind: kept(table[(st, kind)] + table.get((stage, "*"), [])) for st, kind in table
                       if st == stage and kind != "*"}, kept(table.get((stage, "*"), []))) for stage in stages]
@@ -168,9 +165,10 @@ class Engine:
         def per_resource(chunk: Sequence[Resource]) -> list[Report]:
             out: list[Report] = []
             extend = out.extend
+            plans = [plan_for(res) for res in chunk]  # once per object, not once per stage
             for stage in range(len(stages)):
-                for res in chunk:
-                    by_kind, any_kind = plan_for(res)[stage]
+                for res, plan in zip(chunk, plans):
+                    by_kind, any_kind = plan[stage]
                     for check in by_kind.get(res.kind, any_kind):
                         try:
                             extend(check(res, ctx) or ())

@@ -10,10 +10,10 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rolloutlint.views import refs
 from rolloutlint.core.positions import Path as FPath
@@ -22,6 +22,8 @@ from rolloutlint.core import argocd_source, memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
+
+T = TypeVar("T")
 
 REV_LABEL = "istio.io/rev"
 TAG_LABEL = "istio.io/tag"
@@ -165,23 +167,25 @@ def applications(ctx: "Context") -> list[App]:
     return memo.per_run(ctx.index, ("argocd", "applications"), lambda: list(_build_apps(ctx)))
 
 
-def in_index_order(found: list[Resource], ctx: "Context") -> list[Resource]:
-    """`found` in the index's order (the order a scan of the index gives, so findings keep their order)."""
-    order = memo.per_run(ctx.index, ("argocd", "order"), lambda: {id(r): i for i, r in enumerate(ctx.index.resources)})
-    return sorted(found, key=lambda r: order.get(id(r), -1))
+def through_files(app: App, key: tuple[str, ...], rows: Callable[[], Iterable[tuple[Resource, T]]],
+                  ctx: "Context") -> list[T]:
+    """The values of `rows` (object, value) whose object `app` deploys, in the rows' order. Rules run per
+    Application, so this goes through a per-run table by the object's file instead of asking every row (that
+    scan is quadratic in an app-of-apps repository)."""
+    def build() -> dict[Any, list[tuple[int, T]]]:
+        out: dict[Any, list[tuple[int, T]]] = {}
+        for seq, (obj, value) in enumerate(rows()):
+            out.setdefault(obj.file.path, []).append((seq, value))
+        return out
+
+    table = memo.per_run(ctx.index, key, build)
+    return [value for _, value in sorted((hit for path in app.files for hit in table.get(path, ())),
+                                         key=lambda hit: hit[0])]
 
 
 def deployed_objects(app: App, kind: str, ctx: "Context") -> list[Resource]:
-    """The objects of `kind` that `app` deploys, in index order. Looked up through the app's files, not by
-    asking every object of the kind (rules run per Application: that scan is quadratic in app-of-apps)."""
-    def build() -> dict[Any, list[Resource]]:
-        out: dict[Any, list[Resource]] = {}
-        for res in ctx.index.of_kind(kind):
-            out.setdefault(res.file.path, []).append(res)
-        return out
-
-    table = memo.per_run(ctx.index, ("argocd", "by_file", kind), build)
-    return in_index_order([r for path in app.files for r in table.get(path, ())], ctx)
+    """The objects of `kind` that `app` deploys, in index order."""
+    return through_files(app, ("argocd", "by_file", kind), lambda: ((r, r) for r in ctx.index.of_kind(kind)), ctx)
 
 
 def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from rolloutlint.core.index import KUSTOMIZATION_FILES
 from rolloutlint.core.model import as_dict, as_list, as_str
 
 if TYPE_CHECKING:  # unit discovery reads kustomizations without running anything: engines load on a build
     from rolloutlint.load.render.engines import Kustomize
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 # kustomize's remote forms: URLs, git::/ssh forms, host/org/repo paths, `?ref=` queries.

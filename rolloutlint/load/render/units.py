@@ -18,7 +18,8 @@ from rolloutlint.core import argocd_source
 from rolloutlint.core.source import Document, SourceFile
 from rolloutlint.core.model import as_dict, as_str
 from rolloutlint.load.render.appset import generated_applications
-from rolloutlint.load.render.kustomize import KUSTOMIZATION_FILES, OfflineError, kustomization_file, reads
+from rolloutlint.core.index import KUSTOMIZATION_FILES
+from rolloutlint.load.render.kustomize import OfflineError, kustomization_file, reads
 
 CHART_FILE = "Chart.yaml"
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
