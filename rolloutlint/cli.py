@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -122,7 +123,7 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
           unsafe_fixes: bool, diff: bool, debug: bool, no_render: bool = False) -> int:
     from rolloutlint import pipeline
     from rolloutlint.cli_options import check_fix_flags, check_selectors, pair_outputs, split_list
-    from rolloutlint.report import ReportOptions, get_reporter
+    from rolloutlint.report import ReportOptions, get_chunks, get_reporter
     from rolloutlint.run.progress import current as progress
     from rolloutlint.run.registry import RuleSet
 
@@ -158,12 +159,14 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
         if fmt == "auto":
             fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
         use_color = out == "-" and (color == "always" or (color == "auto" and _stdout_is_tty() and "NO_COLOR" not in os.environ))
-        text = get_reporter(fmt)(findings, result.summary, ReportOptions(color=use_color, show_suppressed=show_suppressed,
-                                                                    rules=known.all()))
-        if out == "-":
-            echo_stdout(text, nl=False, color=True if use_color else None)  # click strips ANSI when piped
+        options = ReportOptions(color=use_color, show_suppressed=show_suppressed, rules=known.all())
+        if out != "-":
+            _write_atomic(out, get_chunks(fmt)(findings, result.summary, options))
+        elif fmt in ("json", "sarif"):  # JSON escapes control characters: no ANSI to strip, written as it comes
+            echo_stdout_chunks(get_chunks(fmt)(findings, result.summary, options))
         else:
-            _write_atomic(out, text)
+            text = get_reporter(fmt)(findings, result.summary, options)
+            echo_stdout(text, nl=False, color=True if use_color else None)  # click strips ANSI when piped
     threshold = fail_on or project.config.fail_on
     return exit_code(findings, threshold)
 
@@ -196,6 +199,23 @@ def echo_stdout(text: str, nl: bool = True, color: bool | None = None) -> None:
         raise ConfigError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
+def echo_stdout_chunks(pieces: Iterable[str]) -> None:
+    """`echo_stdout` for a report made in pieces, written as they come."""
+    from rolloutlint.core.config import ConfigError
+    from rolloutlint.core.outfile import blocks
+
+    if sys.stdout is None:
+        raise ConfigError("standard output is closed; write the report with --output FILE")
+    try:
+        for block in blocks(pieces):
+            sys.stdout.write(block)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:
+        raise ConfigError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
 def _drop_stdout() -> None:
     """Point stdout at /dev/null so nothing more (not even the final flush) hits the closed pipe."""
     try:
@@ -215,7 +235,7 @@ def exit_code(findings: list[Any], threshold: str) -> int:
     return EXIT_FINDINGS if any(f.severity >= level and f.suppressed is None for f in findings) else EXIT_CLEAN
 
 
-def _write_atomic(path: str, text: str) -> None:
+def _write_atomic(path: str, text: str | Iterable[str]) -> None:
     from rolloutlint.core.config import ConfigError
     from rolloutlint.core.outfile import WriteError, write_text
 

@@ -58,7 +58,8 @@ def test_report_is_json_dumps_of_the_document(tmp_path: Any) -> None:
     result = lint_paths(["."], cwd=tmp_path)
     assert len(result.findings) >= 2
     for findings, summary in ((result.findings, result.summary), ([], result.summary),
-                              (result.findings, {"files": 1, "engines": {"helm": {"v": 1}, "x": []}})):
+                              (result.findings, {"files": 1, "engines": {"helm": {"v": 1}, "x": []}}),
+                              (result.findings, {"files": 1, "ratio": 0.5, "nested": {"f": [1.25]}})):
         doc = {"version": 1, "findings": [finding_dict(f) for f in findings], "summary": summary}
         assert render(findings, summary, ReportOptions()) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -78,3 +79,17 @@ def test_leaves_nothing_behind_with_the_collector_off() -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_report_comes_in_pieces_one_per_finding(tmp_path: Any) -> None:
+    """What the CLI writes as it goes: the same text as the whole report, never held whole."""
+    from rolloutlint.api import lint_paths
+    from rolloutlint.report import ReportOptions
+    from rolloutlint.report.json_out import chunks, render
+
+    (tmp_path / "r.yaml").write_text("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\n"
+                                     "spec:\n  replicas: 'x'\n  bogus: 1\n")
+    result = lint_paths(["."], cwd=tmp_path)
+    pieces = list(chunks(result.findings, result.summary, ReportOptions()))
+    assert len(pieces) == len(result.findings) + 3
+    assert "".join(pieces) == render(result.findings, result.summary, ReportOptions())

@@ -8,6 +8,7 @@ import os
 import stat
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,28 @@ def test_unwritable_directory_via_write_error_leaves_no_temp(tmp_path: Path, mon
     with pytest.raises(WriteError, match="Permission denied"):
         write_text(tmp_path / "out.json", "{}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_report_written_in_pieces_is_atomic(tmp_path: Path) -> None:
+    """Pieces are written as they come; a failure before the last one leaves the old content and no temp."""
+    target = tmp_path / "report.json"
+    write_text(target, iter(["é" * 70000, "b", "c"]))
+    assert target.read_text(encoding="utf-8") == "é" * 70000 + "bc"
+
+    def failing() -> Iterator[str]:
+        yield "x" * 100000
+        raise RuntimeError("reporter failed")
+
+    with pytest.raises(RuntimeError):
+        write_text(target, failing())
+    assert target.read_text(encoding="utf-8") == "é" * 70000 + "bc"
+    assert _temps(tmp_path) == []
+
+
+def test_json_on_stdout_is_the_file_report(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    code, out, _ = run(["lint", "-f", "json", "."], repo)
+    code2, _, _ = run(["lint", "-f", "json", "-o", str(tmp_path / "r.json"), "."], repo)
+    assert code == code2 == 1
+    assert out == (tmp_path / "r.json").read_text(encoding="utf-8")
+    assert json.loads(out)["findings"]

@@ -50,11 +50,16 @@ def per_resource_in_index(fn: G) -> G:
     """Decorate a view `fn(res, index)` that also looks other objects up in the index the object belongs
     to: computed once per object and index."""
     name = _name(fn)
+    keys: dict[int, tuple[str, int]] = {}  # one key per index, shared by every object's entry
 
     @functools.wraps(fn)
     def wrapper(res: Resource, index: ResourceIndex) -> Any:
         cache = res.derived
-        key = (name, id(index))
+        key = keys.get(id(index))
+        if key is None:
+            if len(keys) > 64:  # indexes of earlier runs in this process (tests, --fix passes)
+                keys.clear()
+            key = keys[id(index)] = (name, id(index))
         try:
             return cache[key]
         except KeyError:

@@ -55,8 +55,11 @@ class cached_property(Generic[V]):  # lower case: used like functools.cached_pro
         return value
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Resource:
+    # Slots, and the derived fields below computed once at creation: tens of thousands of resources each
+    # kept a per-instance dict that lost CPython's key sharing as lazily cached attributes were added in
+    # differing orders (~800 bytes per resource).
     api_version: str
     kind: str
     name: str | None
@@ -69,6 +72,24 @@ class Resource:
     namespace_source: str = "unknown"  # metadata | kustomization | application | config | unknown
     extra: dict[str, Any] = field(default_factory=dict)
     derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)  # core.memo's per-object store
+    group: str = field(init=False, repr=False)
+    version: str = field(init=False, repr=False)
+    labels: dict[str, Any] = field(init=False, repr=False)
+    annotations: dict[str, Any] = field(init=False, repr=False)
+    spec: dict[str, Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        api_version = self.api_version
+        self.group = api_version.rpartition("/")[0] if "/" in api_version else ""
+        self.version = api_version.rpartition("/")[2]
+        body = self.body
+        meta = body.get("metadata")
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        self.labels = labels if isinstance(labels, dict) else {}
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        self.annotations = ann if isinstance(ann, dict) else {}
+        spec = body.get("spec")
+        self.spec = spec if isinstance(spec, dict) else {}
 
     @property
     def node(self) -> Node | None:
@@ -79,32 +100,9 @@ class Resource:
             node = subnode(node, self.item_path)
         return node
 
-    @cached_property
-    def group(self) -> str:
-        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
-
-    @cached_property
-    def version(self) -> str:
-        return self.api_version.rpartition("/")[2]
-
     @property
     def ref(self) -> ResourceRef:
         return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
-
-    @cached_property
-    def labels(self) -> dict[str, Any]:
-        labels = dig(self.body, "metadata", "labels")
-        return labels if isinstance(labels, dict) else {}
-
-    @cached_property
-    def annotations(self) -> dict[str, Any]:
-        ann = dig(self.body, "metadata", "annotations")
-        return ann if isinstance(ann, dict) else {}
-
-    @cached_property
-    def spec(self) -> dict[str, Any]:
-        spec = self.body.get("spec")
-        return spec if isinstance(spec, dict) else {}
 
     def label(self) -> str:
         return self.ref.label()

@@ -16,6 +16,7 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 TEMP_SUFFIX = ".rolloutlint-tmp"
@@ -32,13 +33,15 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes, *, keep_owner: bool = False,
+def write_bytes(path: str | os.PathLike[str], data: bytes | Iterable[bytes], *, keep_owner: bool = False,
                 expect: bytes | None = None) -> None:
-    """Write `data` to `path` as described in the module docstring.
+    """Write `data` (bytes, or pieces of them written as they come) to `path` as described in the module
+    docstring.
 
     `keep_owner`: also keep the replaced file's owner and group when allowed (fixed manifests).
     `expect`: the content the caller read; refuse (WriteError) if the file no longer holds it.
     """
+    pieces = (data,) if isinstance(data, bytes) else data
     shown = os.fspath(path)
     real = os.path.realpath(shown)
     try:
@@ -52,7 +55,7 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, keep_owner: bool =
             raise WriteError(f"cannot write {shown}: it is a directory")
         if not (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
             raise WriteError(f"cannot write {shown}: not a regular file, device or FIFO")
-        _write_direct(shown, real, data)
+        _write_direct(shown, real, pieces)
         return
     if expect is not None and st is not None:
         try:
@@ -70,7 +73,8 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, keep_owner: bool =
         raise WriteError(f"cannot write {shown}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in pieces:
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
@@ -90,18 +94,41 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, keep_owner: bool =
         raise
 
 
-def _write_direct(shown: str, real: str, data: bytes) -> None:
+def _write_direct(shown: str, real: str, pieces: Iterable[bytes]) -> None:
     try:
         # No O_CREAT, no O_TRUNC: the node exists and is not a file; a FIFO blocks here until a reader comes.
         fd = os.open(real, os.O_WRONLY)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in pieces:
+                fh.write(piece)
     except OSError as exc:
         raise WriteError(f"cannot write {shown}: {exc.strerror or exc}") from None
 
 
-def write_text(path: str | os.PathLike[str], text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: str | os.PathLike[str], text: str | Iterable[str]) -> None:
+    """`text` as UTF-8; pieces of text are encoded and written as they come (a large report is never
+    held whole)."""
+    write_bytes(path, text.encode("utf-8") if isinstance(text, str) else encoded(text))
+
+
+def encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    """UTF-8 of `pieces`, a block at a time."""
+    for block in blocks(pieces):
+        yield block.encode("utf-8")
+
+
+def blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """`pieces` joined into blocks of about `size` characters (one write per block, not per piece)."""
+    block: list[str] = []
+    held = 0
+    for piece in pieces:
+        block.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(block)
+            block, held = [], 0
+    if block:
+        yield "".join(block)
 
 
 def writable_dir_problem(path: str | os.PathLike[str]) -> str | None:

@@ -78,8 +78,14 @@ class _Disagree(Exception):
     pass
 
 
+_intern = sys.intern
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
+    # Keys and string values interned: the JSON decoder shares equal keys only within one file, and the
+    # same names, kinds and labels recur across thousands of files (a third of the values' memory, for ~10%
+    # more decoding time). `marshal` keeps them interned on the way back from the load worker.
+    out = {_intern(k): (_intern(v) if v.__class__ is str else v) for k, v in pairs}
     if len(out) != len(pairs):
         raise _Disagree()  # a repeated key: the libyaml path reports each one with its position
     return out

@@ -1,4 +1,5 @@
-"""Output formats. Each reporter module exposes `render(findings, summary, options) -> str`.
+"""Output formats. Each reporter module exposes `render(findings, summary, options) -> str`; those whose
+output can be large may also expose `chunks(...)`, the same text in pieces, written as they come.
 
 Imported lazily by name so `--format text` never pays for SARIF or JSON machinery.
 """
@@ -6,7 +7,7 @@ Imported lazily by name so `--format text` never pays for SARIF or JSON machiner
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,3 +32,12 @@ class ReportOptions:
 def get_reporter(name: str) -> Callable[[list[Finding], dict[str, int], ReportOptions], str]:
     module = importlib.import_module(REPORTERS[name])
     return module.render
+
+
+def get_chunks(name: str) -> Callable[[list[Finding], dict[str, int], ReportOptions], Iterable[str]]:
+    """The reporter's output in pieces (its `chunks`, else its whole `render` as one piece)."""
+    module = importlib.import_module(REPORTERS[name])
+    chunked = getattr(module, "chunks", None)
+    if chunked is not None:
+        return chunked
+    return lambda findings, summary, options: (module.render(findings, summary, options),)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring as _quote  # json's own string writer (C)
 from typing import Any
 
@@ -35,21 +35,28 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def render(findings: list[Finding], summary: dict[str, int], options: ReportOptions) -> str:
+    return "".join(chunks(findings, summary, options))
+
+
+def chunks(findings: list[Finding], summary: dict[str, int], options: ReportOptions) -> Iterator[str]:
+    """The report in pieces, finding by finding, so a caller can write it as it goes: tens of thousands of
+    findings' text never exists at once (nor twice, as a joined copy and its encoding)."""
     shown = [f for f in findings if f.suppressed is None or options.show_suppressed]
+    yield "{\n  \"version\": 1,\n  \"findings\": ["
+    sep = "\n    "
+    for f in shown:
+        yield sep + _nested(finding_dict(f), "    ")
+        sep = ",\n    "
+    yield "\n  ],\n  \"summary\": " if shown else "],\n  \"summary\": "
+    yield _nested(summary, "  ") + "\n}\n"
+
+
+def _nested(value: Any, indent: str) -> str:
     try:
-        # Finding by finding: tens of thousands of findings' dicts and text pieces never exist all at once.
-        # One join at the end: each intermediate concatenation would be another copy of the whole text.
-        parts = ["{\n  \"version\": 1,\n  \"findings\": ["]
-        sep = "\n    "
-        for f in shown:
-            parts += (sep, dumps_indented(finding_dict(f), "    "))
-            sep = ",\n    "
-        parts.append("\n  ],\n  \"summary\": " if shown else "],\n  \"summary\": ")
-        parts += (dumps_indented(summary, "  "), "\n}\n")
-        return "".join(parts)
-    except TypeError:  # a value the writer below does not spell (a float, say): json's own writer
-        doc = {"version": 1, "findings": [finding_dict(f) for f in shown], "summary": summary}
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return dumps_indented(value, indent)
+    except TypeError:  # a value the writer below does not spell (a float, say): json's own writer, indented
+        # alike (json escapes line breaks inside strings, so every line break it writes is layout)
+        return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
 
 
 def dumps_indented(value: Any, indent: str = "") -> str:
