@@ -42,7 +42,7 @@ def format_path(path: Path) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     file: str  # display path (relative to cwd when under it)
     line: int  # 1-based
@@ -51,7 +51,7 @@ class Location:
     end_column: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelatedRef:
     """The other side of a cross-resource finding, resolved to a location by the engine."""
 
@@ -61,7 +61,7 @@ class RelatedRef:
     key: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edit:
     """One change to a document: op is set | delete | insert | rename (fixes are data)."""
 
@@ -73,14 +73,14 @@ class Edit:
     target: Resource | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     description: str
     edits: tuple[Edit, ...]
     safe: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """What a rule yields: unresolved, position-free."""
 
@@ -98,13 +98,13 @@ class Report:
     position: tuple[int, int, int, int] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     location: Location | None
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule: str
     name: str

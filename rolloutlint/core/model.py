@@ -18,7 +18,7 @@ CLUSTER_SCOPED = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResourceRef:
     api_version: str
     kind: str
