@@ -60,6 +60,11 @@ def test_document_starts() -> None:
     assert document_starts("a: 1\n...\n") is None
     assert document_starts("a: 1\r\n") is None
     assert document_starts("a: |\n  ---\n---x: 1\n") == [(0, 0)]
+    # Blank and comment lines (after a byte order mark, with any white space) make no document of their own.
+    assert document_starts("\ufeff# c\n---\na: 1\n") == [(1, 5)]
+    assert document_starts("\ufeffa: 1\n---\nb: 1\n") == [(0, 0), (1, 6)]
+    assert document_starts("  \n\x0c\n  # x\n---\na\n") == [(3, 11)]
+    assert document_starts("\ufeff\ufeff\n \ufeff\n---\n") == [(0, 0), (2, 6)]
 
 
 def _corpus() -> list[Path]:

@@ -119,24 +119,21 @@ class PathIndex:
 
     def span(self, path: Path, key: bool = False, root: Path = ()) -> Span:
         """`positions.locate(subnode(document, root), path, key)`; `root + path` must have been added."""
-        target: _Target | None = self.trie_of[root + path]
+        node = self.trie_of[root + path if root else path]
         for part in root:
-            target = target.children[part] if target is not None else None
-            if target is None or not target.found:
+            node = node.children[part]
+            if not node.found:
                 return 1, 1, 1, 1  # no such node: `locate(None, ...)`
-        assert target is not None
-        node = target
         key_node: Any = None
-        last = len(path) - 1
-        for i, part in enumerate(path):
+        for part in path:
             child = node.children[part]
-            if not child.found:
+            if not child.found:  # the deepest node that exists: its key if it has one
                 if key_node is not None:
                     return _span(key_node.start_mark, key_node.end_mark, True)
                 return _span(node.start, node.end, node.scalar)
-            if i == last and key and child.key is not None:
-                return _span(child.key.start_mark, child.key.end_mark, True)
             node, key_node = child, child.key
+        if key and key_node is not None and path:
+            return _span(key_node.start_mark, key_node.end_mark, True)
         return _span(node.start, node.end, node.scalar)
 
     def scalar(self, path: Path) -> ScalarAt | None:

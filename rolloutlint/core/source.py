@@ -191,6 +191,8 @@ def _root_line(text: str, index: int) -> int:
 
 _DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\n]|\Z)", re.MULTILINE)
 _UNSPLITTABLE = re.compile(r"^(?:\.\.\.|%)", re.MULTILINE)
+# A line with something other than blanks and a comment (`\s` is `str.isspace`, as `str.strip` uses).
+_CONTENT_LINE = re.compile(r"^\s*[^\s#]", re.MULTILINE)
 
 
 def document_starts(text: str) -> list[tuple[int, int]] | None:
@@ -203,9 +205,12 @@ def document_starts(text: str) -> list[tuple[int, int]] | None:
     if "\r" in text or _UNSPLITTABLE.search(text):
         return None
     markers = [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
-    head = text[: markers[0]] if markers else text
+    end = markers[0] if markers else len(text)
     starts: list[tuple[int, int]] = []
-    if any(ln.strip() and not ln.lstrip().startswith("#") for ln in head.lstrip("\ufeff").split("\n")):
+    bom = 0
+    while text.startswith("\ufeff", bom):
+        bom += 1
+    if (_CONTENT_LINE.search(text[bom:end]) if bom else _CONTENT_LINE.search(text, 0, end)):
         starts.append((0, 0))
     line = pos = 0
     for offset in markers:

@@ -93,6 +93,12 @@ class Locator:
 
     def span(self, res: Resource, path: Path, key: bool = False) -> Span:
         """`positions.locate(res.node, path, key)`."""
+        doc = res.doc
+        done = self.walked.get(id(doc)) if doc is not None else None
+        if done is not None and done[1] is not None:  # the common case: walked for this path (or not)
+            root = res.item_path
+            if (root + path if root else path) in done[1].trie_of:
+                return done[1].span(path, key, root)
         index = self._index(res, path)
         if index is None:
             self.composed.touch(res.file)
