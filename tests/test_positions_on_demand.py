@@ -60,6 +60,11 @@ def test_document_starts() -> None:
     assert document_starts("a: 1\n...\n") is None
     assert document_starts("a: 1\r\n") is None
     assert document_starts("a: |\n  ---\n---x: 1\n") == [(0, 0)]
+    # Blank and comment lines (after a byte order mark, with any white space) make no document of their own.
+    assert document_starts("\ufeff# c\n---\na: 1\n") == [(1, 5)]
+    assert document_starts("\ufeffa: 1\n---\nb: 1\n") == [(0, 0), (1, 6)]
+    assert document_starts("  \n\x0c\n  # x\n---\na\n") == [(3, 11)]
+    assert document_starts("\ufeff\ufeff\n \ufeff\n---\n") == [(0, 0), (2, 6)]
 
 
 def _corpus() -> list[Path]:
@@ -87,16 +92,21 @@ def _locations(tmp_path: Path) -> tuple[list[Any], list[Any]]:
 
 
 def test_nodes_are_dropped_after_locating_and_recomposed_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Findings in more files than stay composed: every position is the same whether a file's nodes are
-    kept throughout or dropped and composed again, and no fast-path document keeps its nodes after."""
-    from rolloutlint.run import engine
+    """Findings in more files than stay remembered: every position is the same whether a file's walked
+    paths (or composed nodes) are kept throughout or dropped and found again, and no fast-path document
+    keeps nodes after."""
+    from rolloutlint.run import locate
 
     for i in range(6):
         (tmp_path / f"app{i}.yaml").write_text(
             f"apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: r{i}}}\nspec:\n  bogus: 1\n"
             f"  replicas: 'x'\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\nspec:\n  oops: 2\n")
-    monkeypatch.setattr(engine, "KEEP_COMPOSED", 1000)
+    monkeypatch.setattr(locate, "KEEP_COMPOSED", 1000)
+    monkeypatch.setattr(locate, "KEEP_WALKED", 1000)
     kept_all, left = _locations(tmp_path)
     assert not left and len(kept_all) >= 12
-    monkeypatch.setattr(engine, "KEEP_COMPOSED", 1)
+    monkeypatch.setattr(locate, "KEEP_COMPOSED", 1)
+    monkeypatch.setattr(locate, "KEEP_WALKED", 1)
+    assert _locations(tmp_path) == (kept_all, [])
+    monkeypatch.setattr(locate, "_walkable", lambda res, path: None)  # composed, and dropped after
     assert _locations(tmp_path) == (kept_all, [])

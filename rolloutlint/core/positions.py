@@ -89,18 +89,26 @@ def locate_inner(root: Node | None, path: Path, inner: tuple[int, int], text: st
     node = subnode(root, path)
     if not isinstance(node, ScalarNode):
         return None
+    return inner_span((node.style, node.start_mark.line, node.start_mark.column, node.end_mark.line), inner, text)
+
+
+ScalarAt = tuple[str | None, int, int, int]  # a scalar's style, 0-based start line and column, end line
+
+
+def inner_span(scalar: ScalarAt, inner: tuple[int, int], text: str | None) -> Span | None:
+    """`locate_inner` for a scalar known by its style and marks (from nodes or from parse events)."""
+    style, start_line, start_column, end_line = scalar
     line, col = inner
-    start = node.start_mark
-    if node.style == "|":
-        file_line = start.line + 1 + line  # content starts on the line after the `|` indicator
-        indent = _content_indent(text, start.line + 1)
+    if style == "|":
+        file_line = start_line + 1 + line  # content starts on the line after the `|` indicator
+        indent = _content_indent(text, start_line + 1)
         if indent is None:
             return None
         return file_line, indent + col, file_line, indent + col + 1
-    if node.style in (None, "'", '"') and node.end_mark.line == start.line and line == 1:
-        offset = 0 if node.style is None else 1  # the opening quote
-        c = start.column + 1 + offset + col - 1
-        return start.line + 1, c, start.line + 1, c + 1
+    if style in (None, "'", '"') and end_line == start_line and line == 1:
+        offset = 0 if style is None else 1  # the opening quote
+        c = start_column + 1 + offset + col - 1
+        return start_line + 1, c, start_line + 1, c + 1
     return None
 
 

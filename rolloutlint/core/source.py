@@ -116,18 +116,26 @@ class SourceFile:
         markers; None where markers alone cannot tell (see `document_starts`)."""
         return document_starts(self.text) if self.text is not None else None
 
+    def document_text(self, doc: Document) -> str | None:
+        """The text of one document alone, behind as many blank lines as precede it in the file (so libyaml
+        reports the file's own line numbers); None where the markers cannot tell where it lies."""
+        starts = self.document_starts
+        if starts is None or self.text is None or doc.index >= len(starts):
+            return None
+        line, begin = starts[doc.index]
+        end = starts[doc.index + 1][1] if doc.index + 1 < len(starts) else len(self.text)
+        return "\n" * line + self.text[begin:end]
+
     def compose_document(self, doc: Document) -> None:
         """Positions for one fast-path document: compose only its own lines with libyaml (blank lines in
         front keep its line numbers), not the whole file. Whatever does not line up composes the file."""
-        starts = self.document_starts
-        if starts is None or self.text is None or doc.index >= len(starts):
+        text = self.document_text(doc)
+        if text is None:
             self.compose_nodes()
             return
-        line, begin = starts[doc.index]
-        end = starts[doc.index + 1][1] if doc.index + 1 < len(starts) else len(self.text)
         try:
             with gc_paused():
-                nodes = list(yaml.compose_all("\n" * line + self.text[begin:end], Loader=NodeLoader))
+                nodes = list(yaml.compose_all(text, Loader=NodeLoader))
         except (yaml.YAMLError, RecursionError):
             nodes = []
         if len(nodes) == 1 and _agrees(nodes[0], doc.value):
@@ -183,6 +191,8 @@ def _root_line(text: str, index: int) -> int:
 
 _DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\n]|\Z)", re.MULTILINE)
 _UNSPLITTABLE = re.compile(r"^(?:\.\.\.|%)", re.MULTILINE)
+# A line with something other than blanks and a comment (`\s` is `str.isspace`, as `str.strip` uses).
+_CONTENT_LINE = re.compile(r"^\s*[^\s#]", re.MULTILINE)
 
 
 def document_starts(text: str) -> list[tuple[int, int]] | None:
@@ -195,9 +205,12 @@ def document_starts(text: str) -> list[tuple[int, int]] | None:
     if "\r" in text or _UNSPLITTABLE.search(text):
         return None
     markers = [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
-    head = text[: markers[0]] if markers else text
+    end = markers[0] if markers else len(text)
     starts: list[tuple[int, int]] = []
-    if any(ln.strip() and not ln.lstrip().startswith("#") for ln in head.lstrip("\ufeff").split("\n")):
+    bom = 0
+    while text.startswith("\ufeff", bom):
+        bom += 1
+    if (_CONTENT_LINE.search(text[bom:end]) if bom else _CONTENT_LINE.search(text, 0, end)):
         starts.append((0, 0))
     line = pos = 0
     for offset in markers:

@@ -15,8 +15,9 @@ from rolloutlint.core.config import Config
 from rolloutlint.core.findings import Edit, Finding, Fix, Location, Related, RelatedRef, Report, Severity, format_path
 from rolloutlint.core.source import SourceFile
 from rolloutlint.core.model import Resource
-from rolloutlint.core.positions import locate, locate_inner
+from rolloutlint.core.positions import locate
 from rolloutlint.core.rule import Context, Rule
+from rolloutlint.run.locate import Locator
 from rolloutlint.run.registry import RuleSet, is_builtin
 
 UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
@@ -46,29 +47,6 @@ def selected_rule_ids(config: Config, select: Iterable[str] = (), ignore: Iterab
 
 
 
-KEEP_COMPOSED = 32  # files whose node trees stay composed while findings are located (LRU)
-
-
-class _Composed:
-    """The files whose nodes findings are being located in. Node trees take ~40 times the memory of their
-    text, so only the most recently used few stay composed (files that many findings relate to, such as a
-    shared template, stay hot); the rest are dropped and composed again if needed later."""
-
-    def __init__(self) -> None:
-        self.live: dict[int, SourceFile] = {}
-
-    def touch(self, src: SourceFile) -> None:
-        key = id(src)
-        if self.live.pop(key, None) is None and len(self.live) >= KEEP_COMPOSED:
-            self.live.pop(next(iter(self.live))).release_nodes()
-        self.live[key] = src
-
-    def release(self) -> None:
-        for src in self.live.values():
-            src.release_nodes()
-        self.live.clear()
-
-
 def _by_file(reports: list[Report]) -> list[list[int]]:
     """Report indexes grouped by the file their position is looked up in (first appearance first)."""
     groups: dict[int, list[int]] = {}
@@ -76,38 +54,6 @@ def _by_file(reports: list[Report]) -> list[list[int]]:
         res = rep.resource
         groups.setdefault(id(res.file) if rep.position is None and res is not None else 0, []).append(i)
     return list(groups.values())
-
-
-# What one more libyaml run costs beyond the text it composes, in characters of text (measured: composing
-# a 4-document file document by document costs ~25% more than composing it whole).
-EXTRA_COMPOSE_CHARS = 256
-
-
-def _compose_ahead(reports: list[Report], group: list[int]) -> None:
-    """Positions are composed per document, on demand. Where one file's findings point into several
-    documents that make up most of the file, compose it whole at once instead (cheaper than one document
-    at a time); where they are a small part of it (a Rollout file's short VirtualService and
-    DestinationRule), compose just those."""
-    first = reports[group[0]].resource
-    if first is None:
-        return
-    src: SourceFile = first.file
-    docs: set[int] = set()
-    for i in group:  # the documents this file's findings point into, related locations in it included
-        rep = reports[i]
-        for res in (rep.resource, *(rel.resource for rel in rep.related)):
-            if res is not None and res.file is src and res.doc is not None and res.doc.source is not None \
-                    and res.doc.composed is None:
-                docs.add(res.doc.index)
-    if len(docs) < 2:
-        return
-    starts, text = src.document_starts, src.text
-    if starts is not None and text is not None and max(docs) < len(starts):
-        bounds = [offset for _, offset in starts] + [len(text)]
-        needed = sum(bounds[i + 1] - bounds[i] for i in docs)
-        if needed + EXTRA_COMPOSE_CHARS * (len(docs) - 1) < len(text):
-            return
-    src.compose_nodes()
 
 
 class Engine:
@@ -119,7 +65,7 @@ class Engine:
         self.rule_ids = rule_ids
         self.known = RuleSet(ctx.config.policy_rules)
         self.rules = [cls() for cls in self.known.select(rule_ids)]
-        self.composed = _Composed()
+        self.locator = Locator()
 
     def run(self, report_files: set[Any] | None = None) -> list[Finding]:
         """All findings for resources (and files) whose file is in `report_files` (None: every file).
@@ -201,20 +147,28 @@ class Engine:
             reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
         from rolloutlint.run.progress import current as progress
 
-        # Located file by file, so each file's nodes are composed once and dropped soon after; the findings
-        # keep the reports' order.
+        # Located file by file: every path a file's findings point at (related locations included) is
+        # collected first and each document walked once for all of them; the findings keep the reports' order.
         resolved: list[Finding | None] = [None] * len(reports)
         done = 0
+        locator = self.locator
         try:
             for group in _by_file(reports):
                 if reports[group[0]].position is None:
-                    _compose_ahead(reports, group)
+                    for i in group:
+                        rep = reports[i]
+                        if rep.resource is not None and rep.position is None:
+                            locator.need(rep.resource, rep.path)
+                        for rel in rep.related:
+                            if rel.resource is not None:
+                                locator.need(rel.resource, rel.path)
+                    locator.flush()
                 for i in group:
                     resolved[i] = self._resolve_kept(reports[i])
                 done += len(group)
                 progress.tick("findings located", done, len(reports))
         finally:
-            self.composed.release()
+            locator.release()
         findings = dedupe(resolved)
         if report_files is None:
             return findings
@@ -265,9 +219,8 @@ class Engine:
             line, col, eline, ecol = rep.position
             file = rep.file or (res.file.display if res else "")
         elif res is not None:
-            self.composed.touch(res.file)
-            span = locate_inner(res.node, rep.path, rep.inner, res.file.text) if rep.inner else None
-            line, col, eline, ecol = span or locate(res.node, rep.path, key=rep.key)
+            span = self.locator.inner(res, rep.path, rep.inner) if rep.inner else None
+            line, col, eline, ecol = span or self.locator.span(res, rep.path, rep.key)
             file = res.file.display
             if res.extra.get("rendered"):  # a rendered object's nodes carry the file that set them
                 from rolloutlint.load.render.origins import file_at
@@ -292,8 +245,7 @@ class Engine:
         res = rel.resource
         if res is None:
             return Related(None, rel.message)
-        self.composed.touch(res.file)
-        line, col, eline, ecol = locate(res.node, rel.path, key=rel.key)
+        line, col, eline, ecol = self.locator.span(res, rel.path, rel.key)
         file = res.file.display
         if res.extra.get("rendered"):
             from rolloutlint.load.render.origins import file_at
