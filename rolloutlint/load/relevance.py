@@ -66,7 +66,6 @@ def select_files(named: list[SourceFile], candidates: Iterable[str | Path],
         data = _read(str(name))
         if data is not None:
             pending[str(name)] = data
-    walked = sorted(set(pending) | {str(src.path) for src in named})
     named_dirs = {str(src.path.parent) for src in named}
     loaded: list[SourceFile] = []
     held: dict[str, bytes] = {}  # files of Applications only: loaded when something loaded needs them
@@ -80,7 +79,7 @@ def select_files(named: list[SourceFile], candidates: Iterable[str | Path],
 
     for name, data in list(pending.items()):
         kinds = _always_kinds(data)
-        here = os.path.dirname(name)
+        here, _, base = name.rpartition(os.sep)  # walked names are normalised: os.path.split, faster
         if kinds and kinds != {b"Application"}:
             take(name)  # Namespaces, kustomizations and ApplicationSets (their generators may cover anything)
         elif kinds:
@@ -88,9 +87,9 @@ def select_files(named: list[SourceFile], candidates: Iterable[str | Path],
                 held[name] = data
             else:
                 take(name)
-        elif here in named_dirs or os.path.basename(name) in KUSTOMIZATION_NAMES:
+        elif here in named_dirs or base in KUSTOMIZATION_NAMES:
             take(name)
-    apps = _Apps(root, walked)
+    apps = _Apps(root, list(pending) + [str(src.path) for src in named])
     # Only names reachable from the named files (and what named Applications deploy) drive the closure;
     # directory and namespace context files are loaded for what they are, not for what they mention.
     frontier = list(named) + [take(n) for n in apps.deployed_by(named) if n in pending]
@@ -116,12 +115,25 @@ def select_files(named: list[SourceFile], candidates: Iterable[str | Path],
 class _Apps:
     """The files Applications deploy, from the walked tree (exactly as `core.argocd_source` decides it)."""
 
-    def __init__(self, root: Path | None, walked: list[str]) -> None:
+    def __init__(self, root: Path | None, names: list[str]) -> None:
         self.root = root
-        self.walked = walked
-        self.by_dir: dict[str, list[str]] = {}
-        for name in walked:
-            self.by_dir.setdefault(os.path.dirname(name), []).append(name)
+        self.names = names
+        self._walked: list[str] | None = None
+        self._by_dir: dict[str, list[str]] | None = None
+
+    @property
+    def walked(self) -> list[str]:
+        if self._walked is None:
+            self._walked = sorted(self.names)
+        return self._walked
+
+    @property
+    def by_dir(self) -> dict[str, list[str]]:
+        if self._by_dir is None:  # most repositories have no Application: built on first use
+            self._by_dir = {}
+            for name in self.names:
+                self._by_dir.setdefault(name.rpartition(os.sep)[0], []).append(name)
+        return self._by_dir
 
     def coverages(self, src: SourceFile) -> list[Coverage]:
         if self.root is None:
