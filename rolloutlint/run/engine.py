@@ -201,6 +201,10 @@ class Engine:
             reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
         from rolloutlint.run.progress import current as progress
 
+        if report_files is not None:  # a partial lint: locate only what it may report
+            from rolloutlint.run.touching import reportable
+
+            reports = reportable(reports, {src.display for src in ctx.files if src.path in report_files})
         # Located file by file, so each file's nodes are composed once and dropped soon after; the findings
         # keep the reports' order.
         resolved: list[Finding | None] = [None] * len(reports)
