@@ -6,7 +6,6 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error, 3 i
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Iterable
@@ -44,7 +43,11 @@ class LazyGroup(click.Group):
 
 def _importable(target: str) -> bool:
     module = target.split(":")[0]
-    return module == __name__ or importlib.util.find_spec(module) is not None
+    if module == __name__:
+        return True
+    import importlib.util  # not for `lint`, the command every hook and editor runs
+
+    return importlib.util.find_spec(module) is not None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,7 +17,7 @@ from rolloutlint.core.config import Config
 from rolloutlint.core.model import Resource
 from rolloutlint.core.project import LintResult, Project
 from rolloutlint.core.source import SourceFile, gc_paused
-from rolloutlint.load.discovery import printable, display_path, find_root, known_non_manifest, walk
+from rolloutlint.load.discovery import printable, display_path, find_root, known_non_manifest, walk, walk_names
 from rolloutlint.core.infile import not_regular, read_stdin
 from rolloutlint.load.fastparse import quiet_stderr
 from rolloutlint.load.loader import load_file
@@ -72,10 +72,11 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     if namespace:
         config.namespace = namespace
 
-    from rolloutlint.load.discovery import unit_markers, unreadable_dirs
+    from rolloutlint.load.discovery import detours, unit_markers, unreadable_dirs
 
     unreadable_dirs()  # forget what an earlier load in this process could not list
     unit_markers()
+    detours()
     report: set[Path] = set()
     for p in named_paths:
         if p.is_dir():
@@ -96,14 +97,16 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                            meanwhile=load_builtin_rules, prepare=_prepare_lint, adopt=adopt)
         named_count = len(files)  # one per path in `report`
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
-            others = [p for p in walk(root, root, config.exclude) if p not in report]
+            reported = {str(p) for p in report}
+            others = [p for p in walk_names(root, root, config.exclude) if p not in reported]
             if others and report:
                 # Only some files named: load what their checks can look up, not the whole repository.
                 from rolloutlint.load.relevance import select_files
 
-                files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd, root), data=data))
+                files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd, root), data=data),
+                                      root, whole_tree=unit_markers(keep=True), detours=detours())
             elif others and not named_paths:  # stdin alone: its references resolve against the repository
-                files += load_split(others, lambda p: load_file(p, display_path(p, cwd, root)))
+                files += load_split([Path(p) for p in others], lambda p: load_file(p, display_path(p, cwd, root)))
         for directory, reason in dict(unreadable_dirs()).items():
             from rolloutlint.core.source import Problem
 

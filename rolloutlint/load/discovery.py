@@ -99,10 +99,24 @@ UNIT_MARKERS = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomizat
 _unit_markers: list[Path] = []
 
 
-def unit_markers() -> list[Path]:
-    """The kustomization files and Chart.yaml files walks have passed since the last call."""
+def unit_markers(keep: bool = False) -> list[Path]:
+    """The kustomization files and Chart.yaml files walks have passed since the last call (`keep`: the last
+    call that did not keep them)."""
     out = list(_unit_markers)
-    _unit_markers.clear()
+    if not keep:
+        _unit_markers.clear()
+    return out
+
+
+# (path, is a symlink) for symlinks walks followed and directories they left out for `exclude`, since the last
+# `detours()` call: where a path written in a manifest may resolve to something other than what its text says
+# (`load.relevance`).
+_detours: list[tuple[str, bool]] = []
+
+
+def detours() -> list[tuple[str, bool]]:
+    out = list(_detours)
+    _detours.clear()
     return out
 
 
@@ -112,6 +126,11 @@ def walk(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path
     Uses `os.scandir` entries' own file types, so a regular file costs no `stat` call (a large repo is
     thousands of files); symlinks are followed, and each directory is entered once (loops end there).
     """
+    return map(Path, walk_names(root, base, exclude))
+
+
+def walk_names(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[str]:
+    """`walk` as path strings (a partial lint reads thousands of files it never loads: no `Path` for them)."""
     try:
         st = os.stat(root)
     except OSError:
@@ -120,7 +139,7 @@ def walk(root: Path, base: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path
     yield from _walk_dir(str(root), base, exclude, seen)
 
 
-def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tuple[int, int]]) -> Iterator[str]:
     try:
         with os.scandir(directory) as it:
             entries = sorted(it, key=lambda e: e.name)
@@ -128,11 +147,10 @@ def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tu
         _unreadable.append((Path(directory), exc.strerror or str(exc)))
         return
     subdirs = []
-    here = Path(directory)
     for entry in entries:
         name = entry.name
         if name in UNIT_MARKERS:
-            _unit_markers.append(here / name)
+            _unit_markers.append(Path(entry.path))
         try:
             is_dir = entry.is_dir()
         except OSError:
@@ -140,16 +158,20 @@ def _walk_dir(directory: str, base: Path, exclude: tuple[str, ...], seen: set[tu
         if is_dir:
             if name in SKIP_DIRS or (name.startswith(".") and name != ".argocd"):
                 continue
-            if exclude and is_excluded(_rel(here / name, base), exclude):
+            if exclude and is_excluded(_rel(Path(entry.path), base), exclude):
+                _detours.append((entry.path, False))
                 continue
+            if entry.is_symlink():
+                _detours.append((entry.path, True))
             subdirs.append(entry)
         elif name.lower().endswith(MANIFEST_SUFFIXES) and name not in NON_MANIFEST_NAMES and not VALUES_FILE.match(name):
-            p = here / name
-            if exclude and is_excluded(_rel(p, base), exclude):
+            if exclude and is_excluded(_rel(Path(entry.path), base), exclude):
                 continue
             try:
                 if entry.is_file():  # not a broken link, socket or fifo
-                    yield p
+                    if entry.is_symlink():
+                        _detours.append((entry.path, True))
+                    yield entry.path
             except OSError:
                 continue
     for entry in subdirs:

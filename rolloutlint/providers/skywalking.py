@@ -483,7 +483,32 @@ class ServiceNameSites:
 @lru_cache(maxsize=256)
 def service_name_sites(query: str) -> ServiceNameSites:
     """Parse the query once, every tag replaced by its dummy. Cached by text: templates copied across
-    namespaces share their query."""
+    namespaces share their query, and later runs read the sites from disk (`core.textcache`) without
+    importing graphql-core."""
+    from rolloutlint.core import textcache
+
+    code = (__file__, ph.__file__, textcache.package_version_file("graphql"))
+    return textcache.derived("skywalking-service-name-sites", code, query, lambda: _service_name_sites(query),
+                             _sites_to_json, lambda data: _sites_from_json(query, data))
+
+
+def _sites_to_json(found: ServiceNameSites) -> dict[str, Any]:
+    return {"reps": [[r.tag, r.start, r.end, r.new_start, r.new_end, r.resolved, r.context] for r in found.reps],
+            "in_strings": sorted(found.in_strings),
+            "sites": None if found.sites is None else
+            [[st.start, st.end, st.line, st.column, [found.reps.index(t) for t in st.tags]] for st in found.sites]}
+
+
+def _sites_from_json(query: str, data: dict[str, Any]) -> ServiceNameSites:
+    reps = tuple(ph.Replacement(str(tag), int(start), int(end), int(new_start), int(new_end), bool(resolved),
+                                str(context)) for tag, start, end, new_start, new_end, resolved, context in data["reps"])
+    sites = None if data["sites"] is None else tuple(
+        ServiceNameSite(int(start), int(end), int(line), int(col), tuple(reps[i] for i in tags))
+        for start, end, line, col, tags in data["sites"])
+    return ServiceNameSites(query, reps, sites, frozenset(int(i) for i in data["in_strings"]))
+
+
+def _service_name_sites(query: str) -> ServiceNameSites:
     from graphql import GraphQLError
     from graphql.language import ArgumentNode, ObjectFieldNode, StringValueNode, Visitor, visit
 

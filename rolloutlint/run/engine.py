@@ -147,6 +147,10 @@ class Engine:
             reports.extend(run_split(resources, ctx.index.resources, per_resource, jobs))
         from rolloutlint.run.progress import current as progress
 
+        if report_files is not None:  # a partial lint: locate only what it may report
+            from rolloutlint.run.touching import reportable
+
+            reports = reportable(reports, {src.display for src in ctx.files if src.path in report_files})
         # Located file by file: every path a file's findings point at (related locations included) is
         # collected first and each document walked once for all of them; the findings keep the reports' order.
         resolved: list[Finding | None] = [None] * len(reports)

@@ -186,10 +186,10 @@ def _standalone_units(root: Path, files: list[SourceFile], covered: set[Path], e
     """Kustomization roots nothing includes and charts nothing covers."""
     kdirs: set[Path] = set()
     charts: set[Path] = set()
-    for directory in _directories(root, exclude):
-        if any((directory / n).is_file() for n in KUSTOMIZATION_FILES):
+    for directory, markers in _directories(root, exclude):
+        if any(n in markers for n in KUSTOMIZATION_FILES):
             kdirs.add(directory)
-        if (directory / CHART_FILE).is_file():
+        if CHART_FILE in markers:
             charts.add(directory)
     included: set[Path] = set()
     for kdir in sorted(kdirs):
@@ -237,28 +237,47 @@ def _release_name(chart: Path) -> str:
     return fallback or "release"
 
 
-def _directories(root: Path, exclude: tuple[str, ...]) -> list[Path]:
+def _directories(root: Path, exclude: tuple[str, ...]) -> list[tuple[Path, set[str]]]:
+    """Every directory a unit could be rendered from, each with the kustomization and Chart.yaml files in it
+    (one `scandir` per directory: an app-of-apps repository has thousands)."""
+    import os
+
     from rolloutlint.load.discovery import SKIP_DIRS, is_excluded
 
+    wanted = frozenset(KUSTOMIZATION_FILES + (CHART_FILE,))
     out = []
-    stack = [root]
+    stack: list[tuple[Path, Path | None]] = [(root, None)]  # (path, its real path when known without a lookup)
     seen: set[Path] = set()
     while stack:
-        here = stack.pop()
-        try:
-            real = here.resolve()
-        except OSError:
-            continue
+        here, real = stack.pop()
+        if real is None:
+            try:
+                real = here.resolve()
+            except OSError:
+                continue
         if real in seen:
             continue
         seen.add(real)
-        out.append(here)
+        markers: set[str] = set()
+        out.append((here, markers))
+        children = []
         try:
-            children = sorted(p for p in here.iterdir() if p.is_dir())
-        except OSError:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir():
+                            # a symlink's real path is looked up; a plain directory's is its parent's plus its name
+                            children.append((here / entry.name, None if entry.is_symlink() else real / entry.name))
+                        elif entry.name in wanted and entry.is_file():
+                            markers.add(entry.name)
+                    except OSError:
+                        continue
+        except OSError:  # not listable; its files may still be there
+            markers.update(n for n in wanted if (here / n).is_file())
             continue
-        stack.extend(c for c in children if c.name not in SKIP_DIRS and not c.name.startswith(".")
-                     and not (exclude and is_excluded(_rel(c, root), exclude)))
+        children.sort(key=lambda c: c[0])
+        stack.extend(c for c in children if c[0].name not in SKIP_DIRS and not c[0].name.startswith(".")
+                     and not (exclude and is_excluded(_rel(c[0], root), exclude)))
     return out
 
 
