@@ -33,7 +33,8 @@ def is_direct_mode(res: Resource, ctx: "Context") -> bool:
 def direct_mode_in_use(ctx: "Context") -> bool:
     """Is any object of the project in direct mode (`is_direct_mode`)? The TSB rules report on nothing else."""
     return ctx.config.istio_revision == TSB_REVISION or memo.per_run(ctx.index, ("gitops_tsb", "direct-mode"), lambda: any(
-        is_direct_mode(res, ctx) for res in ctx.index.resources))
+        is_istio_config(res) and (rev_label(res) == TSB_REVISION or any(  # `tsb_annotations` without building them
+            isinstance(k, str) and k.startswith(TSB_PREFIX) for k in res.annotations)) for res in ctx.index.resources))
 
 
 @register
