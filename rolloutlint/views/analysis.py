@@ -224,8 +224,10 @@ def literal(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@memo.per_resource
 def default_args(tmpl: Resource) -> dict[str, str | None]:
-    """Template arg name -> literal default (None: no literal value, e.g. valueFrom or none)."""
+    """Template arg name -> literal default (None: no literal value, e.g. valueFrom or none). Read-only: every
+    template rule and every usage of the template reads it."""
     out: dict[str, str | None] = {}
     for _, a in template_args(tmpl):
         name = as_str(a.get("name"))
@@ -248,7 +250,7 @@ def effective_args(tmpl: Resource, usage: Usage | None) -> dict[str, str | None]
 
     Values that contain a placeholder themselves (passed through literally) are treated as unknown.
     """
-    args = default_args(tmpl)
+    args = dict(default_args(tmpl))
     if usage is not None:
         for name, value in usage_args(usage).items():
             if name in args:
