@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint.views import refs
-from rolloutlint.views.argocd import TSB_PREFIX, TSB_REVISION, is_istio_config, rev_label, tsb_annotations
+from rolloutlint.views.argocd import (
+    TSB_PREFIX, TSB_REVISION, has_tsb_annotations, is_istio_config, rev_label, tsb_annotations)
 from rolloutlint.checks.gitops_revisions import LABEL_PATH, _set_rev_fix
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
@@ -33,8 +34,7 @@ def is_direct_mode(res: Resource, ctx: "Context") -> bool:
 def direct_mode_in_use(ctx: "Context") -> bool:
     """Is any object of the project in direct mode (`is_direct_mode`)? The TSB rules report on nothing else."""
     return ctx.config.istio_revision == TSB_REVISION or memo.per_run(ctx.index, ("gitops_tsb", "direct-mode"), lambda: any(
-        is_istio_config(res) and (rev_label(res) == TSB_REVISION or any(  # `tsb_annotations` without building them
-            isinstance(k, str) and k.startswith(TSB_PREFIX) for k in res.annotations)) for res in ctx.index.resources))
+        is_istio_config(res) and (rev_label(res) == TSB_REVISION or has_tsb_annotations(res)) for res in ctx.index.resources))
 
 
 @register
