@@ -375,6 +375,8 @@ class AnalysisMetricPatternUnmatched(Rule):
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if res.kind in au.TEMPLATE_KINDS:
+            if not as_list(res.spec.get("dryRun")) and not as_list(res.spec.get("measurementRetention")):
+                return  # no pattern to match: skip merging the metrics of every template run with this one
             flat = au.flatten(ctx, [au.TemplateRef(res.name, res.kind == "ClusterAnalysisTemplate", ())], res.namespace, res)
             templates = list(flat.templates) if any(t is res for t in flat.templates) else [res]
             # The AnalysisRun holds the metrics of every template run together with this one as well.
@@ -389,6 +391,8 @@ class AnalysisMetricPatternUnmatched(Rule):
             return
         done: set[tuple] = set()
         for usage in au.usages(res):
+            if not usage.dry_run and not usage.retention:
+                continue
             flat = au.cached_flatten(ctx, usage)
             names = [n for t in flat.templates for _, m in au.metrics(t) if (n := as_str(m.get("name")))]
             if not flat.complete:

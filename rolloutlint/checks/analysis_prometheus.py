@@ -237,6 +237,9 @@ class PrometheusQueryNotCanary(Rule):
     def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
 
         seen: set[tuple] = set()
+        queries = [(i, pq["query"]) for i, _, pq in prometheus_metrics(tmpl) if isinstance(pq.get("query"), str)]
+        if not queries:  # nothing to check: skip reading what each Rollout passes
+            return
         for usage, _ in au.usages_of_template(ctx, tmpl):
             ro = usage.owner
             if ro.kind != "Rollout" or usage.kind not in ("background", "step"):
@@ -246,9 +249,8 @@ class PrometheusQueryNotCanary(Rule):
             dr = refs.destination_rule_ref(ro)
             stable_label = as_dict(as_dict(can.get("stableMetadata")).get("labels")).get("version")
             args = {k: v for k, v in au.effective_args(tmpl, usage).items() if v is not None}
-            for i, _, pq in prometheus_metrics(tmpl):
-                query = pq.get("query")
-                if not isinstance(query, str) or au.only_placeholders(query, args):
+            for i, query in queries:
+                if au.only_placeholders(query, args):
                     continue
                 for labels in _istio_selectors(query, args):
                     found = _not_canary_message(labels, ro, canary_svc, stable_svc, dr is not None, stable_label)

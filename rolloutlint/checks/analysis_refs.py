@@ -287,11 +287,11 @@ class AnalysisPlaceholderUnresolved(Rule):
         # nested templates and of templates run together with this one count as declared.
         declared = set(au.default_args(tmpl))
         own = au.flatten(ctx, au._template_refs(tmpl.spec, ("spec",)), tmpl.namespace, tmpl)
-        for other in own.templates:
+        others = {id(other): other for other in own.templates}
+        for _, flat in au.usages_of_template(ctx, tmpl):  # many usages run the same few templates: each read once
+            others.update((id(other), other) for other in flat.templates)
+        for other in others.values():
             declared |= set(au.default_args(other))
-        for _, flat in au.usages_of_template(ctx, tmpl):
-            for other in flat.templates:
-                declared |= set(au.default_args(other))
         for path, text in au.walk_strings(tmpl.spec.get("metrics"), ("spec", "metrics")):
             start = text.find("{{")
             if start >= 0 and text.find("}}", start) < 0:

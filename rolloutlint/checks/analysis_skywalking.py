@@ -284,6 +284,9 @@ def _service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, st
 def _compute_service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple[int, str, Any, list[RelatedRef], Any, Any]]:
 
     out: list[tuple[int, str, Any, list[RelatedRef], Any, Any]] = []
+    queries = [(i, sw["query"]) for i, _, sw in skywalking_metrics(tmpl) if isinstance(sw.get("query"), str)]
+    if not queries:  # no service name to check: skip reading what each Rollout would expect
+        return out
     seen: set[tuple[int, str, str]] = set()
     uses = au.usages_of_template(ctx, tmpl)
     contexts: list[tuple[au.Usage | None, dict[str, Any]]] = []
@@ -299,10 +302,7 @@ def _compute_service_name_problems(tmpl: Resource, ctx: "Context") -> list[tuple
     if not contexts:
         contexts.append((None, {"canary_subset": None, "stable_subset": None, "service": None, "namespace": None,
                                 "cluster": ctx.config.skywalking_cluster}))
-    for i, _, sw in skywalking_metrics(tmpl):
-        query = sw.get("query")
-        if not isinstance(query, str):
-            continue
+    for i, query in queries:
         sites = skywalking.service_name_sites(query)  # parsed once; each Rollout only fills in its args
         for usage, expect in contexts:
             args = {k: v for k, v in au.effective_args(tmpl, usage).items() if v is not None}

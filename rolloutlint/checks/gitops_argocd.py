@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.views.argocd import (
-    RESPECT, App, app_of, apps_deploying, deployed_objects, through_files, entry_matches, hook_phases, sync_wave, vs_users)
+    RESPECT, SYNC_WAVE, App, app_of, apps_deploying, deployed_objects, through_files, entry_matches, hook_phases, sync_wave, vs_users)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
@@ -358,6 +358,11 @@ class AnalysisTemplateLaterSyncWave(Rule):
     kinds = ("Rollout",)
     cross_resource = True
     mirrors = "Argo CD sync waves + Argo Rollouts `AnalysisTemplate '%s' not found`"
+
+    def applies(self, ctx: "Context") -> bool:
+        # Without a sync-wave annotation on a Rollout or a template, every wave is 0: none is later.
+        return memo.per_run(ctx.index, ("argocd", "analysis-sync-waves"), lambda: any(
+            SYNC_WAVE in r.annotations for r in ctx.index.of_kind("Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate")))
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         ro_wave = sync_wave(ro)

@@ -111,6 +111,11 @@ class IstioRevisionInconsistent(Rule):
     cross_resource = True
     mirrors = "istiod config filter `LabelsInRevision` (no upstream analyzer)"
 
+    def applies(self, ctx: "Context") -> bool:
+        # The objects compared are VirtualServices, DestinationRules and Gateways: they must differ somewhere.
+        return memo.per_run(ctx.index, ("gitops_revisions", "route-object-revisions"), lambda: len(
+            {rev_label(o) for o in ctx.index.of_kind("VirtualService", "DestinationRule", "Gateway")})) > 1
+
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         objects: list[Resource] = []
         seen: set[int] = set()
@@ -194,6 +199,9 @@ class IstioRevisionLabelMismatch(Rule):
     fixable = True
     mirrors = "istiod `LabelsInRevision`; Tetrate TSB GitOps `istio.io/rev: \"tsb\"` requirement"
 
+    def applies(self, ctx: "Context") -> bool:
+        return bool(ctx.config.istio_revision)
+
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         want = ctx.config.istio_revision
         if not want or not is_istio_config(res):
@@ -253,6 +261,9 @@ class IstioRevisionTagOnConfig(Rule):
     cross_resource = True
     fixable = True
     mirrors = "istiod `LabelsInRevision` (tags are not resolved for config objects)"
+
+    def applies(self, ctx: "Context") -> bool:
+        return bool(revision_tags(ctx))
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if not is_istio_config(res):
@@ -369,6 +380,9 @@ class PodRevisionLabelIgnored(Rule):
     kinds = ("Rollout", "Deployment", "StatefulSet", "DaemonSet")
     cross_resource = True
     mirrors = "Istio sidecar injector webhook selectors (namespace labels beat pod labels)"
+
+    def applies(self, ctx: "Context") -> bool:
+        return any(True for _ in ctx.index.of_kind("Namespace"))  # the pod label is compared with its Namespace's
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         labels = as_dict(dig(res.body, "spec", "template", "metadata", "labels"))

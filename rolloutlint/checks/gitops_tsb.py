@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rolloutlint.views import refs
-from rolloutlint.views.argocd import TSB_PREFIX, TSB_REVISION, is_istio_config, rev_label, tsb_annotations
+from rolloutlint.views.argocd import (
+    TSB_PREFIX, TSB_REVISION, has_tsb_annotations, is_istio_config, rev_label, tsb_annotations)
 from rolloutlint.checks.gitops_revisions import LABEL_PATH, _set_rev_fix
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -27,6 +29,12 @@ def is_direct_mode(res: Resource, ctx: "Context") -> bool:
     if not is_istio_config(res):
         return False
     return bool(tsb_annotations(res)) or rev_label(res) == TSB_REVISION or ctx.config.istio_revision == TSB_REVISION
+
+
+def direct_mode_in_use(ctx: "Context") -> bool:
+    """Is any object of the project in direct mode (`is_direct_mode`)? The TSB rules report on nothing else."""
+    return ctx.config.istio_revision == TSB_REVISION or memo.per_run(ctx.index, ("gitops_tsb", "direct-mode"), lambda: any(
+        is_istio_config(res) and (rev_label(res) == TSB_REVISION or has_tsb_annotations(res)) for res in ctx.index.resources))
 
 
 @register
@@ -90,6 +98,9 @@ class TsbDirectModeRevisionLabel(Rule):
     fixable = True
     mirrors = "Tetrate TSB/TSE GitOps: direct-mode resources need `istio.io/rev: \"tsb\"` (admission webhook)"
 
+    def applies(self, ctx: "Context") -> bool:
+        return direct_mode_in_use(ctx)
+
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if not is_istio_config(res) or not tsb_annotations(res):
             return
@@ -150,6 +161,9 @@ class TsbDirectModeAnnotationsIncomplete(Rule):
     summary = "TSB direct-mode Istio object lacks hierarchy or group annotations"
     kinds = ("*",)
     mirrors = "Tetrate TSB/TSE GitOps: `tsb.tetrate.io/{organization,tenant,workspace,<type>Group}` annotations"
+
+    def applies(self, ctx: "Context") -> bool:
+        return direct_mode_in_use(ctx)
 
     def check(self, res: Resource, ctx: "Context") -> Iterator[Report]:
         if not is_direct_mode(res, ctx):
@@ -216,6 +230,9 @@ class TsbDirectModeSubsetsNotDistinguished(Rule):
     kinds = ("Rollout",)
     cross_resource = True
     mirrors = "Tetrate TSB + Argo Rollouts guide: subsets distinguished by canaryMetadata/stableMetadata labels"
+
+    def applies(self, ctx: "Context") -> bool:
+        return direct_mode_in_use(ctx)
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         ref = refs.destination_rule_ref(ro)

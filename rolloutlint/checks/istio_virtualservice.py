@@ -370,6 +370,12 @@ def _covers(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
+@memo.per_resource  # RL205 and RL206 read the same analysis
+def rule_analysis(vs: "Resource") -> tuple[tuple[str, Any, str, str], ...]:
+    """`analyze_rules`, once per VirtualService (read-only)."""
+    return tuple(analyze_rules(vs))
+
+
 def analyze_rules(vs: "Resource") -> Iterator[tuple[str, Any, str, str]]:
     """Istio's unreachable-rule analysis. Yields (kind, path, rule label, text), kind 'unreachable' or
     'ineffective'."""
@@ -459,7 +465,7 @@ class VirtualServiceUnreachableRule(Rule):
     def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
-        for kind, path, _, text in analyze_rules(vs):
+        for kind, path, _, text in rule_analysis(vs):
             if kind == "unreachable":
                 yield self.report(vs, path, text, key=path[-1] == "match")
 
@@ -497,7 +503,7 @@ class VirtualServiceIneffectiveMatch(Rule):
     def check(self, vs: "Resource", ctx: "Context") -> Iterator[Report]:
         if not ih.is_istio(vs):
             return
-        for kind, path, _, text in analyze_rules(vs):
+        for kind, path, _, text in rule_analysis(vs):
             if kind == "ineffective":
                 yield self.report(vs, path, text)
 

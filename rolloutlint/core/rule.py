@@ -49,6 +49,13 @@ class Rule:
     def check_repo(self, ctx: "Context") -> Iterable[Report]:
         return ()
 
+    def applies(self, ctx: "Context") -> bool:
+        """False when nothing in this run can make the rule report: a configuration option it needs is unset,
+        or no object in the project carries what it compares (an annotation, a label). The engine then never
+        calls the rule. Answered once per run, before any rule runs: keep it a cheap `per_run` fact, and
+        exact (the rule must yield nothing on every object whenever this is False)."""
+        return True
+
     def report(self, resource: "Resource | None", path: Path, message: str, *, key: bool = False,
                related: Iterable[RelatedRef] = (), fix: Fix | None = None,
                severity: Severity | None = None, inner: tuple[int, int] | None = None) -> Report:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rolloutlint.providers import placeholders as ph
 from rolloutlint.providers.skywalking import ProviderProblem
@@ -101,6 +102,16 @@ def _parse(text: str):
     return promql_parser.parse(text)
 
 
+@lru_cache(maxsize=1024)  # copies of a template (one per namespace or team) share their query text
+def _parse_error(text: str) -> str | None:
+    """The parser's message for `text`, None when it parses."""
+    try:
+        _parse(text)
+    except ValueError as exc:
+        return str(exc).strip()
+    return None
+
+
 def validate_query(query: str, args: dict[str, str] | None = None) -> list[ProviderProblem]:
     """Validate provider.prometheus.query after Argo-style ``{{args.*}}`` substitution."""
     if not isinstance(query, str) or not query.strip():
@@ -118,11 +129,9 @@ def validate_query(query: str, args: dict[str, str] | None = None) -> list[Provi
             return None, None
         return ph.line_col(query, ph.original_offset(reps, offset))
 
-    try:
-        _parse(text)
+    message = _parse_error(text)
+    if message is None:
         return problems
-    except ValueError as exc:
-        message = str(exc).strip()
 
     lex = _lex(text)
     quote = _quote_problem(text, lex)
@@ -176,6 +185,11 @@ def result_kind(query: str, args: dict[str, str] | None = None) -> str | None:
     if not isinstance(query, str):
         return None
     text, _ = ph.substitute(query, args)
+    return _text_kind(text)
+
+
+@lru_cache(maxsize=1024)
+def _text_kind(text: str) -> str | None:
     try:
         return _kind(_parse(text))
     except ValueError:

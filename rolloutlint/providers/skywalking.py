@@ -157,7 +157,26 @@ def _deprecation_message(graphql_message: str) -> str:
 
 
 def validate_query(query: str, args: dict[str, str] | None = None) -> list[ProviderProblem]:
-    """Validate a provider.skywalking.query as the OAP would see it after Argo's templating."""
+    """Validate a provider.skywalking.query as the OAP would see it after Argo's templating.
+
+    Copies of one template (the same query and argument values, in many namespaces or apps) are validated
+    once: GraphQL validation walks the document with every rule, and costs more than the parse."""
+    if not isinstance(query, str):
+        return _validate_uncached(query, args)
+    try:
+        key = tuple(sorted((args or {}).items()))
+        hash(key)
+    except TypeError:  # an argument value YAML made a mapping or list
+        return _validate_uncached(query, args)
+    return list(_validate_cached(query, key))
+
+
+@lru_cache(maxsize=256)
+def _validate_cached(query: str, key: tuple[tuple[str, Any], ...]) -> tuple[ProviderProblem, ...]:
+    return tuple(_validate_uncached(query, dict(key)))
+
+
+def _validate_uncached(query: str, args: dict[str, str] | None) -> list[ProviderProblem]:
     from graphql import GraphQLError, validate
     from graphql.validation import NoDeprecatedCustomRule
 

@@ -79,7 +79,7 @@ class Engine:
         reports: list[Report] = list(self._loader_reports(report_files))
         table: dict[tuple[int, str], list[Rule]] = defaultdict(list)
         repo_rules: list[Rule] = []
-        for rule in sorted(self.rules, key=lambda r: (r.stage, r.id)):
+        for rule in sorted(self._applicable(), key=lambda r: (r.stage, r.id)):
             if rule.kinds:
                 for kind in rule.kinds:
                     table[(rule.stage, kind)].append(rule)
@@ -179,6 +179,20 @@ class Engine:
         named = {src.display for src in ctx.files if src.path in report_files}
         return [f for f in findings if f.location.file in named or
                 any(r.location is not None and r.location.file in named for r in f.related)]
+
+    def _applicable(self) -> list[Rule]:
+        """The rules that can report in this run (`Rule.applies`); a rule whose answer crashes is run, so that
+        its crash is reported where it checks."""
+        out = []
+        for rule in self.rules:
+            try:
+                if not rule.applies(self.ctx):
+                    continue
+            except Exception:  # the rule itself will crash or report; never skip it on an error
+                if self.debug:
+                    raise
+            out.append(rule)
+        return out
 
     def _resolve_kept(self, rep: Report) -> Finding | None:
         found = self.resolve(rep)

@@ -9,6 +9,7 @@ with the same name merged, then the usage's `args` override the template values.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -93,9 +94,10 @@ def rollout_usages(ro: Resource) -> list[Usage]:
         out.append(u)
     for i, step in enumerate(refs.steps(ro)):
         step = as_dict(step)
-        u = _block_usage(ro, "step", step.get("analysis"), refs.CANARY + ("steps", i, "analysis"))
-        if u:
-            out.append(u)
+        if isinstance(step.get("analysis"), dict):  # most steps set a weight or pause: no path to build
+            u = _block_usage(ro, "step", step["analysis"], refs.CANARY + ("steps", i, "analysis"))
+            if u:
+                out.append(u)
         exp = as_dict(step.get("experiment"))
         if exp:
             names = tuple(n for n in (as_str(as_dict(t).get("name")) for t in as_list(exp.get("templates"))) if n)
@@ -224,8 +226,10 @@ def literal(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@memo.per_resource
 def default_args(tmpl: Resource) -> dict[str, str | None]:
-    """Template arg name -> literal default (None: no literal value, e.g. valueFrom or none)."""
+    """Template arg name -> literal default (None: no literal value, e.g. valueFrom or none). Read-only: every
+    template rule and every usage of the template reads it."""
     out: dict[str, str | None] = {}
     for _, a in template_args(tmpl):
         name = as_str(a.get("name"))
@@ -248,7 +252,7 @@ def effective_args(tmpl: Resource, usage: Usage | None) -> dict[str, str | None]
 
     Values that contain a placeholder themselves (passed through literally) are treated as unknown.
     """
-    args = default_args(tmpl)
+    args = dict(default_args(tmpl))
     if usage is not None:
         for name, value in usage_args(usage).items():
             if name in args:
@@ -337,7 +341,7 @@ def destination_rule_host(ctx: "Context", ro: Resource) -> str | None:
 def only_placeholders(text: Any, args: Mapping[str, str | None] | None = None) -> bool:
     """True when a query is nothing but unresolved `{{...}}` tags (e.g. `query: "{{args.query}}"`): its
     content is only known at run time, so neither its syntax nor its result shape can be checked."""
-    if not isinstance(text, str) or "{{" not in text:
+    if not isinstance(text, str) or "{{" not in text or _has_text_outside_tags(text):
         return False
     args = args or {}
 
@@ -347,3 +351,9 @@ def only_placeholders(text: Any, args: Mapping[str, str | None] | None = None) -
         return value if value is not None else ""
 
     return not TAG_RE.sub(known, text).strip()
+
+
+@functools.lru_cache(maxsize=1024)  # asked for every usage of a template: a pure function of the query text
+def _has_text_outside_tags(text: str) -> bool:
+    """Non-blank text outside the `{{...}}` tags: whatever the tags resolve to, the query is then more than them."""
+    return bool(TAG_RE.sub("", text).strip())

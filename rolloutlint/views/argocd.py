@@ -59,10 +59,19 @@ def rev_label(res: Resource) -> str | None:
     return rev_of(res.labels)
 
 
+def is_tsb_key(key: Any) -> bool:
+    return isinstance(key, str) and key.startswith(TSB_PREFIX)
+
+
 @memo.per_resource
 def tsb_annotations(res: Resource) -> dict[str, Any]:
     """The object's TSB annotations (read-only)."""
-    return {k: v for k, v in res.annotations.items() if isinstance(k, str) and k.startswith(TSB_PREFIX)}
+    return {k: v for k, v in res.annotations.items() if is_tsb_key(k)}
+
+
+def has_tsb_annotations(res: Resource) -> bool:
+    """`bool(tsb_annotations(res))`, without building the mapping (asked of every object once per run)."""
+    return any(is_tsb_key(k) for k in res.annotations)
 
 
 def sync_wave(res: Resource) -> int | None:

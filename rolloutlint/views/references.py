@@ -33,8 +33,12 @@ def find_istio(index: ResourceIndex, kind: str, name: str | None, namespace: str
 
 def resolve_istio(index: ResourceIndex, kind: str, name: str | None, namespace: str | None,
                   near: Resource | None = None) -> Resolution:
-    """`find_istio` with the candidates it could not tell apart (lint and simulate draw through here)."""
-    return resolve([r for r in index.find(kind, name, namespace) if r.group == ISTIO_GROUP], near, namespace)
+    """`find_istio` with the candidates it could not tell apart (lint and simulate draw through here). Several
+    rules resolve each reference of a Rollout: answered once per referring object (read-only)."""
+    if near is None:
+        return resolve([r for r in index.find(kind, name, namespace) if r.group == ISTIO_GROUP], near, namespace)
+    return memo.for_resource(near, "references.resolve_istio", (kind, name, namespace, id(index)), lambda: resolve(
+        [r for r in index.find(kind, name, namespace) if r.group == ISTIO_GROUP], near, namespace))
 
 
 @memo.per_resource_in_index
@@ -53,7 +57,11 @@ def find_service(index: ResourceIndex, name: str | None, namespace: str | None,
 
 def resolve_service(index: ResourceIndex, name: str | None, namespace: str | None,
                     near: Resource | None = None) -> Resolution:
-    return resolve([r for r in index.find("Service", name, namespace) if r.group == ""], near, namespace)
+    """A Service reference, answered once per referring object like `resolve_istio` (read-only)."""
+    if near is None:
+        return resolve([r for r in index.find("Service", name, namespace) if r.group == ""], near, namespace)
+    return memo.for_resource(near, "references.resolve_service", (name, namespace, id(index)), lambda: resolve(
+        [r for r in index.find("Service", name, namespace) if r.group == ""], near, namespace))
 
 
 def renamed_in_unit(index: ResourceIndex, kind: str, name: str, near: Resource) -> Resource | None:
@@ -319,8 +327,9 @@ def _route_index(ro: Resource, ref: refs.VirtualServiceRef, i: int) -> int:
 
 
 @memo.per_resource_in_index
+@memo.per_resource_in_index
 def referenced_virtual_services(ro: Resource, index: ResourceIndex) -> list[tuple[refs.VirtualServiceRef, Resource]]:
-    """The Rollout's VirtualService references that resolve (every reference rule walks them)."""
+    """The Rollout's VirtualService references that resolve (every reference rule walks them; read-only)."""
     return [(ref, vs) for ref in refs.virtual_service_refs(ro)
             if (vs := find_istio(index, "VirtualService", ref.name, ref.namespace, near=ro)) is not None]
 

@@ -63,9 +63,9 @@ def traffic_routing(ro: Resource) -> dict[str, Any] | None:
 
 def routers(tr: dict[str, Any] | None) -> set[str]:
     """Traffic routers configured in `trafficRouting` (`plugins` only when it names at least one plugin)."""
-    if tr is None:
+    if not isinstance(tr, dict):
         return set()
-    out = {r for r in ROUTERS if r != "plugins" and is_set(tr, r)}
+    out = {r for r in ROUTERS if r != "plugins" and tr.get(r) is not None}  # `is_set`, inlined: asked per router
     if as_dict(tr.get("plugins")):
         out.add("plugins")
     return out
