@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import random
 
-from rolloutlint.core.gostrings import _GO_ESCAPES, go_quote, go_quote_inner
-
-
-def _escaped(value: str) -> str:
-    """The escaping loop alone, as Go's strconv.Quote spells each character."""
-    out = []
-    for ch in value:
-        if ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return "".join(out)
+from rolloutlint.core.gostrings import _escape_each as _escaped, go_quote, go_quote_inner
 
 
 def test_known_spellings() -> None:

@@ -8,7 +8,11 @@ _GO_ESCAPES = {"\a": r"\a", "\b": r"\b", "\f": r"\f", "\n": r"\n", "\r": r"\r", 
 def go_quote_inner(value: str) -> str:
     """Go ``strconv.Quote(value)`` without the surrounding quotes (close approximation)."""
     if value.isprintable() and "\\" not in value and '"' not in value:
-        return value  # nothing to escape (the usual argument value): as the loop below would give it
+        return value  # nothing to escape (the usual argument value): as `_escape_each` would give it
+    return _escape_each(value)
+
+
+def _escape_each(value: str) -> str:
     out = []
     for ch in value:
         if ch in _GO_ESCAPES:
