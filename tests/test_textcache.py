@@ -71,3 +71,47 @@ def test_service_name_sites_read_from_disk_equal_a_parse(query: str, tmp_path: P
     [entry] = tmp_path.rglob("*.json")
     assert json.loads(entry.read_text())["reps"] == [[r.tag, r.start, r.end, r.new_start, r.new_end, r.resolved,
                                                      r.context] for r in fresh.reps]
+
+
+BROKEN = ["{ nope(", "query { unknownField }", "query { getServiceInstances(duration: 1) { id } }", ""]
+
+
+@pytest.mark.parametrize("query", QUERIES + BROKEN)
+def test_validation_and_result_shape_read_from_disk_equal_a_parse(query: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm run of a SkyWalking repository reads both from disk, without graphql-core."""
+    from rolloutlint.providers import skywalking as sw
+
+    monkeypatch.setenv("ROLLOUTLINT_DERIVED_CACHE", str(tmp_path))
+    args = {"service": "reviews", "namespace": "bookinfo"}
+    sw._validate_cached.cache_clear()
+    sw._shape_cached.cache_clear()
+    problems, shape = sw.validate_query(query, args), sw.result_shape(query, args)
+    assert problems == sw._validate_uncached(query, args)
+    assert shape == sw._result_shape(query, args)
+    sw._validate_cached.cache_clear()
+    sw._shape_cached.cache_clear()
+    monkeypatch.setattr(sw, "_validate_uncached", lambda q, a: pytest.fail("validated again"))
+    monkeypatch.setattr(sw, "_result_shape", lambda q, a: pytest.fail("parsed again"))
+    assert sw.validate_query(query, args) == problems
+    again = sw.result_shape(query, args)
+    assert again == shape
+    if shape is not None:
+        again["mutated"] = "x"  # each caller gets its own copy
+        assert sw.result_shape(query, args) == shape
+    sw._validate_cached.cache_clear()
+    sw._shape_cached.cache_clear()
+
+
+def test_a_corrupt_shape_entry_is_derived_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolloutlint.providers import skywalking as sw
+
+    monkeypatch.setenv("ROLLOUTLINT_DERIVED_CACHE", str(tmp_path))
+    query = QUERIES[0]
+    sw._shape_cached.cache_clear()
+    shape = sw.result_shape(query)
+    for entry in tmp_path.rglob("*.json"):
+        entry.write_text(json.dumps({"a": [1, 2]}))
+    sw._shape_cached.cache_clear()
+    assert sw.result_shape(query) == shape
+    sw._shape_cached.cache_clear()

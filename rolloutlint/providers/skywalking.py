@@ -10,10 +10,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rolloutlint.core import goduration
 from rolloutlint.providers import placeholders as ph
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,17 +48,43 @@ _NORMAL_FOR = {
 # --------------------------------------------------------------------------- schema
 
 
-def _schema_text() -> str:
+def _schema_file() -> str:
     from importlib import resources
 
     try:
         packaged = resources.files("rolloutlint").joinpath("_data/" + _SCHEMA_REL)
         if packaged.is_file():
-            return packaged.read_text(encoding="utf-8")
+            return str(packaged)
     except (ModuleNotFoundError, FileNotFoundError):
         pass
     # Source checkout: the repo's schemas/ directory beside the package.
-    return (Path(__file__).resolve().parents[2] / _SCHEMA_REL).read_text(encoding="utf-8")
+    return str(Path(__file__).resolve().parents[2] / _SCHEMA_REL)
+
+
+def _schema_text() -> str:
+    return Path(_schema_file()).read_text(encoding="utf-8")
+
+
+def _deriving_code() -> tuple[str, ...]:
+    """The files whose bytes decide what is derived from a query (the key of `core.textcache` entries)."""
+    from rolloutlint.core import textcache
+
+    return (__file__, ph.__file__, _schema_file(), textcache.package_version_file("graphql"))
+
+
+def _on_disk(kind: str, query: str, key: tuple[tuple[str, Any], ...], compute: Callable[[], T],
+             encode: Callable[[T], Any], decode: Callable[[Any], T]) -> T:
+    """`compute()`, kept on disk by query text and argument values: a warm run of a repository of SkyWalking
+    templates then neither parses a query nor imports graphql-core."""
+    import json
+
+    from rolloutlint.core import textcache
+
+    try:
+        text = json.dumps([query, [list(pair) for pair in key]], ensure_ascii=False)
+    except (TypeError, ValueError):  # an argument value JSON cannot spell: derive it here
+        return compute()
+    return textcache.derived(kind, _deriving_code(), text, compute, encode, decode)
 
 
 @lru_cache(maxsize=1)
@@ -173,7 +202,19 @@ def validate_query(query: str, args: dict[str, str] | None = None) -> list[Provi
 
 @lru_cache(maxsize=256)
 def _validate_cached(query: str, key: tuple[tuple[str, Any], ...]) -> tuple[ProviderProblem, ...]:
-    return tuple(_validate_uncached(query, dict(key)))
+    return _on_disk("skywalking-validate", query, key, lambda: tuple(_validate_uncached(query, dict(key))),
+                    lambda found: [[p.severity, p.code, p.message, p.line, p.column] for p in found],
+                    _problems_from_json)
+
+
+def _problems_from_json(data: Any) -> tuple[ProviderProblem, ...]:
+    out = []
+    for severity, code, message, line, column in data:
+        if not all(isinstance(v, str) for v in (severity, code, message)) or \
+                not all(v is None or isinstance(v, int) for v in (line, column)):
+            raise ValueError("not a problem")
+        out.append(ProviderProblem(severity, code, message, line, column))
+    return tuple(out)
 
 
 def _validate_uncached(query: str, args: dict[str, str] | None) -> list[ProviderProblem]:
@@ -288,6 +329,41 @@ def result_shape(query: str, args: dict[str, str] | None = None) -> dict | None:
     "any"; lists are one-element lists. Every JSON number is "float" because Argo
     decodes `data` with Go encoding/json into float64 (§1.4). None if unparseable.
     """
+    try:
+        key = tuple(sorted((args or {}).items()))
+        hash(key)
+    except TypeError:  # an argument value YAML made a mapping or list
+        return _result_shape(query, args)
+    return _fresh(_shape_cached(query, key))  # the caller's own copy, as when it was derived per call
+
+
+def _fresh(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _fresh(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fresh(v) for v in node]
+    return node
+
+
+@lru_cache(maxsize=256)
+def _shape_cached(query: str, key: tuple[tuple[str, Any], ...]) -> dict | None:
+    return _on_disk("skywalking-result-shape", query, key, lambda: _result_shape(query, dict(key)),
+                    lambda shape: shape, _shape_from_json)
+
+
+def _shape_from_json(data: Any) -> dict | None:
+    def ok(node: Any) -> bool:
+        if isinstance(node, str):
+            return True
+        if isinstance(node, list):
+            return len(node) == 1 and ok(node[0])
+        return isinstance(node, dict) and all(isinstance(k, str) and ok(v) for k, v in node.items())
+    if data is not None and not (isinstance(data, dict) and ok(data)):
+        raise ValueError("not a result shape")
+    return data
+
+
+def _result_shape(query: str, args: dict[str, str] | None) -> dict | None:
     from graphql import GraphQLError
 
     _, document = _parsed(query, args)
