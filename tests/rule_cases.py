@@ -64,8 +64,8 @@ def expected_markers(case_root: Path) -> set[tuple[str, int, str]]:
     return out
 
 
-def run_case(case: Case, tmp: Path) -> tuple[set[tuple[str, int, str]], set[tuple[str, int, str]], list]:  # type: ignore[type-arg]
-    """Lint the case as its own project; return (expected, actual, findings) for the case's rule."""
+def materialize(case: Case, tmp: Path) -> Path:
+    """The case as its own project under `tmp` (its config.yaml as the project's configuration)."""
     root = tmp / "case"
     if case.path.is_dir():
         shutil.copytree(case.path, root)
@@ -77,6 +77,12 @@ def run_case(case: Case, tmp: Path) -> tuple[set[tuple[str, int, str]], set[tupl
         shutil.copy(cfg, root / ".rolloutlint.yaml")
     else:
         (root / ".rolloutlint.yaml").write_text("{}\n")
+    return root
+
+
+def run_case(case: Case, tmp: Path) -> tuple[set[tuple[str, int, str]], set[tuple[str, int, str]], list]:  # type: ignore[type-arg]
+    """Lint the case as its own project; return (expected, actual, findings) for the case's rule."""
+    root = materialize(case, tmp)
     result = lint_paths([str(root)], cwd=root, select=[case.rule_id])
     findings = [f for f in result.findings if f.rule == case.rule_id and f.suppressed is None]
     actual = {(Path(f.location.file).name, f.location.line, f.rule) for f in findings}

@@ -3,7 +3,6 @@ answers False reports nothing on any object of that project)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from rolloutlint.core.rule import Context, Rule
 from rolloutlint.pipeline import load_project
 from rolloutlint.run.engine import Engine
 from rolloutlint.run.registry import all_rules
-from tests.rule_cases import Case, discover
+from tests.rule_cases import Case, discover, materialize
 
 ROOT = Path(__file__).resolve().parents[1]
 GATED = [r for r in all_rules() if r.applies is not Rule.applies]
@@ -42,15 +41,7 @@ def _inapplicable_reports(root: Path) -> list[str]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.test_id for c in CASES])
 def test_inapplicable_rules_report_nothing_on_examples(case: Case, tmp_path: Path) -> None:
-    root = tmp_path / "case"
-    if case.path.is_dir():
-        shutil.copytree(case.path, root)
-    else:
-        root.mkdir()
-        shutil.copy(case.path, root / case.path.name)
-    cfg = case.folder / "config.yaml"
-    (root / ".rolloutlint.yaml").write_text(cfg.read_text() if cfg.exists() else "{}\n")
-    assert not _inapplicable_reports(root)
+    assert not _inapplicable_reports(materialize(case, tmp_path))
 
 
 @pytest.mark.parametrize("tree", TREES, ids=[p.name for p in TREES])
