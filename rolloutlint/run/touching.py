@@ -2,8 +2,8 @@
 
 A partial lint checks the named files' neighbours too (a finding on another file is reported when one of
 its related locations is in a named file), and then keeps only the findings that touch a named file.
-Locating a report composes its file's nodes, which costs more than the rules that found it; reports that
-provably touch no named file are dropped first. Kept too: every report whose finding could be merged with
+Locating a report walks its document's parse events, which can cost more than the rules that found it;
+reports that provably touch no named file are dropped first. Kept too: every report whose finding could be merged with
 a kept one (same primary file: one finding per rule, location and message), and every report whose files
 are known only once located (rendered objects, whose nodes carry the file that set them).
 """
