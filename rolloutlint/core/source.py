@@ -68,7 +68,7 @@ class DuplicateKey:
     same_value: bool = False  # the repeated key sets the same value as before (safe to drop)
 
 
-@dataclass
+@dataclass(slots=True)  # one per document of the repository
 class Document:
     index: int  # 0-based position in the file's stream (empty documents count, as ruamel sees them)
     value: Any
