@@ -80,11 +80,18 @@ def steps(ro: Resource) -> list[tuple[int, dict[str, Any]]]:
     return [(i, s) for i, s in enumerate(as_list(refs.canary(ro).get("steps"))) if isinstance(s, dict)]
 
 
+# Equal key sets are one object: thousands of steps set the same one or two keys, and a small frozenset
+# takes ~200 bytes.
+_KEY_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
 @memo.per_resource
 def step_actions(ro: Resource) -> list[tuple[int, dict[str, Any], frozenset[str]]]:
     """`steps`, each with the keys it sets (present and not null, as `is_set`): most step rules ask which
     actions a step has."""
-    return [(i, s, frozenset(k for k, v in s.items() if v is not None)) for i, s in steps(ro)]
+    shared = _KEY_SETS.setdefault
+    return [(i, s, shared(keys, keys)) for i, s in steps(ro)
+            for keys in (frozenset(k for k, v in s.items() if v is not None),)]
 
 
 @memo.per_resource
