@@ -179,3 +179,16 @@ def test_json_on_stdout_is_the_file_report(tmp_path: Path) -> None:
     assert code == code2 == 1
     assert out == (tmp_path / "r.json").read_text(encoding="utf-8")
     assert json.loads(out)["findings"]
+
+
+@posix_only
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="no /dev/stdout")
+def test_dev_stdout_on_a_pipe_is_written(tmp_path: Path) -> None:
+    """`-o /dev/stdout` with stdout a pipe: the link resolves to `pipe:[N]`, no path, yet the pipe is there."""
+    import subprocess
+
+    repo = _repo(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "rolloutlint", "lint", "-f", "json", "-o", "/dev/stdout", "."],
+                          cwd=repo, capture_output=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["findings"]

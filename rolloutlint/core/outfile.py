@@ -48,6 +48,12 @@ def write_bytes(path: str | os.PathLike[str], data: bytes | Iterable[bytes], *, 
         st: os.stat_result | None = os.stat(real)
     except FileNotFoundError:
         st = None
+        try:  # /dev/stdout on a pipe resolves to "pipe:[N]", which is no path: the node named is the pipe
+            named = os.stat(shown)
+        except OSError:
+            named = None
+        if named is not None and not stat.S_ISREG(named.st_mode):
+            st, real = named, shown
     except OSError as exc:
         raise WriteError(f"cannot write {shown}: {exc.strerror or exc}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
