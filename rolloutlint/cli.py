@@ -166,7 +166,7 @@ def _lint(paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, 
         if out != "-":
             _write_atomic(out, get_chunks(fmt)(findings, result.summary, options))
         elif fmt in ("json", "sarif"):  # JSON escapes control characters: no ANSI to strip, written as it comes
-            echo_stdout_chunks(get_chunks(fmt)(findings, result.summary, options))
+            echo_stdout(get_chunks(fmt)(findings, result.summary, options))
         else:
             text = get_reporter(fmt)(findings, result.summary, options)
             echo_stdout(text, nl=False, color=True if use_color else None)  # click strips ANSI when piped
@@ -185,33 +185,23 @@ def _debug_log(debug: bool) -> Any:
     return (lambda msg: click.echo(f"rolloutlint: {msg}", err=True)) if debug else None
 
 
-def echo_stdout(text: str, nl: bool = True, color: bool | None = None) -> None:
-    """Print a report on stdout. A reader that went away (`| head -1`) is not an error of the lint: the
-    rest of the output is dropped and the exit code still says what was found. A closed stdout is a usage
-    error (exit 2): the report would be lost."""
+def echo_stdout(text: str | Iterable[str], nl: bool = True, color: bool | None = None) -> None:
+    """Print a report on stdout; a report in pieces is written as they come, as it is (only JSON comes in
+    pieces: it escapes control characters, so there is no ANSI for click to strip). A reader that went away
+    (`| head -1`) is not an error of the lint: the rest of the output is dropped and the exit code still
+    says what was found. A closed stdout is a usage error (exit 2): the report would be lost."""
     from rolloutlint.core.config import ConfigError
 
     if sys.stdout is None:
         raise ConfigError("standard output is closed; write the report with --output FILE")
     try:
-        click.echo(text, nl=nl, color=color)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _drop_stdout()
-    except OSError as exc:
-        raise ConfigError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        if isinstance(text, str):
+            click.echo(text, nl=nl, color=color)
+        else:
+            from rolloutlint.core.outfile import blocks
 
-
-def echo_stdout_chunks(pieces: Iterable[str]) -> None:
-    """`echo_stdout` for a report made in pieces, written as they come."""
-    from rolloutlint.core.config import ConfigError
-    from rolloutlint.core.outfile import blocks
-
-    if sys.stdout is None:
-        raise ConfigError("standard output is closed; write the report with --output FILE")
-    try:
-        for block in blocks(pieces):
-            sys.stdout.write(block)
+            for block in blocks(text):
+                sys.stdout.write(block)
         sys.stdout.flush()
     except BrokenPipeError:
         _drop_stdout()
