@@ -83,10 +83,9 @@ class Resource:
         self.group = api_version.rpartition("/")[0] if "/" in api_version else ""
         self.version = api_version.rpartition("/")[2]
         body = self.body
-        meta = body.get("metadata")
-        labels = meta.get("labels") if isinstance(meta, dict) else None
+        labels = dig(body, "metadata", "labels")
         self.labels = labels if isinstance(labels, dict) else {}
-        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        ann = dig(body, "metadata", "annotations")
         self.annotations = ann if isinstance(ann, dict) else {}
         spec = body.get("spec")
         self.spec = spec if isinstance(spec, dict) else {}
