@@ -144,12 +144,18 @@ def _parse(prep: _Prepared):
 def _parsed(query: str, args: dict[str, str] | None) -> tuple[_Prepared, Any]:
     """(prepared query, document or the GraphQLError parsing raised): validation, the result shape and the
     service names of one template read one parse (cached by query text and argument values)."""
+    key = _args_key(args)
+    return _parse_uncached(query, args) if key is None else _parse_cached(query, key)
+
+
+def _args_key(args: dict[str, str] | None) -> tuple[tuple[str, Any], ...] | None:
+    """`args` as a cache key; None when a value (a mapping or list YAML made) cannot be one."""
     try:
         key = tuple(sorted((args or {}).items()))
         hash(key)
-    except TypeError:  # an argument value YAML made a mapping or list: parse uncached
-        return _parse_uncached(query, args)
-    return _parse_cached(query, key)
+    except TypeError:
+        return None
+    return key
 
 
 @lru_cache(maxsize=512)
@@ -192,12 +198,8 @@ def validate_query(query: str, args: dict[str, str] | None = None) -> list[Provi
     once: GraphQL validation walks the document with every rule, and costs more than the parse."""
     if not isinstance(query, str):
         return _validate_uncached(query, args)
-    try:
-        key = tuple(sorted((args or {}).items()))
-        hash(key)
-    except TypeError:  # an argument value YAML made a mapping or list
-        return _validate_uncached(query, args)
-    return list(_validate_cached(query, key))
+    key = _args_key(args)
+    return _validate_uncached(query, args) if key is None else list(_validate_cached(query, key))
 
 
 @lru_cache(maxsize=256)
@@ -329,10 +331,8 @@ def result_shape(query: str, args: dict[str, str] | None = None) -> dict | None:
     "any"; lists are one-element lists. Every JSON number is "float" because Argo
     decodes `data` with Go encoding/json into float64 (§1.4). None if unparseable.
     """
-    try:
-        key = tuple(sorted((args or {}).items()))
-        hash(key)
-    except TypeError:  # an argument value YAML made a mapping or list
+    key = _args_key(args)
+    if key is None:
         return _result_shape(query, args)
     return _fresh(_shape_cached(query, key))  # the caller's own copy, as when it was derived per call
 
@@ -582,8 +582,7 @@ def service_name_sites(query: str) -> ServiceNameSites:
     importing graphql-core."""
     from rolloutlint.core import textcache
 
-    code = (__file__, ph.__file__, textcache.package_version_file("graphql"))
-    return textcache.derived("skywalking-service-name-sites", code, query, lambda: _service_name_sites(query),
+    return textcache.derived("skywalking-service-name-sites", _deriving_code(), query, lambda: _service_name_sites(query),
                              _sites_to_json, lambda data: _sites_from_json(query, data))
 
 
