@@ -19,6 +19,7 @@ from rolloutlint.core.positions import locate
 from rolloutlint.core.rule import Context, Rule
 from rolloutlint.run.locate import Locator
 from rolloutlint.run.registry import RuleSet, is_builtin
+from rolloutlint.run.touching import primary_file
 
 UNSUPPRESSIBLE = frozenset({"RL001", "RL999"})
 
@@ -233,20 +234,19 @@ class Engine:
             return None
         severity = self.ctx.config.severity.get(rule.id) or rep.severity or rule.severity
         res = rep.resource
+        file = primary_file(rep)
         if rep.position is not None:
             line, col, eline, ecol = rep.position
-            file = rep.file or (res.file.display if res else "")
         elif res is not None:
             span = self.locator.inner(res, rep.path, rep.inner) if rep.inner else None
             line, col, eline, ecol = span or self.locator.span(res, rep.path, rep.key)
-            file = res.file.display
-            if res.extra.get("rendered"):  # a rendered object's nodes carry the file that set them
-                from rolloutlint.load.render.origins import file_at
-
-                file = file_at(res.node, rep.path, rep.key) or file
         else:
             line = col = eline = ecol = 1
-            file = rep.file or ""
+        if file is None:  # a rendered object's nodes carry the file that set them
+            from rolloutlint.load.render.origins import file_at
+
+            assert res is not None  # only an object's report waits for locating to know its file
+            file = file_at(res.node, rep.path, rep.key) or res.file.display
         related = tuple(self._resolve_related(r) for r in rep.related)
         unit = res.extra.get("unit") if res is not None else None
         entry = res.extra.get("unit_file") if unit and res is not None else None

@@ -15,15 +15,16 @@ from rolloutlint.core.findings import Report
 
 def reportable(reports: list[Report], named: set[str]) -> list[Report]:
     """The reports whose findings may be reported when only the files shown as `named` are."""
-    primaries = [_primary(rep) for rep in reports]
+    primaries = [primary_file(rep) for rep in reports]
     touching = [primary is None or primary in named or _related_in(rep, named)
                 for rep, primary in zip(reports, primaries)]
     merged_into = {primary for primary, touches in zip(primaries, touching) if touches and primary is not None}
     return [rep for rep, primary, touches in zip(reports, primaries, touching) if touches or primary in merged_into]
 
 
-def _primary(rep: Report) -> str | None:
-    """The file the finding will be located in (as `Engine.resolve` decides it); None when only locating tells."""
+def primary_file(rep: Report) -> str | None:
+    """The file the report's finding is located in (`Engine.resolve` places it there); None when only
+    locating tells (a rendered object: its nodes carry the file that set them)."""
     res = rep.resource
     if rep.position is not None:
         return rep.file or (res.file.display if res is not None else "")
