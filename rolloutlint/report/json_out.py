@@ -71,11 +71,10 @@ def dumps_indented(value: Any, indent: str = "") -> str:
 
 def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
     # A module-level function, not a closure over itself: that would be a reference cycle, and the lint
-    # runs with the garbage collector off, so every call's pieces would stay in memory.
+    # runs with the garbage collector off, so every call's pieces would stay in memory. Scalars inside a
+    # container are written in its loop (one call per container, not per value: most values are scalars).
     cls = o.__class__
-    if cls is str:
-        put(_quote(o))
-    elif cls is dict:
+    if cls is dict:
         if not o:
             put("{}")
             return
@@ -83,9 +82,14 @@ def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
         for k, v in o.items():
             if k.__class__ is not str:
                 raise TypeError("non-string key")
-            put(sep + inner + _quote(k) + ": ")
+            head = sep + inner + _quote(k) + ": "
             sep = ",\n"
-            _write(v, inner, put)
+            text = _scalar(v)
+            if text is None:
+                put(head)
+                _write(v, inner, put)
+            else:
+                put(head + text)
         put("\n" + indent + "}")
     elif cls is list:
         if not o:
@@ -93,17 +97,32 @@ def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
             return
         inner, sep = indent + "  ", "[\n"
         for v in o:
-            put(sep + inner)
+            text = _scalar(v)
+            if text is None:
+                put(sep + inner)
+                _write(v, inner, put)
+            else:
+                put(sep + inner + text)
             sep = ",\n"
-            _write(v, inner, put)
         put("\n" + indent + "]")
-    elif o is None:
-        put("null")
-    elif o is True:
-        put("true")
-    elif o is False:
-        put("false")
-    elif cls is int:
-        put(int.__repr__(o))
     else:
-        raise TypeError(f"{cls.__name__} is not written here")
+        text = _scalar(o)
+        if text is None:
+            raise TypeError(f"{cls.__name__} is not written here")
+        put(text)
+
+
+def _scalar(o: Any) -> str | None:
+    """The JSON text of a str/int/bool/None value; None for anything else (containers, floats...)."""
+    cls = o.__class__
+    if cls is str:
+        return _quote(o)  # type: ignore[no-any-return]
+    if cls is int:
+        return int.__repr__(o)
+    if o is None:
+        return "null"
+    if o is True:
+        return "true"
+    if o is False:
+        return "false"
+    return None
