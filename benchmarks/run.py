@@ -15,8 +15,10 @@ then in each round times, back to back:
   of the starting commit), in alternating order (ABBA...), so both versions see the same machine speed.
 
 It prints medians (and minimums) of wall and CPU time, the median of the per-round lint/floor ratios, the
-paired before/after ratio, peak memory and, across scales, the time growth and the memory growth per
-byte of YAML. Numbers go in docs/benchmarks.md, never in test assertions.
+paired before/after ratio, peak memory, the CPU other processes used meanwhile (in cores; rounds where
+another process competed for the cores are flagged: their times are not comparable) and, across scales,
+the time growth and the memory growth per byte of YAML. Numbers go in docs/benchmarks.md, never in test
+assertions.
 """
 
 from __future__ import annotations
@@ -53,6 +55,22 @@ def compose_floor(root: Path) -> float:
         except yaml.YAMLError:
             pass  # Helm templates are not YAML; the lint reports them, the floor skips the rest of the file
     return time.perf_counter() - t0
+
+
+def _busy() -> float | None:
+    """CPU seconds every process on the machine has used since boot (/proc/stat); None off Linux."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError):
+        return None
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _own() -> float:
+    """CPU seconds of this process and every child it has waited for (the lints and their workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _children(pid: int) -> list[int]:
@@ -174,6 +192,7 @@ class Result:
     after: list[Run] = field(default_factory=list)
     before: list[Run] = field(default_factory=list)
     ones: list[float] = field(default_factory=list)
+    others: list[float] = field(default_factory=list)  # per round: cores other processes kept busy
 
 
 def _mb(n: float) -> str:
@@ -200,6 +219,10 @@ def report(r: Result) -> None:
             print(f"  NOTE: before reports {r.before[0].documents} documents, {r.before[0].findings} findings")
     if r.ones:
         print(f"  one-file lint (CLI):      median {med(r.ones) * 1000:.0f} ms")
+    if r.others:
+        busy = max(r.others)
+        note = "  CONTENDED: another process competed for the cores; times are not comparable" if busy > 0.15 else ""
+        print(f"  other processes' CPU:     up to {busy:.2f} cores on average in a round{note}")
 
 
 def growth(small: Result, big: Result) -> None:
@@ -242,6 +265,9 @@ def main() -> None:
                 files = generate(root, args.apps * scale, shape)
                 r = Result(shape, scale, files, sum(p.stat().st_size for p in yaml_files(root)))
                 for i in range(args.repeat):
+                    # Another process on the cores slows the lint (two processes) more than the floor (one):
+                    # each round measures what the rest of the machine used meanwhile.
+                    busy0, own0, t0 = _busy(), _own(), time.perf_counter()
                     r.floors.append(compose_floor(root))
                     # ABBA: alternate which version goes first, so neither always follows the floor.
                     order: list[Path | None] = [None] if before is None else [None, before] if i % 2 == 0 else [before, None]
@@ -249,6 +275,9 @@ def main() -> None:
                         (r.before if src is not None else r.after).append(whole_lint(root, src))
                     if scale == 1 and not args.no_one_file and shape != "rendered":
                         r.ones.append(one_file(root))
+                    busy1 = _busy()
+                    if busy0 is not None and busy1 is not None:
+                        r.others.append(max(0.0, busy1 - busy0 - (_own() - own0)) / (time.perf_counter() - t0))
                 report(r)
                 results.append(r)
                 sys.stdout.flush()
