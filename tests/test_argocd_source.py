@@ -10,7 +10,7 @@ import pytest
 from rolloutlint.core import argocd_source as src
 from rolloutlint.load.argocd_directory import deployed
 from rolloutlint.pipeline import load_project
-from rolloutlint.views.argocd import _build_apps
+from rolloutlint.views.argocd import _build_apps, deploys
 
 
 @pytest.mark.parametrize("rel,recurse,include,exclude,expected", [
@@ -80,7 +80,7 @@ def test_rules_namespaces_units_and_the_cmp_agree(tmp_path: Path) -> None:
     app = next(iter(_build_apps(Ctx())))  # type: ignore[arg-type]
     for res in project.index.of_kind("Service"):
         expected = names[str(res.name)]
-        assert app.deploys(res) is expected, res.name  # the Argo CD rules
+        assert deploys(app, res, Ctx()) is expected, res.name  # type: ignore[arg-type]  # the Argo CD rules
         assert (res.namespace == "dest") is expected, res.name  # namespace resolution
         assert (res.extra.get("unit") == "Application argocd/a") is expected, res.name  # the unit
     cmp = deployed([f.path for f in project.files], (tmp_path / "app").resolve(), recurse=False, exclude="skip.yaml")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
 from rolloutlint.views.argocd import (
-    RESPECT, SYNC_WAVE, App, app_of, apps_deploying, deployed_objects, through_files, entry_matches, hook_phases, sync_wave, vs_users)
+    RESPECT, SYNC_WAVE, App, app_of, apps_deploying, deployed_objects, deployed_rows, deploys, entry_matches, hook_phases, sync_wave, vs_users)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str, dig
 from rolloutlint.core.rule import Rule, register
@@ -511,7 +511,7 @@ class IndefinitePauseBlocksPostSync(Rule):
         all_hooks = memo.per_run(ctx.index, ("argocd", "postsync_hooks"),
                            lambda: [r for r in ctx.index.resources if "PostSync" in hook_phases(r)])
         for app in apps_deploying(ro, ctx):
-            hooks = [r for r in all_hooks if app.deploys(r)]
+            hooks = [r for r in all_hooks if deploys(app, r, ctx)]
             if not hooks:
                 continue
             path, what = pauses[0]
@@ -593,7 +593,7 @@ class HpaReplicasNotIgnored(Rule):
         app = app_of(res, ctx)
         if app is None:
             return
-        scaled = through_files(app, ("argocd", "hpa_targets"), lambda: ((ro, (hpa, ro)) for hpa, ro in hpa_targets(ctx)),
+        scaled = deployed_rows(app, ("argocd", "hpa_targets"), lambda: ((ro, (hpa, ro)) for hpa, ro in hpa_targets(ctx)),
                                ctx)
         for hpa, ro in scaled:
             if dig(ro.body, "spec", "replicas") is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.views import refs
-from rolloutlint.views.argocd import app_of, through_files
+from rolloutlint.views.argocd import app_of, deployed_rows
 from rolloutlint.checks.gitops_argocd import (
     APP_KINDS, ROLLOUTS_MANAGER, _add_entry_edits, _respect_edits, covered)
 from rolloutlint.core.findings import Edit, Fix, RelatedRef, Report, Severity
@@ -248,7 +248,7 @@ class SelfHealRevertsPluginRouterWeights(Rule):
         app = app_of(res, ctx)
         if app is None or not app.self_heal():
             return
-        for ro, r, obj in through_files(app, ("gitops_routers", "routed"), lambda: _routed_objects(ctx), ctx):
+        for ro, r, obj in deployed_rows(app, ("gitops_routers", "routed"), lambda: _routed_objects(ctx), ctx):
             fields = _fields(obj, r)
             if not fields or all(covered(app, obj, f, (ROLLOUTS_MANAGER,)) for f in fields):
                 continue

@@ -172,3 +172,11 @@ def deployed_files(directory: Path, source: dict[str, Any], files: Tree | list[P
     coverage = Coverage(directory, source)
     tree = files if isinstance(files, Tree) else Tree(files)
     return {path for path in tree.under(directory, coverage.whole or coverage.recurse) if coverage.covers(path)}
+
+
+def app_identity(doc: Any, name: str | None) -> tuple[int, str]:
+    """Which Application deployed a rendered object (its `extra["app"]`), as the Argo CD rules ask it of an
+    Application: the document it is written in (an ApplicationSet's, for the Applications it generates) and its
+    name. The objects of a rendered Application are those it rendered, not the files under its source path (a
+    chart two Applications deploy with different values; an overlay whose bases lie outside it)."""
+    return id(doc), name or "<unnamed>"

@@ -1,8 +1,8 @@
 """Private helpers for the RL5xx/RL6xx GitOps rules (no rules are registered here).
 
 - Istio config objects and their `istio.io/rev` label;
-- Argo CD Applications (and plain ApplicationSet templates) mapped to the files they deploy
-  (`core.argocd_source`, the one place that decides it);
+- Argo CD Applications (and plain ApplicationSet templates) mapped to the objects they deploy: those
+  rendered for them, else those of the files under their source (`core.argocd_source` decides which);
 - `ignoreDifferences` matching as Argo CD's diff normaliser does it (glob on group/kind, exact name and
   namespace), sync options and sync waves.
 """
@@ -153,8 +153,10 @@ class App:
     def path(self, *rest: str | int) -> FPath:
         return self.spec_path + tuple(rest)
 
-    def deploys(self, res: Resource) -> bool:
-        return res.file.path in self.files
+    @property
+    def identity(self) -> tuple[int, str]:
+        """`argocd_source.app_identity`: what the objects rendered for this Application carry."""
+        return argocd_source.app_identity(self.resource.doc, self.resource.name)
 
 
 def entry_matches(entry: dict[str, Any], res: Resource) -> bool:
@@ -176,25 +178,48 @@ def applications(ctx: "Context") -> list[App]:
     return memo.per_run(ctx.index, ("argocd", "applications"), lambda: list(_build_apps(ctx)))
 
 
-def through_files(app: App, key: tuple[str, ...], rows: Callable[[], Iterable[tuple[Resource, T]]],
+def rendered_apps(ctx: "Context") -> dict[tuple[int, str], list[Resource]]:
+    """Application identity → the objects rendering it produced, in index order."""
+    def build() -> dict[tuple[int, str], list[Resource]]:
+        out: dict[tuple[int, str], list[Resource]] = {}
+        for res in ctx.index.resources:
+            key = res.extra.get("app")
+            if key is not None:
+                out.setdefault(key, []).append(res)
+        return out
+
+    return memo.per_run(ctx.index, ("argocd", "rendered_apps"), build)
+
+
+def deploys(app: App, res: Resource, ctx: "Context") -> bool:
+    """Whether `app` deploys `res`: the objects it rendered when it was rendered, else those of its files."""
+    key = res.extra.get("app")
+    if key is not None:
+        return bool(key == app.identity)
+    return app.identity not in rendered_apps(ctx) and res.file.path in app.files
+
+
+def deployed_rows(app: App, key: tuple[str, ...], rows: Callable[[], Iterable[tuple[Resource, T]]],
                   ctx: "Context") -> list[T]:
-    """The values of `rows` (object, value) whose object `app` deploys, in the rows' order. Rules run per
-    Application, so this goes through a per-run table by the object's file instead of asking every row (that
-    scan is quadratic in an app-of-apps repository)."""
+    """The values of `rows` (object, value) whose object `app` deploys (`deploys`), in the rows' order. Rules
+    run per Application, so this goes through a per-run table by the object's Application or file instead of
+    asking every row (that scan is quadratic in an app-of-apps repository)."""
     def build() -> dict[Any, list[tuple[int, T]]]:
         out: dict[Any, list[tuple[int, T]]] = {}
         for seq, (obj, value) in enumerate(rows()):
-            out.setdefault(obj.file.path, []).append((seq, value))
+            out.setdefault(obj.extra.get("app") or obj.file.path, []).append((seq, value))
         return out
 
     table = memo.per_run(ctx.index, key, build)
-    return [value for _, value in sorted((hit for path in app.files for hit in table.get(path, ())),
-                                         key=lambda hit: hit[0])]
+    ident = app.identity
+    hits = table.get(ident, []) if ident in rendered_apps(ctx) else \
+        [hit for path in app.files for hit in table.get(path, ())]
+    return [value for _, value in sorted(hits, key=lambda hit: hit[0])]
 
 
 def deployed_objects(app: App, kind: str, ctx: "Context") -> list[Resource]:
     """The objects of `kind` that `app` deploys, in index order."""
-    return through_files(app, ("argocd", "by_file", kind), lambda: ((r, r) for r in ctx.index.of_kind(kind)), ctx)
+    return deployed_rows(app, ("argocd", "by_app", kind), lambda: ((r, r) for r in ctx.index.of_kind(kind)), ctx)
 
 
 def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
@@ -213,15 +238,20 @@ def vs_users(ctx: "Context") -> dict[int, list[tuple[Resource, Any]]]:
 
 
 def apps_deploying(res: Resource, ctx: "Context") -> list[App]:
-    """The Applications that deploy `res`'s file (a table per run: rules ask for every object)."""
+    """The Applications that deploy `res` (`deploys`; a table per run: rules ask for every object)."""
     def build() -> dict[Any, list[App]]:
         out: dict[Any, list[App]] = {}
+        rendered = rendered_apps(ctx)
         for app in applications(ctx):
+            ident = app.identity
+            if ident in rendered:
+                out.setdefault(ident, []).append(app)
+                continue
             for path in app.files:
                 out.setdefault(path, []).append(app)
         return out
 
-    return memo.per_run(ctx.index, ("argocd", "apps_by_file"), build).get(res.file.path, [])
+    return memo.per_run(ctx.index, ("argocd", "apps_deploying"), build).get(res.extra.get("app") or res.file.path, [])
 
 
 def app_of(res: Resource, ctx: "Context") -> App | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rolloutlint.core import argocd_source
+from rolloutlint.core.argocd_source import app_identity
 from rolloutlint.core.source import Document, Problem, SourceFile
 from rolloutlint.load.loader import compose_only, load_file, parse_text
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
@@ -403,6 +404,8 @@ def _resources(unit: Unit, source: Source, result: dict[str, Any], known: _Files
 def _tag(res: Resource, unit: Unit, source: Source, known: _Files) -> Resource:
     res.extra["unit"] = unit.name
     res.extra["rendered"] = source.tool != "directory"
+    if unit.app_doc is not None:  # the Application (written, or generated at an ApplicationSet) deploying it
+        res.extra["app"] = app_identity(unit.app_doc, unit.release)
     if unit.destination is not None:
         res.extra["destination"] = unit.destination
         if res.namespace is None and res.kind not in CLUSTER_SCOPED and unit.destination[1]:
