@@ -408,6 +408,7 @@ class ManagedRouteMissingDestination(Rule):
         r = roles(ro)
         subset_mode = refs.destination_rule_ref(ro) is not None
         for ref, vs, route in _managed(ro, ctx):
+            found: set[str | None]
             if subset_mode:  # validation reads subsets alone here, though weighting also matches hosts
                 found = {role for t in route.targets(r) if t.subset
                          for role, name in (("canary", r.canary_subset), ("stable", r.stable_subset)) if t.subset == name}

@@ -116,7 +116,7 @@ def _scalar(o: Any) -> str | None:
     """The JSON text of a str/int/bool/None value; None for anything else (containers, floats...)."""
     cls = o.__class__
     if cls is str:
-        return _quote(o)  # type: ignore[no-any-return]
+        return _quote(o)
     if cls is int:
         return int.__repr__(o)
     if o is None:
