@@ -24,7 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from rolloutlint.core.positions import Path as DocPath
 from rolloutlint.core.infile import MAX_INPUT_BYTES, read_capped
 from rolloutlint.core.source import Document, DuplicateKey, NodeLoader, Problem, SourceFile
-from rolloutlint.load.template_kind import looks_like_jinja, template_message
+from rolloutlint.load.template_kind import JINJA_PATTERNS, looks_like_jinja, only_in_block_scalars, template_message
 
 TEMPLATE_MESSAGE = ("file is a Helm/Go template, not plain YAML; render it first "
                     "(e.g. `helm template . | rolloutlint lint -`)")
@@ -105,7 +105,8 @@ def load_file(path: Path, display: str, data: bytes | None = None) -> SourceFile
         src.problems.append(Problem("RL002", f"file is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8"))
         return src
     src.text = text
-    if is_helm_template(text) or looks_like_jinja(text):
+    if (is_helm_template(text) or looks_like_jinja(text)) and \
+            not only_in_block_scalars(text, (_HELM_RE, *JINJA_PATTERNS)):
         src.is_template = True
         src.problems.append(Problem("RL005", template_message(text)))
         return src
