@@ -46,9 +46,9 @@ def only_in_block_scalars(text: str, patterns: tuple[re.Pattern[str], ...]) -> b
     blocks: list[tuple[tuple[int, int], tuple[int, int]]] = []
     try:
         for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if isinstance(event, yaml.ScalarEvent) and event.style in ("|", ">"):
-                blocks.append(((event.start_mark.line, event.start_mark.column),
-                               (event.end_mark.line, event.end_mark.column)))
+            start, end = event.start_mark, event.end_mark
+            if isinstance(event, yaml.ScalarEvent) and event.style in ("|", ">") and start and end:
+                blocks.append(((start.line, start.column), (end.line, end.column)))
     except (yaml.YAMLError, RecursionError):
         return False
     return all(any(start < at < end for start, end in blocks) for at in wanted)
