@@ -48,6 +48,38 @@ def workload_labels(ctx: "Context") -> list[tuple[Resource, dict[str, str]]]:
     return memo.per_run(ctx.index, ("istio-selectors", "workload-labels"), build)
 
 
+# Operators that install a gateway deployment from a custom resource, and the pod labels known from it:
+# Tetrate's install API names the deployment's `app` label after the resource (TSB's docs pair a gateway
+# `app: <name>` selector with an `install.tetrate.io` IngressGateway `<name>`); IstioOperator gateway components
+# carry their `label` map. Other labels those pods carry are unknown here.
+_TSB_INSTALL_GATEWAYS = ("IngressGateway", "Tier1Gateway", "EgressGateway", "Gateway")
+
+
+def installed_gateways(ctx: "Context") -> list[tuple[Resource, dict[str, str]]]:
+    """(installing object, the gateway pods' labels known from it) for every gateway an operator installs."""
+    def build() -> list[tuple[Resource, dict[str, str]]]:
+        out: list[tuple[Resource, dict[str, str]]] = []
+        for res in ctx.index.of_kind(*_TSB_INSTALL_GATEWAYS):
+            if res.group == "install.tetrate.io" and res.name:
+                out.append((res, {"app": res.name}))
+        for op in ctx.index.of_kind("IstioOperator"):
+            components = as_dict(dig(op.body, "spec", "components"))
+            for key in ("ingressGateways", "egressGateways"):
+                for gw in as_list(components.get(key)):
+                    labels = _labels(as_dict(gw).get("label"))
+                    if labels and as_dict(gw).get("enabled") is not False:
+                        out.append((op, labels))
+        return out
+
+    return memo.per_run(ctx.index, ("istio-selectors", "installed-gateways"), build)
+
+
+def _may_select(selector: dict[str, str], known: dict[str, str]) -> bool:
+    """Some selector label is known to match and none known to differ (the pods' other labels are unknown)."""
+    shared = [k for k in selector if k in known]
+    return bool(shared) and all(known[k] == selector[k] for k in shared)
+
+
 def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
@@ -76,7 +108,10 @@ class GatewaySelectorMatchesNoWorkload(Rule):
 
     ## What it checks
     Istio Gateways with a non-empty `selector`: some Pod or pod template in the repository (any namespace,
-    Rollouts with their canary/stable labels) must carry those labels. The standard selectors (`istio:
+    Rollouts with their canary/stable labels) must carry those labels, or a gateway an operator installs from
+    the repository may: a Tetrate `install.tetrate.io` IngressGateway, Tier1Gateway, EgressGateway or Gateway
+    (its pods carry `app: <its name>`), or an IstioOperator gateway component (its `label` map); their pods'
+    other labels are unknown, so a selector that agrees with every label known of them counts. The standard selectors (`istio:
     ingressgateway`, `egressgateway`, `eastwestgateway`, and `istio: ingress`/`egress` of the istio/gateway chart)
     are left alone when nothing matches: those gateways
     are installed with Istio, rarely from the application repository. When the gateway workload is in the
@@ -123,7 +158,8 @@ class GatewaySelectorMatchesNoWorkload(Rule):
                               f"selector {_shown(selector)} can match no Pod: {invalid[1]}; the Gateway configures "
                               "no proxy and its hosts are not served")
             return
-        matches = [res for res, labels in workload_labels(ctx) if _selects(selector, labels)]
+        matches = [res for res, labels in workload_labels(ctx) if _selects(selector, labels)] + \
+            [res for res, known in installed_gateways(ctx) if _may_select(selector, known)]
         if not matches:
             if any(ctx.index.is_external(k, "*", None) for k in ("Deployment", "Pod")):
                 return
