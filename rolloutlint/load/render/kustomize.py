@@ -151,6 +151,13 @@ def reads(directory: Path, out: Reads | None = None, stack: tuple[Path, ...] = (
     return hit
 
 
+def _vendor_hint(ref: str) -> str:
+    if ref.rstrip("/").endswith("rollout-transform.yaml"):
+        return ("; commit a copy of Argo Rollouts' kustomize configuration (rollout-transform.yaml) beside the "
+                "kustomization and name that file instead, so the overlay renders without the network")
+    return "; commit a copy beside the kustomization and name that file instead"
+
+
 def _reads(directory: Path, out: Reads, stack: tuple[Path, ...]) -> Reads:
     directory = resolved(directory)
     kfile = kustomization_file(directory)
@@ -202,8 +209,12 @@ def _reads(directory: Path, out: Reads, stack: tuple[Path, ...]) -> Reads:
         if repo:
             raise OfflineError(f"cannot render offline: {kfile.name} `helmCharts` pulls chart "
                                f"{as_str(as_dict(chart).get('name'))!r} from {repo}", kfile, _line_of(node, "helmCharts", repo))
-    for section in ("transformers", "generators", "validators"):
+    for section in ("configurations", "transformers", "generators", "validators"):
         for ref in entries(section):
+            if is_remote(ref):
+                raise OfflineError(f"cannot render offline: {kfile.name} `{section}` names the remote {ref!r}, which "
+                                   f"kustomize would fetch from the network{_vendor_hint(ref)}", kfile,
+                                   _line_of(node, section, ref))
             target = resolved(directory / ref)
             if target.is_dir():
                 _reads(target, out, stack + (directory,))
