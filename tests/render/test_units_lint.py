@@ -241,3 +241,18 @@ def test_name_prefix_leaves_rollout_references_behind_and_says_why(repo: Callabl
         ("base/rollout.yaml", 20, ("kustomization staging",)), ("base/rollout.yaml", 21, ("kustomization staging",))]
     assert all("kustomize renamed it to 'stg-reviews-" in f.message for f in findings)
     assert {r.message for f in findings for r in f.related} >= {"the Service as kustomize named it"}
+
+
+@needs_helm
+def test_a_chart_renders_with_its_file_dependency_copied_in(tmp_path: Path) -> None:
+    from rolloutlint.pipeline import load_project
+
+    from tests.render.test_units_parts import _local_dependency_repo
+
+    _local_dependency_repo(tmp_path)
+    (tmp_path / ".git").mkdir()
+    project = load_project(["."], cwd=tmp_path)
+    services = [r for r in project.index.of_kind("Service") if r.extra.get("unit") == "chart app"]
+    assert [s.name for s in services] == ["app"]
+    assert not any(p.rule_id == "RL008" for src in project.files for p in src.problems)
+    assert not (tmp_path / "app" / "charts").exists()  # the repository is never written

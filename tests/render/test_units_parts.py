@@ -134,3 +134,31 @@ def test_a_repository_without_units_never_imports_the_renderers(tmp_path: Path) 
     (tmp_path / "app" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
     (tmp_path / "app.yaml").unlink()
     assert "rolloutlint.load.render.engines" in _modules_after_lint(tmp_path, "app/cm.yaml")  # a unit to render
+
+
+def _local_dependency_repo(tmp_path: Path) -> Path:
+    (tmp_path / "app" / "templates").mkdir(parents=True)
+    (tmp_path / "lib" / "templates").mkdir(parents=True)
+    (tmp_path / "app" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+        "  - {name: lib, version: 1.0.0, repository: 'file://../lib'}\n")
+    (tmp_path / "app" / "templates" / "svc.yaml").write_text('{{ include "lib.svc" . }}\n')
+    (tmp_path / "lib" / "Chart.yaml").write_text("apiVersion: v2\nname: lib\ntype: library\nversion: 1.0.0\n")
+    (tmp_path / "lib" / "templates" / "_svc.tpl").write_text(
+        '{{- define "lib.svc" -}}\napiVersion: v1\nkind: Service\nmetadata: {name: {{ .Release.Name }}}\n'
+        "spec: {ports: [{port: 80}]}\n{{- end -}}\n")
+    return tmp_path / "app"
+
+
+def test_file_dependencies_map_back_to_their_own_directory(tmp_path: Path) -> None:
+    from rolloutlint.load.render import helm
+
+    app = _local_dependency_repo(tmp_path)
+    lib = (tmp_path / "lib").resolve()
+    assert helm.local_dependencies(app) == {"lib": lib}
+    assert helm.template_file("app/charts/lib/templates/_svc.tpl", app) == lib / "templates" / "_svc.tpl"
+    assert helm.template_file("app/templates/svc.yaml", app) == app / "templates" / "svc.yaml"
+    assert lib / "Chart.yaml" in helm.dependency_files(app)  # an edit to the library renders again
+    (app / "charts" / "lib").mkdir(parents=True)  # vendored: Helm reads charts/, nothing is copied in
+    assert helm.local_dependencies(app) == {}
+

@@ -360,7 +360,8 @@ def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_c
     if engines.helm is None:
         raise EngineError("no Helm engine (install helm, or `pip install rolloutlint[render]`)")
     inp = _helm_inputs(unit, source)
-    inputs = sorted({p.resolve() for p in source.path.rglob("*") if p.is_file()} | set(inp.value_files))
+    inputs = sorted({p.resolve() for p in source.path.rglob("*") if p.is_file()} | set(inp.value_files) |
+                    helm_render.dependency_files(source.path))
     k = render_cache.key(["helm", engines.helm.version, inp.key()], inputs)
     cached = store.get(k)
     if cached is None:

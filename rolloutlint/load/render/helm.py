@@ -3,7 +3,8 @@
 Argo CD passes `valueFiles` in order, then `values`/`valuesObject` (as one more values file), then
 `parameters` as `--set` (`forceString`: `--set-string`), with the Application name as release name and
 the destination namespace as `--namespace`. Charts from repositories, remote value files and
-dependencies not vendored under `charts/` need the network: they are reported, never fetched.
+dependencies not vendored under `charts/` need the network: they are reported, never fetched; `file://`
+dependencies are copied in from the repository, as Argo CD's `helm dependency build` does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,21 +110,81 @@ def inputs(chart: Path, options: dict[str, Any], release: str, namespace: str | 
     return HelmInputs(chart, release, namespace, value_files, inline, set_values, layers)
 
 
+def _chart_meta(chart: Path) -> dict[str, Any]:
+    chart_file = chart / "Chart.yaml"
+    try:
+        return as_dict(yaml.safe_load(chart_file.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise EngineError(f"Chart.yaml cannot be read: {exc}") from None
+
+
+def _vendored(chart: Path, name: str) -> bool:
+    vendored = {p.name for p in (chart / "charts").iterdir()} if (chart / "charts").is_dir() else set()
+    return any(v == name or v.startswith(name + "-") for v in vendored)
+
+
+def local_dependencies(chart: Path) -> dict[str, Path]:
+    """Dependency name -> chart directory, for the `file://` dependencies not vendored under charts/: Argo CD's
+    `helm dependency build` copies them in from the repository (no network), so the render does the same."""
+    out: dict[str, Path] = {}
+    for dep in as_list(_chart_meta(chart).get("dependencies")):
+        dep = as_dict(dep)
+        name = as_str(dep.get("name")) or ""
+        repo = as_str(dep.get("repository")) or ""
+        if not repo.startswith("file://") or not name or _vendored(chart, name):
+            continue
+        target = (chart / repo[len("file://"):]).resolve()
+        if not (target / "Chart.yaml").is_file():
+            raise EngineError(f"chart dependency {name!r} names {repo}, which holds no chart (no {target / 'Chart.yaml'})")
+        out[name] = target
+    return out
+
+
+def dependency_files(chart: Path, seen: frozenset[Path] = frozenset()) -> set[Path]:
+    """Every file of the `file://` dependencies a render copies in (transitively): inputs of the render."""
+    out: set[Path] = set()
+    for dep in local_dependencies(chart).values():
+        if dep not in seen:
+            out |= {p.resolve() for p in dep.rglob("*") if p.is_file()}
+            out |= dependency_files(dep, seen | {chart})
+    return out
+
+
+def _assemble(chart: Path, into: Path, stack: tuple[Path, ...] = ()) -> None:
+    """Copy `chart` to `into` with its `file://` dependencies under charts/, as `helm dependency build` would
+    (unpacked: Helm loads a chart directory under charts/ as it loads an archive)."""
+    import shutil
+
+    shutil.copytree(chart, into, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    for name, dep in local_dependencies(chart).items():
+        if dep in stack or dep == chart:
+            raise EngineError(f"chart dependency {name!r} ({dep}) depends on itself")
+        _assemble(dep, into / "charts" / name, stack + (chart,))
+
+
+@contextmanager
+def _assembled(inp: HelmInputs) -> Iterator[HelmInputs]:
+    """`inp` itself, or a copy of it rendering a scratch copy of the chart with its local dependencies in place."""
+    if not local_dependencies(inp.chart):
+        yield inp
+        return
+    with tempfile.TemporaryDirectory(prefix="rolloutlint-chart-") as tmp:
+        scratch = Path(tmp) / inp.chart.name
+        _assemble(inp.chart, scratch)
+        yield replace(inp, chart=scratch)
+
+
 def check_offline(chart: Path) -> None:
     """Dependencies Helm would download: declared in Chart.yaml, not present under charts/."""
     chart_file = chart / "Chart.yaml"
-    try:
-        meta = as_dict(yaml.safe_load(chart_file.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise EngineError(f"Chart.yaml cannot be read: {exc}") from None
-    vendored = {p.name for p in (chart / "charts").iterdir()} if (chart / "charts").is_dir() else set()
+    meta = _chart_meta(chart)
     for dep in as_list(meta.get("dependencies")):
         dep = as_dict(dep)
         name = as_str(dep.get("name")) or ""
         repo = as_str(dep.get("repository")) or ""
         if repo.startswith("file://"):
-            continue
-        if not any(v == name or v.startswith(name + "-") for v in vendored):
+            continue  # copied in from the repository (`local_dependencies`)
+        if not _vendored(chart, name):
             text = chart_file.read_text(encoding="utf-8")
             line = next((i + 1 for i, ln in enumerate(text.splitlines()) if re.search(rf"name:\s*['\"]?{re.escape(name)}\b", ln)), 1)
             raise OfflineError(f"cannot render offline: chart dependency {name!r} from {repo or 'a repository'} is not "
@@ -131,9 +194,10 @@ def check_offline(chart: Path) -> None:
 def render(engine: Helm, inp: HelmInputs) -> list[tuple[str, str]]:
     """(template path as Helm names it, e.g. `demo/templates/rollout.yaml`; manifest text) per document."""
     check_offline(inp.chart)
-    if engine.binary is not None:
-        return _render_binary(engine.binary, inp)
-    return _render_sdk(inp)
+    with _assembled(inp) as ready:
+        if engine.binary is not None:
+            return _render_binary(engine.binary, ready)
+        return _render_sdk(ready)
 
 
 def _binary_argv(binary: str, inp: HelmInputs, tmp: str) -> list[str]:
@@ -169,10 +233,11 @@ def stream(engine: Helm, inp: HelmInputs) -> bytes:
     `# Source:` header as `helm template` writes one (the SDK has no stream of its own; templates in path order,
     where `helm template` orders them by kind — Argo CD orders what it applies itself)."""
     check_offline(inp.chart)
-    if engine.binary is not None:
-        with tempfile.TemporaryDirectory(prefix="rolloutlint-helm-") as tmp:
-            return run_bytes(_binary_argv(engine.binary, inp, tmp))
-    crds, rendered = _sdk_render(inp)
+    with _assembled(inp) as ready:
+        if engine.binary is not None:
+            with tempfile.TemporaryDirectory(prefix="rolloutlint-helm-") as tmp:
+                return run_bytes(_binary_argv(engine.binary, ready, tmp))
+        crds, rendered = _sdk_render(ready)
     parts = [(f"{inp.chart.name}/{c.get('name', '')}", str(c.get("data", ""))) for c in crds if isinstance(c, dict)]
     parts += [(t, text) for t, text in sorted(rendered.items()) if t.endswith((".yaml", ".yml", ".json")) and text.strip()]
     return "".join(f"---\n# Source: {t}\n{text}" + ("" if text.endswith("\n") else "\n") for t, text in parts).encode("utf-8")
@@ -240,6 +305,18 @@ def error_location(message: str, chart: Path) -> tuple[Path | None, int]:
 
 
 def template_file(template: str, chart: Path) -> Path:
-    """`demo/templates/x.yaml` (or `demo/charts/sub/templates/x.yaml`) → the file under `chart`."""
+    """`demo/templates/x.yaml` (or `demo/charts/sub/templates/x.yaml`) → the file under `chart`; a template of
+    a `file://` dependency → the file in that dependency's own directory."""
     parts = Path(template).parts
-    return chart.joinpath(*parts[1:]) if len(parts) > 1 else chart / template
+    if len(parts) <= 1:
+        return chart / template
+    rest = parts[1:]
+    while len(rest) > 2 and rest[0] == "charts" and not (chart / "charts" / rest[1]).exists():
+        try:
+            dep = local_dependencies(chart).get(rest[1])
+        except EngineError:
+            dep = None
+        if dep is None:
+            break
+        chart, rest = dep, rest[2:]
+    return chart.joinpath(*rest)
