@@ -17,9 +17,13 @@ def simulate_project(project: Any, rollout_sel: str | None = None, reviewed: boo
     want_ns, want_name = (rollout_sel.split("/", 1) if rollout_sel and "/" in rollout_sel else (None, rollout_sel))
     index = project.index
     out: list[dict[str, Any]] = []
+    named = None if project.report_files is None else \
+        {src.display for src in project.files if src.path in project.report_files}
     for ro in index.of_kind("Rollout"):
-        if ro.group != "argoproj.io" or (project.report_files is not None and ro.file.path not in project.report_files):
+        if ro.group != "argoproj.io":
             continue
+        if named is not None and ro.file.display not in named and (ro.extra.get("unit_file") or ("",))[0] not in named:
+            continue  # neither its file nor the overlay, chart or Application rendering it was named
         if want_name and (ro.name != want_name or (want_ns and ro.namespace != want_ns)):
             continue
         vss: dict[str, dict[str, Any]] = {}

@@ -99,6 +99,8 @@ def _title(result: dict[str, Any]) -> str:
         name = f"{res['namespace']}/{name}"
     name = f" {name}" if name else ""
     where = f" ({res['file']}:{res.get('line', 1)})" if res.get("file") else ""
+    if res.get("unit"):  # one Rollout file, rendered by several overlays or Applications: say which
+        where += f" in {res['unit']}"
     details = ", ".join(x for x in (result.get("strategy"), result.get("trafficRouting")) if x)
     replicas = result.get("replicas")
     return f"Rollout{name}{where}: {details or 'unknown strategy'}, {_fmt(replicas)} replicas"

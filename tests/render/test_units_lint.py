@@ -256,3 +256,27 @@ def test_a_chart_renders_with_its_file_dependency_copied_in(tmp_path: Path) -> N
     assert [s.name for s in services] == ["app"]
     assert not any(p.rule_id == "RL008" for src in project.files for p in src.problems)
     assert not (tmp_path / "app" / "charts").exists()  # the repository is never written
+
+
+@needs_kustomize
+def test_simulate_an_overlay_directory_shows_the_rollouts_it_renders(repo: Callable[[str], Path]) -> None:
+    """Naming an overlay (it holds only a kustomization and patches) simulates the Rollouts it renders, each
+    titled with its unit; naming the base simulates every overlay's."""
+    from click.testing import CliRunner
+
+    from rolloutlint.cli import cli
+
+    root = repo("overlays")
+    import os
+
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        dev = CliRunner().invoke(cli, ["simulate", "dev"])
+        base = CliRunner().invoke(cli, ["simulate", "base"])
+    finally:
+        os.chdir(old)
+    titles = [line for line in dev.output.splitlines() if line.startswith("Rollout ")]
+    assert len(titles) == 1 and titles[0].split(": ")[0].endswith("in kustomization dev"), dev.output
+    units = sorted(line.split(" in ")[1].split(":")[0] for line in base.output.splitlines() if line.startswith("Rollout "))
+    assert units == ["kustomization dev", "kustomization prod", "kustomization staging"], base.output
