@@ -210,6 +210,8 @@ def test_prometheus_scalar_vs_indexing(tmp_path: Path, query: str, ok: bool) -> 
     """
     findings = [f for f in _lint(tmp_path, text) if f.rule == "RL422"]
     assert (not findings) == ok
+    if findings:  # expr names the provider's Go type: a Prometheus vector is []float64, not []interface {}
+        assert "[]float64" in findings[0].message and "interface" not in findings[0].message, findings[0].message
 
 
 def test_unknown_provider_is_never_an_error(tmp_path: Path) -> None:

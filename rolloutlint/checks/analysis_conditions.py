@@ -58,15 +58,15 @@ def provider_shape(metric: dict[str, Any], args: dict[str, str | None]) -> tuple
 
         pq = prov["prometheus"]
         if pq.get("rangeQuery"):
-            return ["float"], "a Prometheus range query gives a list of numbers"
+            return ["float64"], "a Prometheus range query gives a list of numbers"
         query = as_str(pq.get("query"))
         if au.only_placeholders(query, args):
             return None, ""
         kind = prometheus.result_kind(query, known) if query else None
         if kind == "scalar":
-            return "float", "the Prometheus query returns a scalar, so result is one number (use result, not result[0])"
+            return "float64", "the Prometheus query returns a scalar, so result is one number (use result, not result[0])"
         if kind in ("vector", "matrix"):
-            return ["float"], f"the Prometheus query returns a {kind}, so result is a list of numbers (use result[0] or all(result, ...))"
+            return ["float64"], f"the Prometheus query returns a {kind}, so result is a list of numbers (use result[0] or all(result, ...))"
         return None, ""
     if isinstance(prov.get("skywalking"), dict):
 

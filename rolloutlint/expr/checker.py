@@ -178,6 +178,16 @@ def _go(kind: str) -> str:
     return _GO_NAMES.get(kind, "interface {}")
 
 
+def _go_type(info: _Info) -> str:
+    """Go spelling of a value's type: `_go` of its kind, except a provider's typed slice, which a shape spells
+    with Go's element name (Prometheus' `["float64"]`: expr names the type `[]float64`, where a JSON array
+    from SkyWalking or a web metric is `[]interface {}`)."""
+    shape = info.shape
+    if info.kind == "array" and isinstance(shape, list) and len(shape) == 1 and shape[0] == "float64":
+        return "[]float64"
+    return _go(info.kind)
+
+
 def _is_num(kind: str) -> bool:
     return kind in ("int", "float")
 
@@ -439,9 +449,9 @@ class _Checker:
         ok = ("bool", "any") if n.op in ("not", "!") else ("int", "float", "any")
         if v.kind not in ok:
             if v.static:  # expr.Compile wording
-                self.report(n.pos, f"invalid operation: {n.op} (mismatched type {_go(v.kind)})", "type-mismatch", static=True)
+                self.report(n.pos, f"invalid operation: {n.op} (mismatched type {_go_type(v)})", "type-mismatch", static=True)
             else:
-                self.report(n.pos, f"invalid operation: {n.op} {_go(v.kind)}{self.where(v)}", "type-mismatch")
+                self.report(n.pos, f"invalid operation: {n.op} {_go_type(v)}{self.where(v)}", "type-mismatch")
             return _static("bool") if n.op in ("not", "!") else _ANY
         if n.op in ("not", "!"):
             return _static("bool")
@@ -455,7 +465,7 @@ class _Checker:
 
         def mismatch() -> _Info:
             if a.static and b.static:  # expr.Compile wording
-                self.report(n.pos, f"invalid operation: {op} (mismatched types {_GO_NAMES[ka]} and {_GO_NAMES[kb]})",
+                self.report(n.pos, f"invalid operation: {op} (mismatched types {_go_type(a)} and {_go_type(b)})",
                             "type-mismatch", static=True)
                 return _ANY
             labels = ", ".join(x.label for x in (a, b) if x.label and x.label != "result")
@@ -463,15 +473,15 @@ class _Checker:
             if "string" in (ka, kb) and (_is_num(ka) or _is_num(kb)):
                 hint = " (convert with asFloat()/asInt())"
             where = f" [{labels}]" if labels else ""
-            self.report(n.pos, f"invalid operation: {_GO_NAMES[ka]} {op} {_GO_NAMES[kb]}{where}{hint}", "type-mismatch")
+            self.report(n.pos, f"invalid operation: {_go_type(a)} {op} {_go_type(b)}{where}{hint}", "type-mismatch")
             return _ANY
 
         if op in ("&&", "and", "||", "or"):
             bad = [side for side in (a, b) if side.kind not in ("bool", "any")]
             if any(side.static for side in bad):
-                self.report(n.pos, f"invalid operation: {op} (mismatched types {_go(ka)} and {_go(kb)})", "type-mismatch", static=True)
+                self.report(n.pos, f"invalid operation: {op} (mismatched types {_go_type(a)} and {_go_type(b)})", "type-mismatch", static=True)
             elif bad:
-                self.report(n.pos, f"invalid operation: non-bool operand ({_go(bad[0].kind)}) in {op}{self.where(bad[0])}", "type-mismatch")
+                self.report(n.pos, f"invalid operation: non-bool operand ({_go_type(bad[0])}) in {op}{self.where(bad[0])}", "type-mismatch")
             return _static("bool")
         if op == "??":
             return a if kb == ka else _ANY
@@ -480,7 +490,7 @@ class _Checker:
             if known and not comparable:
                 if a.static and b.static:
                     # expr's compiler rejects this outright.
-                    self.report(n.pos, f"invalid operation: {op} (mismatched types {_GO_NAMES[ka]} and {_GO_NAMES[kb]})", "type-mismatch", static=True)
+                    self.report(n.pos, f"invalid operation: {op} (mismatched types {_go_type(a)} and {_go_type(b)})", "type-mismatch", static=True)
                 else:
                     # JSON values are `any` at compile time: legal, but never equal.
                     labels = ", ".join(x.label for x in (a, b) if x.label)
@@ -507,11 +517,11 @@ class _Checker:
         if op == "in":
             if kb not in ("array", "map", "nil", "any"):
                 if b.static:
-                    self.report(n.pos, f"invalid operation: in (mismatched types {_go(ka)} and {_go(kb)})", "type-mismatch", static=True)
+                    self.report(n.pos, f"invalid operation: in (mismatched types {_go_type(a)} and {_go_type(b)})", "type-mismatch", static=True)
                 else:
-                    self.report(n.pos, f'operator "in" not defined on {_go(kb)}{self.where(b)}', "type-mismatch")
+                    self.report(n.pos, f'operator "in" not defined on {_go_type(b)}{self.where(b)}', "type-mismatch")
             elif kb == "map" and b.static and a.static and ka not in ("string", "any", "nil"):
-                self.report(n.pos, f"cannot use {_go(ka)} as type string in map key", "type-mismatch", static=True)
+                self.report(n.pos, f"cannot use {_go_type(a)} as type string in map key", "type-mismatch", static=True)
             return _static("bool")
         if op == "..":
             # Non-literal floats are truncated at run time; only static kinds are checked strictly.
