@@ -483,7 +483,8 @@ class TrafficRouterIngressConfigInvalid(Rule):
     ## What it checks
     `trafficRouting.nginx` must set exactly one of `stableIngress` and `stableIngresses`; `trafficRouting.alb`
     exactly one of `ingress` and `ingresses`; `trafficRouting.ambassador.mappings` must not be empty. (Whether
-    the Ingresses and mappings exist is a reference check.)
+    the Ingresses exist and route to the stable Service is `ingress-reference-invalid`, RL323; Ambassador
+    mappings are not looked up.)
 
     ## Why it matters
     The controller refuses the Rollout before looking anything up (condition `InvalidSpec`):
