@@ -483,7 +483,7 @@ class TrafficRouterIngressConfigInvalid(Rule):
     ## What it checks
     `trafficRouting.nginx` must set exactly one of `stableIngress` and `stableIngresses`; `trafficRouting.alb`
     exactly one of `ingress` and `ingresses`; `trafficRouting.ambassador.mappings` must not be empty. (Whether
-    the Ingresses exist and route to the stable Service is `ingress-reference-invalid`, RL323; Ambassador
+    the Ingresses exist and route to the stable Service: `ingress-not-found`, `ingress-without-stable-backend`; Ambassador
     mappings are not looked up.)
 
     ## Why it matters

@@ -37,6 +37,17 @@ KNOWN_BUGS: dict[tuple[str, str, str], str] = {
     ("corpus/balucm999__canary-istio-argo-rollouts", "Advance traffic management using Istio/istio-fault-injection.yaml", "RL204"):
         "the other side of the IST0109 conflict above",
     ("corpus/argoproj__argo-rollouts", LINT_TESTDATA + "valid.yml", "RL401"): MISSING_TEMPLATE,
+    ("corpus/argoproj__argo-rollouts", LINT_TESTDATA + "valid-nginx-canary.yml", "RL324"):
+        "the stable Ingress routes to nginx-rollout-root, not the stable Service: the controller's ValidateIngress "
+        "rejects it; Argo's lint passes it because it only ties Ingresses that route to the stable Service",
+    ("corpus/argoproj__argo-rollouts", LINT_TESTDATA + "invalid-nginx-canary.yml", "RL324"):
+        "the same Ingress as valid-nginx-canary.yml (routes to nginx-rollout-root)",
+    ("corpus/argoproj__argo-rollouts", LINT_TESTDATA + "valid-nginx-smi-with-vsvc.yaml", "RL324"):
+        "this fixture holds no Ingress; linted with the other fixtures, its stableIngress finds "
+        "valid-nginx-canary.yml's, which routes to nginx-rollout-root",
+    ("corpus/argoproj__argo-rollouts", "test/e2e/functional/alb-canary-multi-ingress-rollout.yaml", "RL324"):
+        "rootService is alb-canary-root but both Ingresses route to alb-canary-multi-ingress-root: ValidateIngress "
+        "rejects them (the AWS e2e suite using it is skipped unless ALB annotations are configured)",
 }
 # Argo's own lint fixtures named invalid-* are meant to fail (their README gives each verdict).
 INVALID_FIXTURE_RULES = {"RL010", "RL011", "RL100", "RL102", "RL130", "RL136", "RL321", "RL401"}
