@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -287,6 +288,11 @@ def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
         path, line = helm_render.error_location(str(exc), source.path)
         if path is not None:
             return path, line
+    restricted = _RESTRICTED.search(str(exc)) if source.tool == "kustomize" else None
+    if restricted:  # the kustomization that reads a file outside its directory is where to act
+        kfile = kz.kustomization_file(Path(restricted.group(2)))
+        if kfile is not None:
+            return kfile, _mentioned_line(kfile, str(exc))
     if source.tool == "kustomize" and unit.app_file is None:
         kfile = kz.kustomization_file(source.path)
         return (kfile, _mentioned_line(kfile, str(exc))) if kfile else (source.path, 1)
@@ -299,8 +305,6 @@ def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
 
 def _mentioned_line(kfile: Path, message: str) -> int:
     """The kustomization line naming a path the engine's message quotes (kustomize gives no line)."""
-    import re
-
     try:
         lines = kfile.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
@@ -312,6 +316,13 @@ def _mentioned_line(kfile: Path, message: str) -> int:
     return 1
 
 
+_RESTRICTED = re.compile(r"security; file '([^']+)' is not in or below '([^']+)'")
+
+
+def source_tool(unit: Unit) -> str | None:
+    return unit.sources[0].tool if unit.sources else None
+
+
 def _problem(known: _Files, unit: Unit, exc: Exception, path: Path, line: int) -> None:
     src = known.stub(path) if path.name == "Chart.yaml" or path not in known.by_path and not path.is_file() else known.get(path)
     message = " ".join(str(exc).split())
@@ -319,6 +330,15 @@ def _problem(known: _Files, unit: Unit, exc: Exception, path: Path, line: int) -
         message = f"cannot render {unit.name}: {message}"
     else:
         message = f"{unit.name}: {message}"
+    restricted = _RESTRICTED.search(message) if source_tool(unit) == "kustomize" else None
+    if restricted:  # kustomize's whole accumulation trace hides the one fact the user needs
+        from rolloutlint.load.discovery import display_path
+
+        read, below = (display_path(Path(p), known.cwd, known.root) for p in restricted.groups())
+        message = (f"cannot render {unit.name}: the kustomization in {below} reads {read}, outside its directory, "
+                   "which kustomize's load restrictor refuses (Argo CD fails the same way unless its "
+                   "kustomize.buildOptions include --load-restrictor LoadRestrictionsNone); move the file under the "
+                   "kustomization or make its directory a base of its own")
     if not any(p.rule_id == RULE and p.message == message for p in src.problems):
         src.problems.append(Problem(RULE, message + "; its objects were not checked", line, 1))
 

@@ -97,7 +97,7 @@ def clean_message(text: str) -> str:
         if not line or line.startswith("# Warning:"):
             continue
         if '"command failed" err=' in line:
-            line = line.split('"command failed" err=', 1)[1].strip().strip('"')
+            line = line.split('"command failed" err=', 1)[1].strip().strip('"').replace('\\"', '"')  # klog quotes
         line = line.removeprefix("Error: ").removeprefix("error: ")  # helm says Error:, kubectl error:
         lines.append(line)
     return "; ".join(lines)[:2000] or "the engine failed without a message"
