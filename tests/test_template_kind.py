@@ -27,6 +27,7 @@ def test_values_files_give_the_same_result(tmp_path: Path) -> None:
     for name in ("values.yaml", "values-prod.yaml", "prod-values.yaml"):
         (tmp_path / name).write_text("replicaCount: 3\n")
     (tmp_path / "notes.yaml").write_text("replicaCount: 3\n")
+    (tmp_path / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
     findings = lint_paths([str(tmp_path)], cwd=tmp_path).findings
     assert [(f.rule, Path(f.location.file).name) for f in findings] == [("RL004", "notes.yaml")]
 

@@ -104,8 +104,12 @@ class NotAKubernetesObject(Rule):
 
     ## What it checks
     Documents that are lists or scalars, or mappings without `apiVersion` and `kind`, reported once per
-    file. Well-known non-manifest files (Helm values in every spelling: `values.yaml`, `values-*.yaml`,
-    `*-values.yaml`, `values.*.yaml`; pre-commit and CI configuration) are not walked.
+    file where that is likely a mistake: the document has Kubernetes fields (`apiVersion` or `kind` as text,
+    a `metadata` mapping), or the file lies in a directory that holds Kubernetes objects. Other files (a
+    monorepo's compose files, app configuration, dashboards) are counted in the summary ("file(s) outside
+    the manifests skipped") instead. Well-known non-manifest files (Helm values in every spelling:
+    `values.yaml`, `values-*.yaml`, `*-values.yaml`, `values.*.yaml`; pre-commit and CI configuration) are
+    not walked.
 
     ## Why it matters
     `kubectl apply` fails on them (`Object 'Kind' is missing`); in a manifests directory they are usually a

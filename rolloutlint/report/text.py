@@ -43,6 +43,8 @@ def render(findings: list[Finding], summary: dict[str, int], options: ReportOpti
         lines.append("")
     if summary.get("units"):
         scope += f", {summary['units']} deployment unit(s) rendered ({summary.get('engines', '')})"
+    if summary.get("notKubernetes"):
+        scope += f"; {summary['notKubernetes']} file(s) outside the manifests skipped (not Kubernetes objects)"
     lines.append(f"{'Found ' + counts if total else 'No problems found'} in {scope}")
     fixable = fix_counts(findings)
     if fixable:

@@ -209,13 +209,18 @@ class Engine:
         return Report("RL999", f"rule {rule.id} ({rule.name}) crashed on {where}: {detail}; please report this", res)
 
     def _loader_reports(self, report_files: set[Any] | None) -> Iterable[Report]:
+        from rolloutlint.run.foreign import foreign_files
+
         packs = self.ctx.config.policy_files
+        foreign = foreign_files(self.ctx.files, self.ctx.index)  # counted in the summary instead
         for src in self.ctx.files:
             if report_files is not None and src.path not in report_files:
                 continue
             if packs and src.path in packs:
                 continue  # a policy pack is tool configuration (already validated), not a manifest
             for p in src.problems:
+                if p.rule_id == "RL004" and src.path in foreign:
+                    continue
                 end_line = p.end_line or p.line
                 end_col = p.end_column or p.column
                 yield Report(p.rule_id, p.message, file=src.display, position=(p.line, p.column, end_line, end_col))
