@@ -280,3 +280,25 @@ def test_simulate_an_overlay_directory_shows_the_rollouts_it_renders(repo: Calla
     assert len(titles) == 1 and titles[0].split(": ")[0].endswith("in kustomization dev"), dev.output
     units = sorted(line.split(" in ")[1].split(":")[0] for line in base.output.splitlines() if line.startswith("Rollout "))
     assert units == ["kustomization dev", "kustomization prod", "kustomization staging"], base.output
+
+
+@needs_helm
+def test_an_object_from_a_library_template_is_located_in_its_definition(tmp_path: Path) -> None:
+    """A chart whose template only includes a library chart's named template: findings point at the
+    definition's lines in the library, not at the include."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app" / "templates").mkdir(parents=True)
+    (tmp_path / "lib" / "templates").mkdir(parents=True)
+    (tmp_path / "app" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: lib, version: 1.0.0, repository: 'file://../lib'}\n")
+    (tmp_path / "app" / "templates" / "rollout.yaml").write_text('{{ include "lib.rollout" . }}\n')
+    (tmp_path / "lib" / "Chart.yaml").write_text("apiVersion: v2\nname: lib\ntype: library\nversion: 1.0.0\n")
+    (tmp_path / "lib" / "templates" / "_other.tpl").write_text(
+        '{{- define "lib.other" -}}\napiVersion: v1\nkind: Rollout\n{{- end -}}\n')  # not included: never chosen
+    (tmp_path / "lib" / "templates" / "_rollout.tpl").write_text(
+        '{{- define "lib.rollout" -}}\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n'
+        "  name: {{ .Release.Name }}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: x}\n  template:\n"
+        "    metadata:\n      labels: {app: x}\n    spec:\n      containers: [{name: x, image: 'example.com/x:1'}]\n"
+        "  strategy:\n    canary:\n      steps:\n        - setWeight: 110\n        - pause: {}\n{{- end -}}\n")
+    found = [f for f in lint(tmp_path) if f.rule == "RL142"]
+    assert [(f.location.file, f.location.line) for f in found] == [("lib/templates/_rollout.tpl", 18)]

@@ -583,14 +583,21 @@ def _helm_resources(unit: Unit, source: Source, result: dict[str, Any], known: _
             node = unit.app_doc.node
         values.append((src.display, node, layer.prefix, layer.parameters))
     out: list[Resource] = []
+    includable: list[tuple[Path, str]] | None = None  # read once, when a template includes its object
     for template, text in result["docs"]:
         tfile = helm_render.template_file(template, source.path)
-        origin_src = known.get(tfile) if tfile.is_file() else known.stub(tfile)
-        template_text = origin_src.text or ""
+        own_src = known.get(tfile) if tfile.is_file() else known.stub(tfile)
         for doc in _compose(text, template):
             value, node = doc.value, doc.composed
             if node is None or not isinstance(value.get("kind"), str) or not isinstance(value.get("apiVersion"), str):
                 continue
+            origin_src, template_text = own_src, own_src.text or ""
+            if origins.find_head(template_text, value["kind"]) is None:  # written by an included template
+                if includable is None:
+                    includable = helm_render.template_sources(source.path)
+                defined = origins.defining_template(template_text, value["kind"], includable)
+                if defined is not None:
+                    origin_src, template_text = known.get(defined[0]), defined[1]
             head = origins.head_line(template_text, value.get("kind"))
             origins.helm_layers(template_text, origin_src.display, values, node, head)
             res = _resource(value, origin_src, doc, node, None)

@@ -304,6 +304,25 @@ def error_location(message: str, chart: Path) -> tuple[Path | None, int]:
     return (path if path is not None and path.is_file() else None), line
 
 
+def template_sources(chart: Path) -> list[tuple[Path, str]]:
+    """(file, text) of every template the chart can include: its own, its vendored subcharts' and its
+    `file://` dependencies' (a library chart's named templates)."""
+    roots = [chart, *(p for p in (chart / "charts").iterdir() if p.is_dir())] if (chart / "charts").is_dir() else [chart]
+    try:
+        roots += list(local_dependencies(chart).values())
+    except EngineError:
+        pass
+    out: list[tuple[Path, str]] = []
+    for root in roots:
+        for path in sorted((root / "templates").rglob("*")) if (root / "templates").is_dir() else ():
+            if path.is_file() and path.suffix in (".tpl", ".yaml", ".yml", ".txt"):
+                try:
+                    out.append((path.resolve(), path.read_text(encoding="utf-8")))
+                except (OSError, UnicodeDecodeError):
+                    continue
+    return out
+
+
 def template_file(template: str, chart: Path) -> Path:
     """`demo/templates/x.yaml` (or `demo/charts/sub/templates/x.yaml`) → the file under `chart`; a template of
     a `file://` dependency → the file in that dependency's own directory."""

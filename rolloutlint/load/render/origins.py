@@ -246,9 +246,40 @@ def _trace(line: str, rendered: str, values: list[tuple[str, Node | None, tuple[
 
 def head_line(template_text: str, kind: str | None) -> int:
     """0-based line of `kind: <Kind>` in a template (else its first line)."""
+    found = find_head(template_text, kind)
+    return found if found is not None else 0
+
+
+def find_head(template_text: str, kind: str | None) -> int | None:
+    """0-based line of `kind: <Kind>` in a template; None when it writes no such line."""
     if kind:
         for i, line in enumerate(template_text.splitlines()):
             if re.match(rf"^kind:\s*['\"]?{re.escape(kind)}['\"]?\s*$", line.strip()) or line.strip() == f"kind: {kind}":
                 return i
-    return 0
+    return None
+
+
+_INCLUDE = re.compile(r'\b(?:include|template)\s+"([^"]+)"')
+_DEFINE = re.compile(r'\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}')
+
+
+def defining_template(template_text: str, kind: str, sources: list[tuple[Any, str]]) -> tuple[Any, str] | None:
+    """For an object whose template writes no `kind: <Kind>` line because it includes a named template (a
+    library chart's `{{ include "lib.rollout" . }}`): the source `(file, text)` defining an included template
+    that writes it, with the text outside that definition blanked (line numbers kept), so the template walk
+    finds the object's keys in the definition."""
+    wanted = set(_INCLUDE.findall(template_text))
+    for file, text in sources:
+        if "define" not in text:
+            continue
+        lines = text.splitlines()
+        starts = [(i, m.group(1)) for i, line in enumerate(lines) for m in [_DEFINE.search(line)] if m]
+        for n, (start, name) in enumerate(starts):
+            if name not in wanted:
+                continue
+            end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+            block = "\n".join(lines[i] if start <= i < end else "" for i in range(len(lines)))
+            if find_head(block, kind) is not None:
+                return file, block
+    return None
 
