@@ -302,3 +302,30 @@ def test_an_object_from_a_library_template_is_located_in_its_definition(tmp_path
         "  strategy:\n    canary:\n      steps:\n        - setWeight: 110\n        - pause: {}\n{{- end -}}\n")
     found = [f for f in lint(tmp_path) if f.rule == "RL142"]
     assert [(f.location.file, f.location.line) for f in found] == [("lib/templates/_rollout.tpl", 18)]
+
+
+@needs_helm
+def test_an_application_kept_inside_its_own_chart_is_still_linted(tmp_path: Path) -> None:
+    """A chart deploys what its templates/ hold: an Application file elsewhere in the chart's tree is an object
+    of the repository (the Argo CD rules check it), not a file the rendered objects replace."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "application").mkdir()
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (tmp_path / "values.yaml").write_text("x: 1\n")
+    (tmp_path / "templates" / "all.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  replicas: 2\n"
+        "  selector: {matchLabels: {app: r}}\n  template:\n    metadata: {labels: {app: r}}\n"
+        "    spec: {containers: [{name: c, image: nginx}]}\n  strategy: {canary: {steps: [{setWeight: 20}]}}\n---\n"
+        "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec:\n  maxReplicas: 6\n"
+        "  minReplicas: 2\n  scaleTargetRef: {apiVersion: argoproj.io/v1alpha1, kind: Rollout, name: r}\n")
+    (tmp_path / "application" / "application.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\nspec:\n"
+        "  project: default\n  source: {repoURL: 'https://example.com/r', targetRevision: HEAD, path: .}\n"
+        "  destination: {server: 'https://kubernetes.default.svc', namespace: ns1}\n"
+        "  syncPolicy: {automated: {prune: true, selfHeal: true}}\n")
+    project = pipeline.load_project(["."], cwd=tmp_path)
+    assert [r.name for r in project.index.of_kind("Application")] == ["a"]
+    findings = lint(tmp_path)
+    assert [(f.rule, f.location.file) for f in findings if f.rule == "RL606"] == [("RL606", "application/application.yaml")]
+    assert not [f for f in findings if f.rule == "RL004"]  # values.yaml is the chart's, not a stray document

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,6 +140,7 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
     out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
     if discover:
         out.resources.extend(_generated_applications(files, root))
+    known = _Files(files, cwd, out, root)
     if focus is not None:
         out.units = _with_focus(out.units, focus)
         # The plugin's references resolve within its unit, then among Applications with its destination
@@ -153,10 +155,9 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
         for unit in out.units:
             if not near_focus(unit):
                 for source in unit.sources:
-                    out.consumed.update(_inputs(unit, source))
+                    out.consumed.update(_consumed(unit, source, known))
         out.units = [u for u in out.units if near_focus(u)]
     need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
-    known = _Files(files, cwd, out, root)
     if not need:  # plain directories only: nothing to run, nothing to cache
         return _finish(out, [_directory_result(unit, source) for unit in out.units for source in unit.sources],
                        known, root, None, debug)
@@ -219,10 +220,10 @@ def _finish(out: Rendered, results: list[tuple[Unit, Source, Any]], known: _File
             where, line = _where(unit, source, result)
             _problem(known, unit, result, where, line)
             # What could not be rendered is still covered: its files must not be linted as objects.
-            out.consumed.update(_inputs(unit, source))
+            out.consumed.update(_consumed(unit, source, known))
             reads.update(_inputs(unit, source) | {where.resolve()})
             continue
-        out.consumed.update(result["inputs"])
+        out.consumed.update(_consumed(unit, source, known, (Path(p) for p in result["inputs"])))
         reads.update(Path(p) for p in result["inputs"])
         out.resources.extend(_resources(unit, source, result, known, root))
     out.failed_units = len(failed)
@@ -341,6 +342,25 @@ def _problem(known: _Files, unit: Unit, exc: Exception, path: Path, line: int) -
                    "kustomization or make its directory a base of its own")
     if not any(p.rule_id == RULE and p.message == message for p in src.problems):
         src.problems.append(Problem(RULE, message + "; its objects were not checked", line, 1))
+
+
+def _consumed(unit: Unit, source: Source, known: _Files, inputs: Iterable[Path] | None = None) -> set[Path]:
+    """The files whose raw objects the unit's rendered ones replace (and that are not reported as templates or
+    non-objects). A chart deploys only what its `templates/`, `crds/` and subcharts hold: a Kubernetes object
+    elsewhere in its tree (an Application kept beside the chart) is linted as it is."""
+    files = set(inputs) if inputs is not None else _inputs(unit, source)
+    if source.tool != "helm":
+        return files
+    chart = source.path.resolve()
+
+    def deployed_elsewhere(path: Path) -> bool:
+        if not path.is_relative_to(chart) or path.relative_to(chart).parts[:1] in (("templates",), ("crds",), ("charts",)):
+            return False
+        src = known.by_path.get(path)
+        return src is not None and any(isinstance(d.value, dict) and isinstance(d.value.get("apiVersion"), str)
+                                       and isinstance(d.value.get("kind"), str) for d in src.documents)
+
+    return {p for p in files if not deployed_elsewhere(p)}
 
 
 def _inputs(unit: Unit, source: Source) -> set[Path]:
