@@ -329,3 +329,22 @@ def test_an_application_kept_inside_its_own_chart_is_still_linted(tmp_path: Path
     findings = lint(tmp_path)
     assert [(f.rule, f.location.file) for f in findings if f.rule == "RL606"] == [("RL606", "application/application.yaml")]
     assert not [f for f in findings if f.rule == "RL004"]  # values.yaml is the chart's, not a stray document
+
+
+@needs_helm
+def test_list_items_of_a_chart_are_located_on_their_own_lines(tmp_path: Path) -> None:
+    """Items written one after another in a template are found on their own lines (not all on the first
+    item's); items a `range` loop writes share the loop's line."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (tmp_path / "values.yaml").write_text("weights: [10, 120, 130]\n")
+    head = ("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: {name}\nspec:\n  replicas: 2\n"
+            "  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            "    spec: {{containers: [{{name: c, image: nginx}}]}}\n  strategy:\n    canary:\n      steps:\n")
+    (tmp_path / "templates" / "literal.yaml").write_text(
+        head.format(name="a") + "      - setWeight: 20\n      - pause: {duration: 10s}\n      - setWeight: 150\n")
+    (tmp_path / "templates" / "loop.yaml").write_text(
+        head.format(name="b") + "      {{- range .Values.weights }}\n      - setWeight: {{ . }}\n      {{- end }}\n")
+    found = sorted((f.location.file, f.location.line) for f in lint(tmp_path) if f.rule == "RL142")
+    assert found == [("templates/literal.yaml", 16), ("templates/loop.yaml", 15), ("templates/loop.yaml", 15)]

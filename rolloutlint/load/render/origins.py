@@ -189,16 +189,24 @@ def helm_layers(template_text: str, display: str, values: list[tuple[str, Node |
     template line that writes the key; else the object's head."""
     lines = template_text.splitlines()
     head = (mark(display, head_line, 0), mark(display, head_line, 0))
-    _helm_walk(root, lines, display, values, head, None, head_line)
+    _helm_walk(root, lines, display, values, head, None, head_line, head_line)
 
 
 def _helm_walk(node: Node, lines: list[str], display: str,
                values: list[tuple[str, Node | None, tuple[str, ...], dict[str, tuple[int, int]]]],
-               parent: tuple[Mark, Mark], key_node: Node | None, after: int) -> None:
+               parent: tuple[Mark, Mark], key_node: Node | None, after: int, fallback: int) -> int:
+    """Place `node` (and its key) on template lines; returns the last template line placed in its subtree.
+
+    Keys are looked for from `after`, the line where the previous sibling's subtree ended (a list's items
+    follow one another in the template), then from `fallback`, where the list starts (the items of a
+    `range` loop share the loop's lines)."""
     start, end = parent
+    last = after
     key = key_node.value if isinstance(key_node, ScalarNode) else None
     if key is not None:
         hit = _template_line(lines, key, after)
+        if hit is None and fallback < after:
+            hit = _template_line(lines, key, fallback)
         if hit is not None:
             ln, col = hit
             start, end = mark(display, ln, col), mark(display, ln, len(lines[ln]))
@@ -207,16 +215,21 @@ def _helm_walk(node: Node, lines: list[str], display: str,
                 traced = _trace(lines[ln], node.value, values)
                 if traced is not None:
                     start, end = traced
-            after = ln
+            after = fallback = last = ln
         else:
             key_node.start_mark, key_node.end_mark = parent  # type: ignore[union-attr]
     node.start_mark, node.end_mark = start, end
     if isinstance(node, MappingNode):
         for k, v in node.value:
-            _helm_walk(v, lines, display, values, (start, end), k, after)
+            last = max(last, _helm_walk(v, lines, display, values, (start, end), k, after, fallback))
     elif isinstance(node, SequenceNode):
+        cursor = after
         for item in node.value:
-            _helm_walk(item, lines, display, values, (start, end), None, after)
+            placed = _helm_walk(item, lines, display, values, (start, end), None, cursor, after)
+            if placed > cursor:
+                cursor = placed + 1  # the next item starts below this one's last line
+            last = max(last, placed)
+    return last
 
 
 def _template_line(lines: list[str], key: str, after: int) -> tuple[int, int] | None:
