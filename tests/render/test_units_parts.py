@@ -162,3 +162,20 @@ def test_file_dependencies_map_back_to_their_own_directory(tmp_path: Path) -> No
     (app / "charts" / "lib").mkdir(parents=True)  # vendored: Helm reads charts/, nothing is copied in
     assert helm.local_dependencies(app) == {}
 
+
+
+def test_a_remote_schema_ref_is_never_fetched(tmp_path: Path) -> None:
+    """Helm validates values against values.schema.json and downloads the `$ref`s it names: reported as an
+    offline limit before any engine runs (a networked CI runner must not fetch it either)."""
+    from rolloutlint.load.render import helm
+
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (tmp_path / "values.schema.json").write_text(
+        '{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",\n'
+        ' "properties": {"name": {"$ref": "https://schemas.example.com/dns-label.json"}}}\n')
+    with pytest.raises(OfflineError) as err:
+        helm.check_offline(tmp_path)
+    assert err.value.line == 2 and "https://schemas.example.com/dns-label.json" in str(err.value)
+    (tmp_path / "values.schema.json").write_text('{"$schema": "http://json-schema.org/draft-07/schema#", '
+                                                 '"properties": {"name": {"$ref": "#/definitions/label"}}}\n')
+    helm.check_offline(tmp_path)  # a local reference is fine

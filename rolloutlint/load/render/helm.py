@@ -174,8 +174,29 @@ def _assembled(inp: HelmInputs) -> Iterator[HelmInputs]:
         yield replace(inp, chart=scratch)
 
 
+_REMOTE_REF = re.compile(r'"\$ref"\s*:\s*"((?:https?|ftp)://[^"]*)"')
+
+
+def _check_schema_refs(chart: Path) -> None:
+    """Helm validates values against `values.schema.json` and fetches the remote `$ref`s it names: never here."""
+    for schema in [chart / "values.schema.json", *sorted((chart / "charts").glob("*/values.schema.json"))]:
+        try:
+            text = schema.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        m = _REMOTE_REF.search(text)
+        if m:
+            line = text.count("\n", 0, m.start()) + 1
+            raise OfflineError(f"cannot render offline: {schema.name} refers to the remote schema {m.group(1)!r}, "
+                               "which Helm would fetch from the network to validate the values", schema, line)
+
+
 def check_offline(chart: Path) -> None:
-    """Dependencies Helm would download: declared in Chart.yaml, not present under charts/."""
+    """What Helm would download: dependencies declared in Chart.yaml and not present under charts/, remote
+    schemas the values are validated against."""
+    _check_schema_refs(chart)
+    for dep in local_dependencies(chart).values():
+        _check_schema_refs(dep)
     chart_file = chart / "Chart.yaml"
     meta = _chart_meta(chart)
     for dep in as_list(meta.get("dependencies")):
