@@ -195,8 +195,8 @@ def check_offline(chart: Path) -> None:
     """What Helm would download: dependencies declared in Chart.yaml and not present under charts/, remote
     schemas the values are validated against."""
     _check_schema_refs(chart)
-    for dep in local_dependencies(chart).values():
-        _check_schema_refs(dep)
+    for local in local_dependencies(chart).values():
+        _check_schema_refs(local)
     chart_file = chart / "Chart.yaml"
     meta = _chart_meta(chart)
     for dep in as_list(meta.get("dependencies")):
