@@ -30,6 +30,48 @@ def test_list_generator_and_go_templates(tmp_path: Path) -> None:
         ("web-dev", "overlays/dev"), ("web-prod", "overlays/prod")]
 
 
+def test_matrix_and_merge_generators(tmp_path: Path) -> None:
+    for env in ("dev", "prod"):
+        (tmp_path / "envs" / env).mkdir(parents=True)
+    template = {"metadata": {"name": "{{app}}-{{path.basename}}"}, "spec": {"source": {"path": "{{path}}"},
+                                                                           "destination": {"namespace": "{{ns}}"}}}
+    matrix = {"spec": {"generators": [{"matrix": {"generators": [
+        {"list": {"elements": [{"app": "web", "ns": "shop"}, {"app": "api", "ns": "shop"}]}},
+        {"git": {"directories": [{"path": "envs/*"}]}}]}}], "template": template}}
+    apps = generated_applications(matrix, tmp_path)
+    assert sorted(a["metadata"]["name"] for a in apps) == ["api-dev", "api-prod", "web-dev", "web-prod"]
+    merge = {"spec": {"generators": [{"merge": {"mergeKeys": ["app"], "generators": [
+        {"list": {"elements": [{"app": "web", "ns": "default", "path": "envs/dev", "path.basename": "dev"},
+                               {"app": "api", "ns": "default", "path": "envs/prod", "path.basename": "prod"}]}},
+        {"list": {"elements": [{"app": "web", "ns": "shop"}]}}]}}], "template": template}}
+    assert sorted((a["metadata"]["name"], a["spec"]["destination"]["namespace"]) for a in generated_applications(merge, tmp_path)) == [
+        ("api-prod", "default"), ("web-dev", "shop")]
+
+
+def test_generators_that_need_a_cluster_are_named(tmp_path: Path) -> None:
+    from rolloutlint.load.render.appset import expand
+
+    appset = {"spec": {"generators": [{"list": {"elements": [{"app": "web"}]}}, {"clusters": {}},
+                                      {"matrix": {"generators": [{"clusters": {}}, {"list": {"elements": [{"a": 1}]}}]}}],
+                       "template": {"metadata": {"name": "{{app}}"}, "spec": {}}}}
+    apps, skipped = expand(appset, tmp_path)
+    assert [a["metadata"]["name"] for a in apps] == ["web"]
+    assert skipped == [(1, "clusters"), (2, "clusters")]
+
+
+def test_an_unexpanded_generator_is_reported_where_it_is_written(tmp_path: Path) -> None:
+    from rolloutlint.pipeline import load_project
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "appset.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: all-clusters}\nspec:\n"
+        "  generators:\n    - clusters: {}\n  template:\n    metadata: {name: '{{name}}-web'}\n"
+        "    spec: {source: {repoURL: x, path: web}, destination: {server: '{{server}}', namespace: web}}\n")
+    project = load_project(["."], cwd=tmp_path)
+    problems = [(p.rule_id, p.line) for src in project.files for p in src.problems]
+    assert problems == [("RL008", 6)]
+
+
 def test_git_files_generator(tmp_path: Path) -> None:
     for name in ("eu", "us"):
         (tmp_path / "clusters" / name).mkdir(parents=True)

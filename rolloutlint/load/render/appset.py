@@ -1,5 +1,6 @@
 """The Applications an ApplicationSet generates from this working tree: list and git directory/file
-generators (matrix, merge, cluster and SCM generators need a cluster or an API; they are skipped).
+generators, and matrix/merge combinations of them. Cluster, SCM, pull-request and plugin generators need a
+cluster or an API: `expand` names them, and the render reports their Applications as not checked (RL008).
 
 Parameters follow Argo CD's ApplicationSet controller: `path`, `path.basename`, `path.basenameNormalized`,
 `path[N]`, and for git files the file's flattened keys; fasttemplate `{{key}}` by default, Go templates
@@ -24,28 +25,51 @@ _FAST = re.compile(r"\{\{\s*([\w.\[\]-]+)\s*\}\}")
 _GO = re.compile(r"\{\{-?\s*(?:\.([\w.]+)|index\s+\.path\.segments\s+(\d+))\s*-?\}\}")
 
 
+class Unexpandable(Exception):
+    """A generator whose parameters come from a cluster or an API (clusters, scmProvider, pullRequest, plugin...)."""
+
+
 def generated_applications(appset: dict[str, Any], root: Path) -> list[dict[str, Any]]:
+    return expand(appset, root)[0]
+
+
+def expand(appset: dict[str, Any], root: Path) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    """(the Applications generated from this working tree, (index, kind) of each generator that cannot be
+    expanded offline: its Applications are not generated, and the caller says so)."""
     spec = as_dict(appset.get("spec"))
     template = as_dict(spec.get("template"))
     if not template:
-        return []
+        return [], []
     go = spec.get("goTemplate") is True
     out: list[dict[str, Any]] = []
-    for gen in as_list(spec.get("generators")):
-        for params in _params(as_dict(gen), root):
+    skipped: list[tuple[int, str]] = []
+    for i, gen in enumerate(as_list(spec.get("generators"))):
+        try:
+            params_list = _params(as_dict(gen), root, go)
+        except Unexpandable as exc:
+            skipped.append((i, str(exc)))
+            continue
+        for params in params_list:
             app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **_substitute(copy.deepcopy(template), params, go)}
             out.append(app)
             if len(out) >= MAX_GENERATED:
-                return out
-    return out
+                return out, skipped
+    return out, skipped
 
 
-def _params(gen: dict[str, Any], root: Path) -> list[dict[str, Any]]:
+def _params(gen: dict[str, Any], root: Path, go: bool = False, depth: int = 0) -> list[dict[str, Any]]:
     if "list" in gen:
         return [e for e in as_list(as_dict(gen["list"]).get("elements")) if isinstance(e, dict)]
+    if "matrix" in gen or "merge" in gen:
+        kind = "matrix" if "matrix" in gen else "merge"
+        children = [as_dict(g) for g in as_list(as_dict(gen[kind]).get("generators"))]
+        if depth >= 2 or not children:
+            raise Unexpandable(kind)  # Argo CD nests combining generators two levels deep at most
+        return _matrix(children, root, go, depth) if kind == "matrix" else \
+            _merge(children, [k for k in as_list(as_dict(gen[kind]).get("mergeKeys")) if isinstance(k, str)], root, go, depth)
     git = as_dict(gen.get("git"))
     if not git:
-        return []
+        raise Unexpandable(next((k for k in gen if k not in ("selector", "values", "template")), "generator"))
     out: list[dict[str, Any]] = []
     dirs = [as_dict(d) for d in as_list(git.get("directories"))]
     if dirs:
@@ -65,6 +89,41 @@ def _params(gen: dict[str, Any], root: Path) -> list[dict[str, Any]]:
             for content in _file_params(file):
                 out.append({**content, **_path_params(rel.parent, file=rel)})
     return out
+
+
+def _combined(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    out = {**first, **second}
+    if "__go" in first or "__go" in second:
+        out["__go"] = {**as_dict(first.get("__go")), **as_dict(second.get("__go"))}
+    return out
+
+
+def _matrix(children: list[dict[str, Any]], root: Path, go: bool, depth: int) -> list[dict[str, Any]]:
+    """Argo CD's matrix: every combination of the two child generators' parameters; the second child may use
+    the first's (its fields are templated with them first)."""
+    if len(children) != 2:
+        raise Unexpandable("matrix")  # Argo CD requires exactly two child generators
+    out: list[dict[str, Any]] = []
+    for first in _params(children[0], root, go, depth + 1):
+        for second in _params(_substitute(copy.deepcopy(children[1]), first, go), root, go, depth + 1):
+            out.append(_combined(first, second))
+            if len(out) >= MAX_GENERATED:
+                return out
+    return out
+
+
+def _merge(children: list[dict[str, Any]], keys: list[str], root: Path, go: bool, depth: int) -> list[dict[str, Any]]:
+    """Argo CD's merge: the first child's parameter sets, each updated by the later children's sets that agree
+    with it on every merge key."""
+    if not keys:
+        raise Unexpandable("merge")  # Argo CD refuses a merge without mergeKeys
+    base = [dict(p) for p in _params(children[0], root, go, depth + 1)]
+    for child in children[1:]:
+        for other in _params(child, root, go, depth + 1):
+            for i, params in enumerate(base):
+                if all(k in params and params.get(k) == other.get(k) for k in keys):
+                    base[i] = _combined(params, other)
+    return base
 
 
 def _match(rel: PurePosixPath, pattern: str) -> bool:

@@ -121,6 +121,26 @@ def _generated_applications(files: list[SourceFile], root: Path) -> list[Resourc
     return out
 
 
+def _report_unexpanded(files: list[SourceFile], root: Path) -> None:
+    """An ApplicationSet generator that needs a cluster or an API generates nothing here: said on the generator,
+    so that its Applications are not silently left unchecked."""
+    from rolloutlint.core.positions import locate
+    from rolloutlint.load.render.appset import expand
+
+    for src in files:
+        for doc in src.documents:
+            value = doc.value
+            if not (isinstance(value, dict) and value.get("kind") == "ApplicationSet"
+                    and str(value.get("apiVersion", "")).startswith("argoproj.io/")):
+                continue
+            for i, kind in expand(value, root)[1]:
+                name = as_str(as_dict(value.get("metadata")).get("name")) or "<unnamed>"
+                line, col = locate(doc.node, ("spec", "generators", i))[:2]
+                src.problems.append(Problem(RULE, f"cannot render offline: ApplicationSet {name} generator {i} "
+                                            f"({kind}) needs a cluster or an API to list its parameters; the "
+                                            "Applications it generates were not checked", line, col))
+
+
 def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings,
                    debug: Any = None, exclude: tuple[str, ...] = (), focus: Unit | None = None,
                    discover: bool = True) -> Rendered:
@@ -140,6 +160,7 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
     out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
     if discover:
         out.resources.extend(_generated_applications(files, root))
+        _report_unexpanded(files, root)
     known = _Files(files, cwd, out, root)
     if focus is not None:
         out.units = _with_focus(out.units, focus)
