@@ -34,7 +34,7 @@ REFERENCED_KINDS = ("Service", "VirtualService", "DestinationRule", "Ingress", "
 ARGO_LINT_CONFIG = "external:\n" + "".join(f"  - {{kind: {k}, name: '*'}}\n" for k in REFERENCED_KINDS)
 
 # Rules whose only job is to report an object that is not in the project.
-MISSING_OBJECT_RULES = {"RL112", "RL207", "RL301", "RL309", "RL320", "RL323", "RL401"}
+MISSING_OBJECT_RULES = {"RL112", "RL207", "RL301", "RL309", "RL320", "RL323", "RL325", "RL401"}
 
 # invalid-* files whose error needs a check that does not exist yet: file -> reason (none at the moment).
 XFAIL_INVALID: dict[str, str] = {}
