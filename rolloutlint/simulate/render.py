@@ -117,8 +117,8 @@ def render_text(results: list[dict[str, Any]]) -> str:
             rows.append((str(step.get("index")), describe_step(step.get("step")), canary_w, stable_w,
                          _fmt(replicas.get("canary")), _fmt(replicas.get("stable")), _pause_text(step.get("pause")),
                          ", ".join(step.get("analysis") or []) or "-"))
-        for label in ("promoted", "aborted"):
-            state = result.get(label)
+        for key, label in (("endOfSteps", "end of steps"), ("promoted", "promoted"), ("aborted", "aborted")):
+            state = result.get(key)
             if isinstance(state, dict):
                 canary_w, stable_w = _weights(state.get("weight"))
                 replicas = state.get("replicas") or {}

@@ -232,6 +232,11 @@ def _simulate_canary(rollout: dict[str, Any], virtual_services: dict[str, dict[s
     # After the last step the canary takes everything, then the controller promotes it.
     ro["status"]["currentStepIndex"] = len(steps)
     _converge(state, "end of steps")
+    if steps:  # the state the controller holds until promotion (all traffic to the canary, at full size)
+        end = _end_state(state)
+        last = result["steps"][-1]
+        if (end["weight"]["canary"], end["replicas"]) != (last["weight"]["canary"], last["replicas"]):
+            result["endOfSteps"] = end
     result["promoted"] = _promoted(state, r, mw)
     result["aborted"] = _aborted(rollout, virtual_services, destination_rule, ns, steps)
 
@@ -571,6 +576,17 @@ def _state_documents(state: _State) -> list[dict[str, Any]]:
     if state.cfg is not None and state.dr is not None:
         docs.append(copy.deepcopy(state.dr))
     return docs
+
+
+def _end_state(state: _State) -> StepResult:
+    """Past the last step, before promotion: the controller's desired weight is the maximum (2.6)."""
+    ro = state.ro
+    if traffic_routing(ro) is None:
+        w = current_set_weight(ro)
+        weight = {"canary": w, "stable": max_traffic_weight(ro) - w}
+    else:
+        weight = {"canary": state.weights["canary"], "stable": state.weights["stable"]}
+    return StepResult(weight=weight, replicas={"canary": state.new.replicas, "stable": state.stable.replicas})
 
 
 def _promoted(state: _State, r: int, mw: int) -> StepResult:

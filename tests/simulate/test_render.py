@@ -45,8 +45,11 @@ def test_render_text_table() -> None:
     row0 = lines[3].split()
     assert row0 == ["0", "setWeight", "10", "10", "90", "1", "5", "-", "apdex"]
     assert "10m" in lines[4] and "manual" in lines[6]
-    assert lines[7].split()[:6] == ["-", "promoted", "0", "100", "0", "5"]
-    assert lines[8].split()[:6] == ["-", "aborted", "0", "100", "0", "5"]
+    # Past the last step (setWeight 40 here) the controller sends everything to the canary at full size,
+    # until it promotes (reconcile research §4, Example A's "end of steps" row).
+    assert lines[7].split()[:7] == ["-", "end", "of", "steps", "100", "0", "5"]
+    assert lines[8].split()[:6] == ["-", "promoted", "0", "100", "0", "5"]
+    assert lines[9].split()[:6] == ["-", "aborted", "0", "100", "0", "5"]
     assert text.endswith("\n")
 
 

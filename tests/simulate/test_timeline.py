@@ -35,7 +35,8 @@ EXAMPLE_A = [{"setWeight": 20}, {"pause": {}}, {"setWeight": 50}, {"pause": {"du
 
 def test_contract_shape() -> None:
     result = simulate_rollout(_rollout(_istio(EXAMPLE_A)), virtual_services={"ns/vs": VS})
-    assert list(result) == ["strategy", "trafficRouting", "replicas", "steps", "promoted", "aborted", "problems"]
+    assert list(result) == ["strategy", "trafficRouting", "replicas", "steps", "promoted", "aborted", "problems",
+                            "endOfSteps"]
     assert all(list(step) == STEP_KEYS for step in result["steps"])
     assert json.loads(json.dumps(result)) == result
 
@@ -44,6 +45,8 @@ def test_example_a_istio_host_split() -> None:
     result = simulate_rollout(_rollout(_istio(EXAMPLE_A)), virtual_services={"ns/vs": VS})
     assert [s["weight"]["canary"] for s in result["steps"]] == [20, 20, 50, 50, 80]
     assert _pods(result) == [(2, 10), (2, 10), (5, 10), (5, 10), (8, 10)]
+    # Example A's "end of steps" row: 0/100 to the canary, 10 canary pods, stable still 10.
+    assert result["endOfSteps"] == {"weight": {"canary": 100, "stable": 0}, "replicas": {"canary": 10, "stable": 10}}
     assert result["promoted"] == {"weight": {"canary": 0, "stable": 100}, "replicas": {"canary": 0, "stable": 10}}
 
 
