@@ -30,7 +30,7 @@ def rollout_title(result: dict[str, Any]) -> str:
 
 
 def _rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Chart/table rows: every step, then the promoted end state."""
+    """Chart/table rows: every step, the state past the last step (when it differs), then the promoted end state."""
     times = (result.get("durations") or {}).get("steps") or []
     rows = []
     for i, step in enumerate(result.get("steps") or []):
@@ -38,6 +38,10 @@ def _rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"label": f"{step.get('index')}", "action": describe_step(step.get("step")),
                      "weight": step.get("weight") or {}, "replicas": step.get("replicas") or {},
                      "time": t, "analysis": step.get("analysis") or []})
+    if isinstance(result.get("endOfSteps"), dict):
+        e = result["endOfSteps"]
+        rows.append({"label": "end", "action": "end of steps", "weight": e.get("weight") or {},
+                     "replicas": e.get("replicas") or {}, "time": {}, "analysis": []})
     if isinstance(result.get("promoted"), dict):
         p = result["promoted"]
         rows.append({"label": "promoted", "action": "promoted", "weight": p.get("weight") or {},

@@ -211,7 +211,7 @@ def test_markdown_has_valid_mermaid_charts(repo: Repo) -> None:
     assert code == 0 and "| `shop/web` | new revision" in md
     charts = mermaid_blocks(md)
     assert len(charts) == 2
-    assert charts[0]["series"][0] == [25, 25, 50, 50, 0]  # canary weight per step, then promoted
+    assert charts[0]["series"][0] == [25, 25, 50, 50, 100, 0]  # canary weight per step, end of steps, promoted
 
 
 def test_plan_reads_git_without_touching_the_worktree(repo: Repo) -> None:
