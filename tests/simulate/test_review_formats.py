@@ -104,8 +104,9 @@ def test_markdown_format() -> None:
     assert code == 0
     assert "| step | action | canary % |" in out and "**Time to full promotion:** 17m" in out
     weights, pods = mermaid_blocks(out)
-    assert weights["series"] == [[10, 10, 25, 25, 50, 50, 80, 80, 0], [90, 90, 75, 75, 50, 50, 20, 20, 100]]
-    assert pods["series"][1] == [1, 1, 2, 2, 3, 3, 4, 4, 0]
+    # every step, the end of steps (all traffic to the canary at full size), then promoted
+    assert weights["series"] == [[10, 10, 25, 25, 50, 50, 80, 80, 100, 0], [90, 90, 75, 75, 50, 50, 20, 20, 0, 100]]
+    assert pods["series"][1] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 0]
 
 
 def test_end_states_render_as_yaml() -> None:
