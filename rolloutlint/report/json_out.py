@@ -71,10 +71,12 @@ def dumps_indented(value: Any, indent: str = "") -> str:
 
 def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
     # A module-level function, not a closure over itself: that would be a reference cycle, and the lint
-    # runs with the garbage collector off, so every call's pieces would stay in memory. Scalars inside a
-    # container are written in its loop (one call per container, not per value: most values are scalars).
+    # runs with the garbage collector off, so every call's pieces would stay in memory. Strings, integers and
+    # nulls inside a container are written in its loop (most values are; a call each costs more than the write).
     cls = o.__class__
-    if cls is dict:
+    if cls is str:
+        put(_quote(o))
+    elif cls is dict:
         if not o:
             put("{}")
             return
@@ -84,12 +86,16 @@ def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
                 raise TypeError("non-string key")
             head = sep + inner + _quote(k) + ": "
             sep = ",\n"
-            text = _scalar(v)
-            if text is None:
+            vcls = v.__class__
+            if vcls is str:
+                put(head + _quote(v))
+            elif vcls is int:
+                put(head + int.__repr__(v))
+            elif v is None:
+                put(head + "null")
+            else:
                 put(head)
                 _write(v, inner, put)
-            else:
-                put(head + text)
         put("\n" + indent + "}")
     elif cls is list:
         if not o:
@@ -97,32 +103,17 @@ def _write(o: Any, indent: str, put: Callable[[str], None]) -> None:
             return
         inner, sep = indent + "  ", "[\n"
         for v in o:
-            text = _scalar(v)
-            if text is None:
-                put(sep + inner)
-                _write(v, inner, put)
-            else:
-                put(sep + inner + text)
+            put(sep + inner)
             sep = ",\n"
+            _write(v, inner, put)
         put("\n" + indent + "]")
+    elif o is None:
+        put("null")
+    elif o is True:
+        put("true")
+    elif o is False:
+        put("false")
+    elif cls is int:
+        put(int.__repr__(o))
     else:
-        text = _scalar(o)
-        if text is None:
-            raise TypeError(f"{cls.__name__} is not written here")
-        put(text)
-
-
-def _scalar(o: Any) -> str | None:
-    """The JSON text of a str/int/bool/None value; None for anything else (containers, floats...)."""
-    cls = o.__class__
-    if cls is str:
-        return _quote(o)
-    if cls is int:
-        return int.__repr__(o)
-    if o is None:
-        return "null"
-    if o is True:
-        return "true"
-    if o is False:
-        return "false"
-    return None
+        raise TypeError(f"{cls.__name__} is not written here")
