@@ -11,6 +11,7 @@ from rolloutlint.views.references import ns_label
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -43,6 +44,12 @@ def _backends(route: Resource) -> set[str]:
             if (n := as_str(as_dict(ref).get("name")))}
 
 
+def _any_plugin_route(ctx: "Context") -> bool:
+    """Whether some Rollout routes through the Gateway API plugin (asked once per run: the rules below apply only then)."""
+    return bool(memo.per_run(ctx.index, ("references_gatewayapi", "routed"), lambda: any(
+        next(http_route_refs(ro), None) is not None for ro in ctx.index.of_kind("Rollout"))))
+
+
 @register
 class HTTPRouteNotFound(Rule):
     """An HTTPRoute the Gateway API plugin weights is not in the project.
@@ -73,6 +80,9 @@ class HTTPRouteNotFound(Rule):
     kinds = ("Rollout",)
     cross_resource = True
     mirrors = "Gateway API plugin: `httproutes.gateway.networking.k8s.io \"x\" not found`"
+
+    def applies(self, ctx: "Context") -> bool:
+        return _any_plugin_route(ctx)
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         for path, name, ns in http_route_refs(ro):
@@ -111,6 +121,9 @@ class HTTPRouteMissingBackend(Rule):
     kinds = ("Rollout",)
     cross_resource = True
     mirrors = "Gateway API plugin: `backendRef was not found in httpRoute`"
+
+    def applies(self, ctx: "Context") -> bool:
+        return _any_plugin_route(ctx)
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         can = refs.canary(ro)

@@ -10,6 +10,7 @@ from rolloutlint.views.references import ns_label, renamed_hint, renamed_in_unit
 from rolloutlint.core.findings import RelatedRef, Report, Severity
 from rolloutlint.core.model import Resource, as_dict, as_list, as_str
 from rolloutlint.core.rule import Rule, register
+from rolloutlint.core import memo
 
 if TYPE_CHECKING:
     from rolloutlint.core.rule import Context
@@ -51,6 +52,12 @@ def _ingresses(ctx: "Context", ro: Resource, name: str) -> list[Resource]:
     return [i for i in ctx.index.find("Ingress", name, ro.namespace) if i.group in _INGRESS_GROUPS]
 
 
+def _any_ingress_router(ctx: "Context") -> bool:
+    """Whether some Rollout routes through Nginx or ALB (asked once per run: the rules below apply only then)."""
+    return bool(memo.per_run(ctx.index, ("references_ingresses", "routed"), lambda: any(
+        next(ingress_refs(ro), None) is not None for ro in ctx.index.of_kind("Rollout"))))
+
+
 @register
 class IngressNotFound(Rule):
     """An Ingress the Nginx or ALB router names is not in the project.
@@ -82,6 +89,9 @@ class IngressNotFound(Rule):
     kinds = ("Rollout",)
     cross_resource = True
     mirrors = "Argo Rollouts: `Invalid value: \"x\": ingress.extensions \"x\" not found`"
+
+    def applies(self, ctx: "Context") -> bool:
+        return _any_ingress_router(ctx)
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         for path, name, _ in ingress_refs(ro):
@@ -130,6 +140,9 @@ class IngressWithoutStableBackend(Rule):
     kinds = ("Rollout",)
     cross_resource = True
     mirrors = "Argo Rollouts ValidateIngress: ``ingress `%s` has no rules using service %s backend``"
+
+    def applies(self, ctx: "Context") -> bool:
+        return _any_ingress_router(ctx)
 
     def check(self, ro: Resource, ctx: "Context") -> Iterator[Report]:
         for path, name, service in ingress_refs(ro):
