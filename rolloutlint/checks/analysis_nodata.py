@@ -110,13 +110,10 @@ class PrometheusEmptyResultUnguarded(Rule):
                 cond = as_str(m.get(field))
                 if not cond or not _INDEXED.search(cond) or _LEN_GUARD.search(cond):
                     continue
-                ratio = _is_ratio(query, known)
-                advice = empty_guard_advice(query, cond, field, ratio)
-                example = "no requests yet, or for an error ratio no errors yet: a side of the ratio has no series" \
-                    if ratio else "a counter never incremented yet, or no target scraped"
+                advice = empty_guard_advice(query, cond, field, _is_ratio(query, known))
                 yield self.report(tmpl, ("spec", "metrics", i, field),
                                   f"{field} reads result[0], but the query returns an empty vector when no series "
-                                  f"matches (e.g. {example}): the measurement errors and the rollout aborts after "
+                                  "matches (e.g. no errors yet): the measurement errors and the rollout aborts after "
                                   f"consecutiveErrorLimit errors; {advice}")
 
 
