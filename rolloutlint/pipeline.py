@@ -215,12 +215,9 @@ def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequen
     ids = reported_files(project.files, project.report_files)
     resources = sum(1 for r in project.index.resources if ids is None or id(r.file) in ids)
     summary: dict[str, Any] = {"files": len(reported), "documents": docs, "resources": resources, **count(findings)}
-    if "RL004" in rule_ids:
-        from rolloutlint.run.foreign import foreign_files
-
-        foreign = foreign_files(reported, project.index)
-        if foreign:
-            summary["notKubernetes"] = len(foreign)
+    foreign = sum(1 for f in reported if f.path in engine.foreign) if "RL004" in rule_ids else 0
+    if foreign:
+        summary["notKubernetes"] = foreign
     if project.rendered is not None and project.rendered.units:
         summary["units"] = len(project.rendered.units)
         summary["unitsNotRendered"] = project.rendered.failed_units

@@ -67,6 +67,7 @@ class Engine:
         self.known = RuleSet(ctx.config.policy_rules)
         self.rules = [cls() for cls in self.known.select(rule_ids)]
         self.locator = Locator()
+        self.foreign: set[Any] = set()  # files outside the manifests whose RL004 the summary counts (`run.foreign`)
 
     def run(self, report_files: set[Any] | None = None) -> list[Finding]:
         """All findings for resources (and files) whose file is in `report_files` (None: every file).
@@ -212,7 +213,7 @@ class Engine:
         from rolloutlint.run.foreign import foreign_files
 
         packs = self.ctx.config.policy_files
-        foreign = foreign_files(self.ctx.files, self.ctx.index)  # counted in the summary instead
+        foreign = self.foreign = foreign_files(self.ctx.files, self.ctx.index)  # counted in the summary instead
         for src in self.ctx.files:
             if report_files is not None and src.path not in report_files:
                 continue

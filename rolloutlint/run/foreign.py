@@ -15,7 +15,6 @@ from rolloutlint.core.index import ResourceIndex
 from rolloutlint.core.source import SourceFile
 
 
-
 def _kubernetes_like(value: object) -> bool:
     """A mapping with a Kubernetes object's fields: `apiVersion` or `kind` as text (Grafana's provisioning
     files write `apiVersion: 1`), or a `metadata` mapping."""
