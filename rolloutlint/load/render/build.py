@@ -341,7 +341,7 @@ def _mentioned_line(kfile: Path, message: str) -> int:
 _RESTRICTED = re.compile(r"security; file '([^']+)' is not in or below '([^']+)'")
 
 
-def source_tool(unit: Unit) -> str | None:
+def _source_tool(unit: Unit) -> str | None:
     return unit.sources[0].tool if unit.sources else None
 
 
@@ -352,7 +352,7 @@ def _problem(known: _Files, unit: Unit, exc: Exception, path: Path, line: int) -
         message = f"cannot render {unit.name}: {message}"
     else:
         message = f"{unit.name}: {message}"
-    restricted = _RESTRICTED.search(message) if source_tool(unit) == "kustomize" else None
+    restricted = _RESTRICTED.search(message) if _source_tool(unit) == "kustomize" else None
     if restricted:  # kustomize's whole accumulation trace hides the one fact the user needs
         from rolloutlint.load.discovery import display_path
 
