@@ -76,7 +76,9 @@ def timeline_svg(result: dict[str, Any], chart_id: int) -> str:
     replicas = result.get("replicas") if isinstance(result.get("replicas"), int) else 1
     pods_all: list[int] = [v for s in segs for v in (s["row"].get("replicas") or {}).values() if isinstance(v, int)]
     pod_top = max([*pods_all, replicas if isinstance(replicas, int) else 1, 1])
-    span = WIDTH - LEFT - RIGHT - 2 * END_W
+    ends = [(key, label, color) for key, label, color in (("endOfSteps", "end of steps", CANARY), ("promoted", "promoted", "#2b8a3e"),
+                                                           ("aborted", "aborted", ABORT)) if isinstance(result.get(key), dict)]
+    span = WIDTH - LEFT - RIGHT - len(ends) * END_W
     widths = _widths(segs, span)
     height = TOP + WEIGHT_H + GAP + PODS_H + BOTTOM
     py0 = TOP + WEIGHT_H + GAP + PODS_H
@@ -136,15 +138,13 @@ def timeline_svg(result: dict[str, Any], chart_id: int) -> str:
         if start is not None:
             out.append(f'<text x="{x:.1f}" y="{py0 + 30}" fill="#868e96">{_e(format_seconds(start))}</text>')
         x += w
-    for label, color in (("promoted", "#2b8a3e"), ("aborted", ABORT)):
-        state = result.get(label)
-        if not isinstance(state, dict):
-            continue
+    for key, label, color in ends:
+        state = result[key]
         weight, reps = state.get("weight") or {}, state.get("replicas") or {}
         cw, sw = _int(weight.get("canary")), _int(weight.get("stable"))
         cp, sp = reps.get("canary") or 0, reps.get("stable") or 0
         bw = (END_W - 10) / 2
-        out.append(f'<g class="end-state {label}"><title>{_e(f"{label}: canary {cw}% / stable {sw}%, pods {cp} canary, {sp} stable")}</title>'
+        out.append(f'<g class="end-state {key}"><title>{_e(f"{label}: canary {cw}% / stable {sw}%, pods {cp} canary, {sp} stable")}</title>'
                    f'<rect x="{x + 4:.1f}" y="{TOP}" width="{END_W - 6:.1f}" height="{WEIGHT_H}" fill="none" '
                    f'stroke="{color}" stroke-dasharray="4 3"/>'
                    f'<line x1="{x + 4:.1f}" x2="{x + END_W - 2:.1f}" y1="{wy(cw):.1f}" y2="{wy(cw):.1f}" '

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,10 @@ def test_end_states_render_as_yaml() -> None:
     assert labels == {"stable": "<stable>", "canary": "<canary>"}
     assert [r["weight"] for r in docs["VirtualService"]["spec"]["http"][0]["route"]] == [100, 0]
     assert invoke(str(EXAMPLE), "-f", "yaml", "--step", "later")[0] == 2
+
+
+def test_html_timeline_shows_the_end_of_steps() -> None:
+    code, out = invoke(str(EXAMPLE), "-f", "html")
+    assert code == 0
+    # past the last step, then the end states, each in its own box
+    assert re.findall(r'class="end-state (\w+)"', out) == ["endOfSteps", "promoted", "aborted"]
