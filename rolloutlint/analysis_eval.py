@@ -10,6 +10,8 @@ The provider response is mapped to what Argo hands to the condition as `result`:
   {"resultType": ..., "result": ...}}`, or its `data` object): a scalar becomes one number, a vector a list
   of numbers (one per series), a matrix the flattened list of all points (Argo `processResponse`).
 - Web: the response JSON at the metric's `jsonPath` (simple `{$.a.b[0]}` paths).
+- Job: no value; the Job (or its `status`) decides: Complete is Successful, Failed is Failed, running is
+  Inconclusive, and the conditions are not evaluated (Argo's job provider has none to evaluate).
 - Any other provider: the JSON as is.
 
 Outcome logic (Argo `EvaluateResult`): only successCondition set → Failed when it is false; only
@@ -392,6 +394,9 @@ def evaluate_template(tmpl: Resource, responses: dict[str | None, Any], *, args:
             continue
         raw = responses.get(name, responses.get(None))
         provider = provider_of(m)
+        if provider == "job":  # no value to evaluate: the Job's completion decides, conditions are ignored
+            outcomes.append(job_outcome(name, raw))
+            continue
         success = resolve_condition(as_str(m.get("successCondition")), resolved_args, name, "successCondition")
         failure = resolve_condition(as_str(m.get("failureCondition")), resolved_args, name, "failureCondition")
         result, error = provider_result(provider, raw, m)
@@ -402,6 +407,23 @@ def evaluate_template(tmpl: Resource, responses: dict[str | None, Any], *, args:
     if not outcomes:
         raise EvalUsageError("no metric selected: give --result NAME=FILE for a metric, or --result FILE for all")
     return outcomes
+
+
+def job_outcome(name: str, response: Any) -> Outcome:
+    """A job metric's phase from the Job (or its `status`, as `kubectl get job -o json` shows it): Successful
+    when it completed, Failed when it failed, Inconclusive while it runs. Argo's job provider evaluates no
+    condition (`analysis-job-condition-ignored`)."""
+    status = as_dict(response.get("status")) if isinstance(response, dict) and "status" in response else as_dict(response)
+    for cond in as_list(status.get("conditions")):
+        c = as_dict(cond)
+        if str(c.get("status")) == "True" and c.get("type") in ("Complete", "Failed"):
+            phase = SUCCESSFUL if c.get("type") == "Complete" else FAILED
+            return Outcome(name, phase, f"the Job's {c.get('type')} condition is True (a job metric's conditions are "
+                           "never evaluated: the Job's exit status decides)", "job")
+    if not status:
+        return Outcome(name, ERROR, "a job metric is decided by its Job's completion: give the Job (or its status) as "
+                       "`kubectl get job -o json` prints it", "job")
+    return Outcome(name, INCONCLUSIVE, "the Job has not completed or failed yet: Argo keeps measuring", "job")
 
 
 def exit_code(outcomes: list[Outcome]) -> int:

@@ -253,3 +253,27 @@ spec:
     bad = _write(tmp_path / "bad.json", {"checks": [{"state": "degraded"}]})
     code, out = _run("status", str(tmp_path), "--result", bad)
     assert code == 1 and "Failed" in out
+
+
+def test_a_job_metric_is_judged_by_its_job_not_its_condition() -> None:
+    from rolloutlint.analysis_eval import job_outcome
+
+    done = {"status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}}
+    failed = {"status": {"failed": 1, "conditions": [{"type": "Failed", "status": "True"}]}}
+    assert job_outcome("smoke", done).phase == "Successful"
+    assert job_outcome("smoke", failed["status"]).phase == "Failed"  # the status alone is enough
+    assert job_outcome("smoke", {"status": {"active": 1}}).phase == "Inconclusive"
+    assert job_outcome("smoke", {}).phase == "Error"
+
+
+def test_eval_of_a_job_metric_ignores_its_condition(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "t.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: smoke}\nspec:\n  metrics:\n"
+        "    - name: smoke\n      successCondition: result == 'never'\n      provider:\n        job:\n          spec:\n"
+        "            template:\n              spec:\n                restartPolicy: Never\n"
+        "                containers: [{name: c, image: busybox, command: ['true']}]\n")
+    (tmp_path / "job.json").write_text(json.dumps({"status": {"conditions": [{"type": "Complete", "status": "True"}]}}))
+    res = CliRunner().invoke(cli, ["analysis", "eval", "smoke", str(tmp_path), "--result", str(tmp_path / "job.json")])
+    assert res.exit_code == 0, res.output
+    assert "Successful" in res.output

@@ -1,4 +1,5 @@
-"""RL41x: metric settings the analysis controller validates, and logical traps in them."""
+"""RL41x: metric settings the analysis controller validates, and logical traps in them (RL417: conditions a job
+metric never evaluates)."""
 
 from __future__ import annotations
 
@@ -324,6 +325,48 @@ class AnalysisConditionsMissing(Rule):
                 yield self.report(tmpl, ("spec", "metrics", i, "name"),
                                   f"metric {m.get('name')} ({prov}) has no successCondition or failureCondition; every "
                                   "measurement is Successful whatever the value")
+
+
+@register
+class AnalysisJobConditionIgnored(Rule):
+    """A Job metric sets a `successCondition` or `failureCondition`, which Argo Rollouts never evaluates.
+
+    ## What it checks
+    Metrics whose provider is `job` and that set either condition.
+
+    Reported at the condition.
+
+    ## Why it matters
+    A Job metric is Successful when the Job completes with exit code 0 and Failed otherwise; the job provider
+    returns no value to evaluate, so the condition is ignored. A template that relies on it to fail the
+    canary (or to pass a flaky check) does nothing of the kind.
+
+    ## How to fix
+    Remove the condition and make the Job's command exit non-zero when the check fails (e.g. `curl --fail`,
+    `test ... || exit 1`), or move the check to a value-returning provider (web, Prometheus) with a condition.
+
+    ## Upstream
+    Mirrors the Argo Rollouts job provider (`metricproviders/job`: the measurement's phase is the Job's
+    completion; docs "Job Metrics": successful if the Job completes with exit code zero, otherwise failed).
+    """
+
+    id = "RL417"
+    name = "analysis-job-condition-ignored"
+    severity = Severity.WARNING
+    summary = "Job metric condition is ignored: the Job's exit code decides"
+    kinds = au.TEMPLATE_KINDS
+    mirrors = "Argo Rollouts job provider: the metric is successful if the Job completes with exit code zero"
+
+    def check(self, tmpl: Resource, ctx: "Context") -> Iterator[Report]:
+        for i, m in au.metrics(tmpl):
+            if au.provider_name(m) != "job":
+                continue
+            for field in ("successCondition", "failureCondition"):
+                if as_str(m.get(field)):
+                    yield self.report(tmpl, ("spec", "metrics", i, field),
+                                      f"{field} of job metric {m.get('name')} is never evaluated: the metric succeeds "
+                                      "when the Job exits 0 and fails otherwise; make the Job's command exit non-zero "
+                                      "on failure instead")
 
 
 def _pattern_problems(entries: list[Any], names: list[str], field: str) -> Iterator[tuple[int, str]]:
