@@ -385,6 +385,8 @@ class AnalysisTemplateLaterSyncWave(Rule):
             at_apps = {id(a) for a in apps_deploying(at, ctx)}
             if (ro_apps or at_apps) and not (ro_apps & at_apps):
                 continue
+            if not ro_apps and ro.extra.get("unit") != at.extra.get("unit"):
+                continue  # Argo CD orders waves within one sync: two kustomizations or charts apply apart
             yield self.report(ro, path + ("templateName",), f"{at.kind} {name} is in sync wave {at_wave}, after this "
                               f"Rollout's wave {ro_wave}; Argo CD applies the Rollout first and it is invalid "
                               f"(AnalysisTemplate '{name}' not found) until the template's wave is applied",

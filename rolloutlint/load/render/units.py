@@ -206,8 +206,8 @@ def _standalone_units(root: Path, files: list[SourceFile], covered: set[Path], e
                 pass
     units: list[Unit] = []
     for kdir in sorted(kdirs - included - covered):
-        if kdir in charts:
-            continue
+        if kdir in charts or _is_component(kdir):
+            continue  # a Component is built only as part of a kustomization that lists it
         units.append(Unit(f"kustomization {_rel(kdir, root)}", [Source(kdir, "kustomize")]))
     for chart in sorted(charts - covered):
         if "charts" in chart.relative_to(root).parts[:-1] and any(p in charts for p in chart.parents):
@@ -216,6 +216,17 @@ def _standalone_units(root: Path, files: list[SourceFile], covered: set[Path], e
             continue
         units.append(Unit(f"chart {_rel(chart, root)}", [Source(chart, "helm")], release=_release_name(chart)))
     return units
+
+
+def _is_component(kdir: Path) -> bool:
+    from rolloutlint.load.render.kustomize import kustomization_file, load_kustomization
+
+    kfile = kustomization_file(kdir)
+    try:
+        body = load_kustomization(kfile) if kfile is not None else None
+    except Exception:  # noqa: BLE001 - an unreadable kustomization is reported when it is built
+        return False
+    return isinstance(body, dict) and body.get("kind") == "Component"
 
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?")
