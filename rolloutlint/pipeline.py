@@ -203,7 +203,10 @@ def lint_project(project: Project, *, select: Sequence[str] = (), ignore: Sequen
     ctx = Context(index=project.index, config=project.config, files=project.files)
     with gc_paused():  # the loaded project is large and acyclic: collections would only rescan it
         engine = Engine(ctx, rule_ids, debug=debug, keep_fixes=keep_fixes)
-        findings = engine.run(project.report_files)
+        from rolloutlint.run.touching import units_named
+
+        units = units_named(project.rendered.units, project.report_files) if project.rendered is not None else set()
+        findings = engine.run(project.report_files, units)
         findings = apply_suppressions(findings, project, rule_ids)
     baseline_path = (baseline or project.config.baseline) if use_baseline else None
     if baseline_path:

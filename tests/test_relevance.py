@@ -10,6 +10,7 @@ import pytest
 from rolloutlint.api import lint_paths
 from rolloutlint.pipeline import load_project
 from rolloutlint.load.discovery import walk
+from rolloutlint.run.touching import units_named
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -25,12 +26,16 @@ def touches(finding, rel: str) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _assert_equivalent(project_root: Path, sample_every: int = 1) -> int:
+    """Linting one file reports exactly the whole lint's findings that touch it: located or related there, or
+    on an object of a deployment unit whose own kustomization it is (naming an overlay names what it renders)."""
     full = lint_paths([str(project_root)], cwd=project_root)
+    units = full.project.rendered.units if full.project.rendered is not None else []
     files = list(walk(project_root, project_root))[::sample_every]
     for f in files:
         rel = f.relative_to(project_root).as_posix()
         partial = lint_paths([rel], cwd=project_root)
-        expected = sorted(_key(x) for x in full.findings if touches(x, rel))
+        named = units_named(units, {f.resolve()})
+        expected = sorted(_key(x) for x in full.findings if touches(x, rel) or set(x.units) & named)
         assert sorted(_key(x) for x in partial.findings) == expected, f"partial lint of {rel} differs"
     return len(files)
 

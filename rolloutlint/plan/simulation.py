@@ -19,11 +19,16 @@ def simulate_project(project: Any, rollout_sel: str | None = None, reviewed: boo
     out: list[dict[str, Any]] = []
     named = None if project.report_files is None else \
         {src.display for src in project.files if src.path in project.report_files}
+    from rolloutlint.run.touching import units_named
+
+    rendered = getattr(project, "rendered", None)
+    units = units_named(rendered.units, project.report_files) if rendered is not None else set()
     for ro in index.of_kind("Rollout"):
         if ro.group != "argoproj.io":
             continue
-        if named is not None and ro.file.display not in named and (ro.extra.get("unit_file") or ("",))[0] not in named:
-            continue  # neither its file nor the overlay, chart or Application rendering it was named
+        if named is not None and ro.file.display not in named and ro.extra.get("unit") not in units and \
+                (ro.extra.get("unit_file") or ("",))[0] not in named:
+            continue  # neither its file, nor its unit's kustomization, nor the Application rendering it was named
         if want_name and (ro.name != want_name or (want_ns and ro.namespace != want_ns)):
             continue
         vss: dict[str, dict[str, Any]] = {}

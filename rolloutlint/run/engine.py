@@ -9,6 +9,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from rolloutlint.core.config import Config
@@ -69,8 +70,9 @@ class Engine:
         self.locator = Locator()
         self.foreign: set[Any] = set()  # files outside the manifests whose RL004 the summary counts (`run.foreign`)
 
-    def run(self, report_files: set[Any] | None = None) -> list[Finding]:
-        """All findings for resources (and files) whose file is in `report_files` (None: every file).
+    def run(self, report_files: set[Any] | None = None, units: AbstractSet[str] = frozenset()) -> list[Finding]:
+        """All findings for resources (and files) whose file is in `report_files` (None: every file), and for
+        the objects of `units` (the deployment units whose kustomization is named, `run.touching.units_named`).
 
         Order: loader problems, then per stage (0 schema, 1 per-resource, 2 cross-resource) the
         per-resource rules, then the project-wide rules. This loop runs a rule per resource per kind
@@ -152,7 +154,7 @@ class Engine:
         if report_files is not None:  # a partial lint: locate only what it may report
             from rolloutlint.run.touching import reportable
 
-            reports = reportable(reports, {src.display for src in ctx.files if src.path in report_files})
+            reports = reportable(reports, {src.display for src in ctx.files if src.path in report_files}, units)
         # Located file by file: every path a file's findings point at (related locations included) is
         # collected first and each document walked once for all of them; the findings keep the reports' order.
         resolved: list[Finding | None] = [None] * len(reports)
@@ -179,7 +181,7 @@ class Engine:
         if report_files is None:
             return findings
         named = {src.display for src in ctx.files if src.path in report_files}
-        return [f for f in findings if f.location.file in named or
+        return [f for f in findings if f.location.file in named or any(u in units for u in f.units) or
                 any(r.location is not None and r.location.file in named for r in f.related)]
 
     def _applicable(self) -> list[Rule]:

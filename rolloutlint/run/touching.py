@@ -10,13 +10,20 @@ are known only once located (rendered objects, whose nodes carry the file that s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+from typing import Any
+
 from rolloutlint.core.findings import Report
 
 
-def reportable(reports: list[Report], named: set[str]) -> list[Report]:
-    """The reports whose findings may be reported when only the files shown as `named` are."""
+def reportable(reports: list[Report], named: set[str], units: AbstractSet[str] = frozenset()) -> list[Report]:
+    """The reports whose findings may be reported when only the files shown as `named` are, and the objects of
+    `units` (`units_named`)."""
     primaries = [primary_file(rep) for rep in reports]
-    touching = [primary is None or primary in named or _related_in(rep, named)
+    touching = [primary is None or primary in named or _related_in(rep, named) or
+                (rep.resource is not None and rep.resource.extra.get("unit") in units)
                 for rep, primary in zip(reports, primaries)]
     merged_into = {primary for primary, touches in zip(primaries, touching) if touches and primary is not None}
     return [rep for rep, primary, touches in zip(reports, primaries, touching) if touches or primary in merged_into]
@@ -44,3 +51,20 @@ def _related_in(rep: Report, named: set[str]) -> bool:
         if other is not None and (other.extra.get("rendered") or other.file.display in named):
             return True
     return False
+
+
+def units_named(units: Iterable[Any], named: set[Path] | None) -> set[str]:
+    """The deployment units whose own kustomization is named: naming an overlay names what it renders, wherever
+    its bases lie and whichever Application deploys it (a unit without an Application already relates its
+    findings to that kustomization; one deployed by an Application relates them to the Application)."""
+    if not named:
+        return set()
+    from rolloutlint.load.render.kustomize import kustomization_file
+
+    out: set[str] = set()
+    for unit in units:
+        for source in unit.sources:
+            kfile = kustomization_file(source.path) if source.tool == "kustomize" else None
+            if kfile is not None and kfile.resolve() in named:
+                out.add(unit.name)
+    return out

@@ -348,3 +348,38 @@ def test_list_items_of_a_chart_are_located_on_their_own_lines(tmp_path: Path) ->
         head.format(name="b") + "      {{- range .Values.weights }}\n      - setWeight: {{ . }}\n      {{- end }}\n")
     found = sorted((f.location.file, f.location.line) for f in lint(tmp_path) if f.rule == "RL142")
     assert found == [("templates/literal.yaml", 16), ("templates/loop.yaml", 15), ("templates/loop.yaml", 15)]
+
+
+@needs_kustomize
+def test_naming_an_overlay_an_application_deploys_reports_what_it_renders(tmp_path: Path) -> None:
+    """`lint overlays/prod` (a pre-commit run touching only the overlay) reports the findings of the objects
+    that overlay renders, though the Rollout lies in a base outside it and an Application deploys it."""
+    from click.testing import CliRunner
+
+    from rolloutlint.cli import cli
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "base").mkdir()
+    (tmp_path / "overlays" / "prod").mkdir(parents=True)
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [rollout.yaml]\n")
+    (tmp_path / "base" / "rollout.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: demo\nspec:\n  replicas: 2\n"
+        "  selector:\n    matchLabels: {app: demo}\n  template:\n    metadata:\n      labels: {app: demo}\n"
+        "    spec:\n      containers: [{name: demo, image: 'nginx:1.27.0'}]\n"
+        "  strategy:\n    canary:\n      steps:\n        - setWeight: 150\n")
+    (tmp_path / "overlays" / "prod" / "kustomization.yaml").write_text("namespace: prod\nresources: [../../base]\n")
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: demo-prod, namespace: argocd}\n"
+        "spec:\n  project: default\n  source: {repoURL: 'https://example.com/r.git', path: overlays/prod}\n"
+        "  destination: {server: 'https://kubernetes.default.svc', namespace: prod}\n")
+    import os
+
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        linted = CliRunner().invoke(cli, ["lint", "overlays/prod"])
+        simulated = CliRunner().invoke(cli, ["simulate", "overlays/prod"])
+    finally:
+        os.chdir(old)
+    assert linted.exit_code == 1 and "base/rollout.yaml:17:22: error RL142" in linted.output, linted.output
+    assert simulated.output.startswith("Rollout prod/demo (base/rollout.yaml:1) in Application argocd/demo-prod"), simulated.output
