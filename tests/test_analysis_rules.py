@@ -228,3 +228,23 @@ def test_unknown_provider_is_never_an_error(tmp_path: Path) -> None:
               argoproj-labs/sample-prometheus: {address: "http://p:9090", query: "up"}
     """
     assert [f for f in _lint(tmp_path, text) if f.severity == Severity.ERROR] == []
+
+
+def test_field_ref_args_take_the_rollouts_metadata(tmp_path: Path) -> None:
+    """Argo fills `valueFrom.fieldRef` args from the Rollout running the analysis (downward API paths)."""
+    from rolloutlint.pipeline import load_project
+    from rolloutlint.views.analysis import rollout_usages, usage_args
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ro.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\n  namespace: shop\n"
+        "  labels: {team: payments}\nspec:\n  strategy:\n    canary:\n      steps:\n        - analysis:\n"
+        "            templates: [{templateName: rate}]\n            args:\n"
+        "              - {name: ns, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}\n"
+        "              - {name: name, valueFrom: {fieldRef: {fieldPath: metadata.name}}}\n"
+        "              - {name: team, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['team']\"}}}\n"
+        "              - {name: uid, valueFrom: {fieldRef: {fieldPath: metadata.uid}}}\n"
+        "              - {name: hash, valueFrom: {podTemplateHashValue: Latest}}\n")
+    ro = next(iter(load_project(["."], cwd=tmp_path).index.of_kind("Rollout")))
+    assert usage_args(rollout_usages(ro)[0]) == {"ns": "shop", "name": "web", "team": "payments", "uid": None,
+                                                 "hash": None}

@@ -238,12 +238,32 @@ def default_args(tmpl: Resource) -> dict[str, str | None]:
     return out
 
 
+_FIELD_PATH = re.compile(r"metadata\.(name|namespace|(labels|annotations)\['([^']*)'\])")
+
+
+def field_ref_value(owner: Resource, arg: dict[str, Any]) -> str | None:
+    """The value Argo gives an arg's `valueFrom.fieldRef` from the Rollout that runs the analysis (the downward
+    API paths it supports: `metadata.name`, `metadata.namespace`, `metadata.labels['k']`,
+    `metadata.annotations['k']`); None when it is not known here."""
+    path = as_str(as_dict(as_dict(arg.get("valueFrom")).get("fieldRef")).get("fieldPath"))
+    m = _FIELD_PATH.fullmatch(path.strip()) if path else None
+    if m is None or owner.kind != "Rollout":
+        return None
+    if m.group(1) == "name":
+        return owner.name
+    if m.group(1) == "namespace":
+        return owner.namespace
+    value = (owner.labels if m.group(2) == "labels" else owner.annotations).get(m.group(3))
+    return literal(value)
+
+
 def usage_args(usage: Usage) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for _, a in usage.arg_entries():
         name = as_str(a.get("name"))
         if name:
-            out[name] = literal(a.get("value"))
+            value = literal(a.get("value"))
+            out[name] = value if value is not None else field_ref_value(usage.owner, a)
     return out
 
 
