@@ -383,3 +383,41 @@ def test_naming_an_overlay_an_application_deploys_reports_what_it_renders(tmp_pa
         os.chdir(old)
     assert linted.exit_code == 1 and "base/rollout.yaml:17:22: error RL142" in linted.output, linted.output
     assert simulated.output.startswith("Rollout prod/demo (base/rollout.yaml:1) in Application argocd/demo-prod"), simulated.output
+
+
+@needs_kustomize
+def test_values_set_by_inline_patches_are_located_in_the_kustomization(tmp_path: Path) -> None:
+    """An inline patch (`patches: - patch: |`, strategic merge or JSON 6902, appends included) is where the
+    value it sets is written: findings point at its line in the kustomization, not at the base."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "base").mkdir()
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [rollout.yaml]\n")
+    (tmp_path / "base" / "rollout.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: demo\nspec:\n  replicas: 2\n"
+        "  selector:\n    matchLabels: {app: demo}\n  template:\n    metadata:\n      labels: {app: demo}\n"
+        "    spec:\n      containers: [{name: demo, image: 'nginx:1.27.0'}]\n"
+        "  strategy:\n    canary:\n      steps:\n        - setWeight: 20\n        - pause: {duration: 10s}\n")
+    (tmp_path / "prod" / "kustomization.yaml").write_text(
+        "resources: [../base]\n"
+        "patches:\n"
+        "  - target: {kind: Rollout, name: demo}\n"
+        "    patch: |-\n"
+        "      - op: replace\n"
+        "        path: /spec/strategy/canary/steps/0/setWeight\n"
+        "        value: 150\n"
+        "      - op: add\n"
+        "        path: /spec/strategy/canary/steps/-\n"
+        "        value: {pause: {duration: 1x}}\n"
+        "  - patch: |-\n"
+        "      apiVersion: argoproj.io/v1alpha1\n"
+        "      kind: Rollout\n"
+        "      metadata:\n"
+        "        name: demo\n"
+        "      spec:\n"
+        "        replicas: -1\n")
+    found = {(f.rule, f.location.file, f.location.line, f.location.column) for f in lint(tmp_path)
+             if f.rule in ("RL142", "RL143") or f.path == "spec.replicas"}
+    assert ("RL142", "prod/kustomization.yaml", 7, 16) in found  # value: 150
+    assert ("RL143", "prod/kustomization.yaml", 10, 35) in found  # the appended step's 1x
+    assert any(f[1:3] == ("prod/kustomization.yaml", 17) for f in found), found  # replicas: -1 (strategic merge)

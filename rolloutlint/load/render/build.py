@@ -529,7 +529,7 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
         for kfile_rel in patched_in:
             kfile = kz.resolved(scratch / kfile_rel)
             if kfile.is_file():
-                layers.extend(_patch_layers(kfile, value["kind"], base_name or name, known))
+                layers.extend(_patch_layers(kfile, value["kind"], base_name or name, known, value))
         head_line = 0
         if base is not None and base[1] is not None:
             layers.append(origins.Layer(origin_src.display, base[1]))
@@ -551,7 +551,7 @@ def _resource(value: dict[str, Any], origin_src: SourceFile, doc: Document, node
     return _make(value, origin_src, rendered_doc, ())
 
 
-def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> list[origins.Layer]:
+def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files, rendered: Any = None) -> list[origins.Layer]:
     """Strategic-merge patches (files or inline) and JSON 6902 ops of one kustomization that may target
     this object."""
     from rolloutlint.load.render import origins
@@ -581,31 +581,128 @@ def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files) -> li
                 if v.get("kind") == kind and (target or own is None or own == name):
                     layers.append(origins.Layer(src.display, d.node, patch=True))
             elif isinstance(v, list) and d.node is not None:  # JSON 6902 operations
-                layers.extend(_json6902_layers(src.display, d.node))
+                layers.extend(_json6902_layers(src.display, d.node, rendered))
+    layers.extend(_inline_patch_layers(kfile, body, kind, name, known, rendered))
     return layers
 
 
-def _json6902_layers(display: str, node: Any) -> list[origins.Layer]:
-    """Each `add`/`replace` op becomes a layer rooted so that its `path` lines up with the object's."""
+def _inline_patch_layers(kfile: Path, body: dict[str, Any], kind: str, name: str | None, known: _Files,
+                         rendered: Any) -> list[origins.Layer]:
+    """Patches written inside the kustomization (`patches: - patch: |`, inline `patchesStrategicMerge`): their
+    nodes get the kustomization's own lines, so a value an inline patch sets is reported where it is written."""
+    import yaml
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    from rolloutlint.load.render import origins
+
+    knode = kz.kustomization_node(kfile)
+    if not isinstance(knode, MappingNode):
+        return []
+    src = known.get(kfile)
+    lines = (src.text or "").splitlines()
+    found: list[tuple[ScalarNode, dict[str, Any]]] = []
+    for key, value in knode.value:
+        if not isinstance(key, ScalarNode) or not isinstance(value, SequenceNode):
+            continue
+        if key.value in ("patches", "patchesJson6902"):
+            for i, item in enumerate(value.value):
+                fields = {k.value: v for k, v in getattr(item, "value", []) if isinstance(k, ScalarNode)} \
+                    if isinstance(item, MappingNode) else {}
+                patch = fields.get("patch")
+                if isinstance(patch, ScalarNode):
+                    entry = as_dict(as_list(body.get(key.value))[i]) if i < len(as_list(body.get(key.value))) else {}
+                    found.append((patch, as_dict(entry.get("target"))))
+        elif key.value == "patchesStrategicMerge":
+            found.extend((item, {}) for item in value.value if isinstance(item, ScalarNode) and "\n" in item.value)
+    out: list[origins.Layer] = []
+    for patch, target in found:
+        if patch.style != "|":
+            continue  # only a literal block keeps the patch's lines as written
+        if target and (target.get("kind") not in (None, kind) or
+                       (target.get("name") and name and not fnmatch.fnmatch(name, str(target["name"])))):
+            continue
+        first = patch.start_mark.line + 1
+        content = next((ln for ln in lines[first:] if ln.strip()), "")
+        indent = len(content) - len(content.lstrip(" "))
+        try:
+            docs = list(yaml.compose_all(patch.value, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        except yaml.YAMLError:
+            continue
+        for doc in docs:
+            if doc is None:
+                continue
+            _shift_marks(doc, src.display, first, indent)
+            if isinstance(doc, SequenceNode):  # JSON 6902 operations
+                out.extend(_json6902_layers(src.display, doc, rendered))
+            elif isinstance(doc, MappingNode):
+                fields = {k.value: v for k, v in doc.value if isinstance(k, ScalarNode)}
+                own_kind = fields.get("kind")
+                if target or not isinstance(own_kind, ScalarNode) or own_kind.value == kind:
+                    out.append(origins.Layer(src.display, doc, patch=True))
+    return out
+
+
+def _json6902_layers(display: str, node: Any, rendered: Any = None) -> list[origins.Layer]:
+    """Each `add`/`replace` op becomes a layer rooted so that its `path` lines up with the object's. An append
+    (`/-`) lines up with its place at the end of the rendered list (later appends to the same list after it)."""
     from rolloutlint.load.render import origins
 
     from yaml.nodes import MappingNode, ScalarNode
 
-    out = []
+    ops = []
     for op in getattr(node, "value", []):
         if not isinstance(op, MappingNode):
             continue
         fields = {k.value: v for k, v in op.value if isinstance(k, ScalarNode)}
         path, value = fields.get("path"), fields.get("value")
-        if not isinstance(path, ScalarNode) or value is None:
-            continue
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in str(path.value).strip("/").split("/")]
+        if isinstance(path, ScalarNode) and value is not None:
+            ops.append(([p.replace("~1", "/").replace("~0", "~") for p in str(path.value).strip("/").split("/")], value))
+    appends: dict[tuple[str, ...], int] = {}
+    for parts, _ in ops:
+        if parts and parts[-1] == "-":
+            appends[tuple(parts[:-1])] = appends.get(tuple(parts[:-1]), 0) + 1
+    out = []
+    for parts, value in ops:
+        if parts and parts[-1] == "-":
+            parent = tuple(parts[:-1])
+            items = _value_at(rendered, parent)
+            if not isinstance(items, list):
+                continue
+            appends[parent] -= 1
+            parts = [*parent, str(len(items) - 1 - appends[parent])]
         wrapped: Any = value
         for part in reversed(parts):
             key = ScalarNode("tag:yaml.org,2002:str", part, value.start_mark, value.end_mark)
             wrapped = MappingNode("tag:yaml.org,2002:map", [(key, wrapped)], value.start_mark, value.end_mark)
         out.append(origins.Layer(display, wrapped, patch=True))
     return out
+
+
+def _shift_marks(node: Any, display: str, line: int, column: int) -> None:
+    """Move a node tree composed from a block scalar's text to where that text is written in `display`."""
+    from yaml.error import Mark
+    from yaml.nodes import MappingNode, SequenceNode
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        n.start_mark = Mark(display, 0, line + n.start_mark.line, column + n.start_mark.column, None, 0)
+        n.end_mark = Mark(display, 0, line + n.end_mark.line, column + n.end_mark.column, None, 0)
+        if isinstance(n, MappingNode):
+            stack.extend(x for pair in n.value for x in pair)
+        elif isinstance(n, SequenceNode):
+            stack.extend(n.value)
+
+
+def _value_at(value: Any, parts: tuple[str, ...]) -> Any:
+    for part in parts:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
 
 
 def _yaml(path: Path) -> Any:

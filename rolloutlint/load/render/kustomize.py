@@ -88,6 +88,11 @@ def load_kustomization(path: Path) -> dict[str, Any]:
     return _load(path)[0]
 
 
+def kustomization_node(path: Path) -> Any:
+    """The kustomization's composed node (positions of inline patches); None when it cannot be read."""
+    return _load(path)[1]
+
+
 def _line_of(node: Any, section: str, ref: str) -> int:
     """1-based line of `ref` in a kustomization's `section` list (for offline findings)."""
     if node is None or not hasattr(node, "value") or not isinstance(node.value, list):
