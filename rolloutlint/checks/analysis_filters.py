@@ -214,11 +214,13 @@ class AnalysisFilterMatchesNothing(Rule):
             msg = (f"{shown} names no {what} of Rollout {ro.name} ({theirs}): the query "
                    "matches no data, so measurements error or judge nothing")
             query_path = ("spec", "metrics", f.metric, "provider", f.provider, "query")
-            if len(used) == 1 and used[0] in passed:
-                yield value, self.report(ro, usage.args_path + (passed[used[0]], "value"), msg,
+            # Several args (`{{args.service}}.{{args.namespace}}.svc.cluster.local`): the first names the Service.
+            lead = min(used, key=lambda n: f.raw.find(sentinels[n] or "")) if used else None
+            if lead is not None and lead in passed:
+                yield value, self.report(ro, usage.args_path + (passed[lead], "value"), msg,
                                   related=[RelatedRef(tmpl, query_path, f"used as {f.label} in {tmpl.kind} {tmpl.name}")])
-            elif len(used) == 1 and used[0] in defaults:
-                yield value, self.report(tmpl, ("spec", "args", defaults[used[0]], "value"), msg, related=[used_by])
+            elif lead is not None and lead in defaults:
+                yield value, self.report(tmpl, ("spec", "args", defaults[lead], "value"), msg, related=[used_by])
             elif not used:
                 yield value, self.report(tmpl, query_path, msg, related=[used_by], inner=_literal_position(tmpl, query_path, value))
 
