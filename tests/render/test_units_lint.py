@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from rolloutlint import pipeline
 from rolloutlint.core.findings import Finding
 from tests.render.conftest import needs_helm, needs_kustomize
@@ -259,23 +261,17 @@ def test_a_chart_renders_with_its_file_dependency_copied_in(tmp_path: Path) -> N
 
 
 @needs_kustomize
-def test_simulate_an_overlay_directory_shows_the_rollouts_it_renders(repo: Callable[[str], Path]) -> None:
+def test_simulate_an_overlay_directory_shows_the_rollouts_it_renders(repo: Callable[[str], Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Naming an overlay (it holds only a kustomization and patches) simulates the Rollouts it renders, each
     titled with its unit; naming the base simulates every overlay's."""
     from click.testing import CliRunner
 
     from rolloutlint.cli import cli
 
-    root = repo("overlays")
-    import os
-
-    old = os.getcwd()
-    os.chdir(root)
-    try:
-        dev = CliRunner().invoke(cli, ["simulate", "dev"])
-        base = CliRunner().invoke(cli, ["simulate", "base"])
-    finally:
-        os.chdir(old)
+    monkeypatch.chdir(repo("overlays"))
+    dev = CliRunner().invoke(cli, ["simulate", "dev"])
+    base = CliRunner().invoke(cli, ["simulate", "base"])
     titles = [line for line in dev.output.splitlines() if line.startswith("Rollout ")]
     assert len(titles) == 1 and titles[0].split(": ")[0].endswith("in kustomization dev"), dev.output
     units = sorted(line.split(" in ")[1].split(":")[0] for line in base.output.splitlines() if line.startswith("Rollout "))
@@ -351,7 +347,8 @@ def test_list_items_of_a_chart_are_located_on_their_own_lines(tmp_path: Path) ->
 
 
 @needs_kustomize
-def test_naming_an_overlay_an_application_deploys_reports_what_it_renders(tmp_path: Path) -> None:
+def test_naming_an_overlay_an_application_deploys_reports_what_it_renders(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """`lint overlays/prod` (a pre-commit run touching only the overlay) reports the findings of the objects
     that overlay renders, though the Rollout lies in a base outside it and an Application deploys it."""
     from click.testing import CliRunner
@@ -372,15 +369,9 @@ def test_naming_an_overlay_an_application_deploys_reports_what_it_renders(tmp_pa
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: demo-prod, namespace: argocd}\n"
         "spec:\n  project: default\n  source: {repoURL: 'https://example.com/r.git', path: overlays/prod}\n"
         "  destination: {server: 'https://kubernetes.default.svc', namespace: prod}\n")
-    import os
-
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        linted = CliRunner().invoke(cli, ["lint", "overlays/prod"])
-        simulated = CliRunner().invoke(cli, ["simulate", "overlays/prod"])
-    finally:
-        os.chdir(old)
+    monkeypatch.chdir(tmp_path)
+    linted = CliRunner().invoke(cli, ["lint", "overlays/prod"])
+    simulated = CliRunner().invoke(cli, ["simulate", "overlays/prod"])
     assert linted.exit_code == 1 and "base/rollout.yaml:17:22: error RL142" in linted.output, linted.output
     assert simulated.output.startswith("Rollout prod/demo (base/rollout.yaml:1) in Application argocd/demo-prod"), simulated.output
 

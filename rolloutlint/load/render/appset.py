@@ -1,6 +1,6 @@
 """The Applications an ApplicationSet generates from this working tree: list and git directory/file
 generators, and matrix/merge combinations of them. Cluster, SCM, pull-request and plugin generators need a
-cluster or an API: `expand` names them, and the render reports their Applications as not checked (RL008).
+cluster or an API: `skipped_generators` names them (from the spec alone), and the render reports their Applications as not checked (RL008).
 
 Parameters follow Argo CD's ApplicationSet controller: `path`, `path.basename`, `path.basenameNormalized`,
 `path[N]`, and for git files the file's flattened keys; fasttemplate `{{key}}` by default, Go templates
@@ -25,31 +25,25 @@ _FAST = re.compile(r"\{\{\s*([\w.\[\]-]+)\s*\}\}")
 _GO = re.compile(r"\{\{-?\s*(?:\.([\w.]+)|index\s+\.path\.segments\s+(\d+))\s*-?\}\}")
 
 
-class Unexpandable(Exception):
-    """A generator whose parameters come from a cluster or an API (clusters, scmProvider, pullRequest, plugin...)."""
-
-
 def generated_applications(appset: dict[str, Any], root: Path) -> list[dict[str, Any]]:
     return expand(appset, root)[0]
 
 
 def expand(appset: dict[str, Any], root: Path) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
-    """(the Applications generated from this working tree, (index, kind) of each generator that cannot be
-    expanded offline: its Applications are not generated, and the caller says so)."""
+    """(the Applications generated from this working tree, `skipped_generators`: their Applications are not
+    generated, and the caller says so)."""
     spec = as_dict(appset.get("spec"))
     template = as_dict(spec.get("template"))
     if not template:
         return [], []
     go = spec.get("goTemplate") is True
     out: list[dict[str, Any]] = []
-    skipped: list[tuple[int, str]] = []
+    skipped = skipped_generators(appset)
+    blocked = {i for i, _ in skipped}
     for i, gen in enumerate(as_list(spec.get("generators"))):
-        try:
-            params_list = _params(as_dict(gen), root, go)
-        except Unexpandable as exc:
-            skipped.append((i, str(exc)))
+        if i in blocked:
             continue
-        for params in params_list:
+        for params in _params(as_dict(gen), root, go):
             app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **_substitute(copy.deepcopy(template), params, go)}
             out.append(app)
             if len(out) >= MAX_GENERATED:
@@ -57,19 +51,44 @@ def expand(appset: dict[str, Any], root: Path) -> tuple[list[dict[str, Any]], li
     return out, skipped
 
 
+def skipped_generators(appset: dict[str, Any]) -> list[tuple[int, str]]:
+    """(index, kind) of each generator that cannot be expanded offline, read from the spec alone."""
+    spec = as_dict(appset.get("spec"))
+    if not as_dict(spec.get("template")):
+        return []
+    return [(i, kind) for i, gen in enumerate(as_list(spec.get("generators"))) if (kind := _blocker(as_dict(gen)))]
+
+
+def _blocker(gen: dict[str, Any], depth: int = 0) -> str | None:
+    """The kind of generator that keeps `gen` from being expanded here (one that needs a cluster or an API, or a
+    combination Argo CD refuses), or None."""
+    for kind in ("matrix", "merge"):
+        if kind in gen:
+            block = as_dict(gen[kind])
+            children = [as_dict(g) for g in as_list(block.get("generators"))]
+            if depth >= 2 or not children:  # Argo CD nests combining generators two levels deep at most
+                return kind
+            if kind == "matrix" and len(children) != 2:  # exactly two children
+                return kind
+            if kind == "merge" and not [k for k in as_list(block.get("mergeKeys")) if isinstance(k, str)]:
+                return kind  # a merge needs mergeKeys
+            return next((b for child in children if (b := _blocker(child, depth + 1))), None)
+    if "list" in gen or as_dict(gen.get("git")):
+        return None
+    return next((k for k in gen if k not in ("selector", "values", "template")), "generator")
+
+
 def _params(gen: dict[str, Any], root: Path, go: bool = False, depth: int = 0) -> list[dict[str, Any]]:
+    """The parameter sets of a generator `_blocker` lets through."""
     if "list" in gen:
         return [e for e in as_list(as_dict(gen["list"]).get("elements")) if isinstance(e, dict)]
-    if "matrix" in gen or "merge" in gen:
-        kind = "matrix" if "matrix" in gen else "merge"
-        children = [as_dict(g) for g in as_list(as_dict(gen[kind]).get("generators"))]
-        if depth >= 2 or not children:
-            raise Unexpandable(kind)  # Argo CD nests combining generators two levels deep at most
-        return _matrix(children, root, go, depth) if kind == "matrix" else \
-            _merge(children, [k for k in as_list(as_dict(gen[kind]).get("mergeKeys")) if isinstance(k, str)], root, go, depth)
+    if "matrix" in gen:
+        return _matrix([as_dict(g) for g in as_list(as_dict(gen["matrix"]).get("generators"))], root, go, depth)
+    if "merge" in gen:
+        block = as_dict(gen["merge"])
+        return _merge([as_dict(g) for g in as_list(block.get("generators"))],
+                      [k for k in as_list(block.get("mergeKeys")) if isinstance(k, str)], root, go, depth)
     git = as_dict(gen.get("git"))
-    if not git:
-        raise Unexpandable(next((k for k in gen if k not in ("selector", "values", "template")), "generator"))
     out: list[dict[str, Any]] = []
     dirs = [as_dict(d) for d in as_list(git.get("directories"))]
     if dirs:
@@ -101,8 +120,6 @@ def _combined(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
 def _matrix(children: list[dict[str, Any]], root: Path, go: bool, depth: int) -> list[dict[str, Any]]:
     """Argo CD's matrix: every combination of the two child generators' parameters; the second child may use
     the first's (its fields are templated with them first)."""
-    if len(children) != 2:
-        raise Unexpandable("matrix")  # Argo CD requires exactly two child generators
     out: list[dict[str, Any]] = []
     for first in _params(children[0], root, go, depth + 1):
         for second in _params(_substitute(copy.deepcopy(children[1]), first, go), root, go, depth + 1):
@@ -115,8 +132,6 @@ def _matrix(children: list[dict[str, Any]], root: Path, go: bool, depth: int) ->
 def _merge(children: list[dict[str, Any]], keys: list[str], root: Path, go: bool, depth: int) -> list[dict[str, Any]]:
     """Argo CD's merge: the first child's parameter sets, each updated by the later children's sets that agree
     with it on every merge key."""
-    if not keys:
-        raise Unexpandable("merge")  # Argo CD refuses a merge without mergeKeys
     base = [dict(p) for p in _params(children[0], root, go, depth + 1)]
     for child in children[1:]:
         for other in _params(child, root, go, depth + 1):

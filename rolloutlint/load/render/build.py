@@ -121,11 +121,11 @@ def _generated_applications(files: list[SourceFile], root: Path) -> list[Resourc
     return out
 
 
-def _report_unexpanded(files: list[SourceFile], root: Path) -> None:
+def _report_unexpanded(files: list[SourceFile]) -> None:
     """An ApplicationSet generator that needs a cluster or an API generates nothing here: said on the generator,
     so that its Applications are not silently left unchecked."""
     from rolloutlint.core.positions import locate
-    from rolloutlint.load.render.appset import expand
+    from rolloutlint.load.render.appset import skipped_generators
 
     for src in files:
         for doc in src.documents:
@@ -133,7 +133,7 @@ def _report_unexpanded(files: list[SourceFile], root: Path) -> None:
             if not (isinstance(value, dict) and value.get("kind") == "ApplicationSet"
                     and str(value.get("apiVersion", "")).startswith("argoproj.io/")):
                 continue
-            for i, kind in expand(value, root)[1]:
+            for i, kind in skipped_generators(value):
                 name = as_str(as_dict(value.get("metadata")).get("name")) or "<unnamed>"
                 line, col = locate(doc.node, ("spec", "generators", i))[:2]
                 src.problems.append(Problem(RULE, f"cannot render offline: ApplicationSet {name} generator {i} "
@@ -160,7 +160,7 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
     out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
     if discover:
         out.resources.extend(_generated_applications(files, root))
-        _report_unexpanded(files, root)
+        _report_unexpanded(files)
     known = _Files(files, cwd, out, root)
     if focus is not None:
         out.units = _with_focus(out.units, focus)
@@ -571,7 +571,7 @@ def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files, rende
         path = kz.resolved(kfile.parent / rel)
         if not path.is_file():
             continue
-        if target and (target.get("kind") not in (None, kind) or (target.get("name") and name and not fnmatch.fnmatch(name, str(target["name"])))):
+        if not _targets(target, kind, name):
             continue
         src = known.get(path)
         for d in src.documents:
@@ -584,6 +584,12 @@ def _patch_layers(kfile: Path, kind: str, name: str | None, known: _Files, rende
                 layers.extend(_json6902_layers(src.display, d.node, rendered))
     layers.extend(_inline_patch_layers(kfile, body, kind, name, known, rendered))
     return layers
+
+
+def _targets(target: dict[str, Any], kind: str, name: str | None) -> bool:
+    """Whether a patch's `target` (empty: the patch names its object itself) may select this object."""
+    return not target or (target.get("kind") in (None, kind) and
+                          not (target.get("name") and name and not fnmatch.fnmatch(name, str(target["name"]))))
 
 
 def _inline_patch_layers(kfile: Path, body: dict[str, Any], kind: str, name: str | None, known: _Files,
@@ -618,8 +624,7 @@ def _inline_patch_layers(kfile: Path, body: dict[str, Any], kind: str, name: str
     for patch, target in found:
         if patch.style != "|":
             continue  # only a literal block keeps the patch's lines as written
-        if target and (target.get("kind") not in (None, kind) or
-                       (target.get("name") and name and not fnmatch.fnmatch(name, str(target["name"])))):
+        if not _targets(target, kind, name):
             continue
         first = patch.start_mark.line + 1
         content = next((ln for ln in lines[first:] if ln.strip()), "")
