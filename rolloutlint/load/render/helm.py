@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,18 @@ def inputs(chart: Path, options: dict[str, Any], release: str, namespace: str | 
 
 
 def _chart_meta(chart: Path) -> dict[str, Any]:
+    """Chart.yaml's value (read-only), parsed once per file version: the offline check, the dependency copy
+    and every dependency template's location ask for it."""
     chart_file = chart / "Chart.yaml"
+    try:
+        st = chart_file.stat()
+    except OSError as exc:
+        raise EngineError(f"Chart.yaml cannot be read: {exc}") from None
+    return _chart_meta_cached(chart_file, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)
+def _chart_meta_cached(chart_file: Path, mtime: int, size: int) -> dict[str, Any]:
     try:
         return as_dict(yaml.safe_load(chart_file.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
