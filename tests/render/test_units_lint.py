@@ -146,7 +146,7 @@ def test_applicationset_git_directories(repo: Callable[[str], Path]) -> None:
     assert any(f.rule == "RL102" and f.location.file.endswith("replicas.yaml") for f in raw)
     findings = lint(root)
     assert [(f.rule, f.location.file, f.location.line, f.units) for f in findings] == [
-        ("RL142", "services/details/rollout.yaml", 21, ("Application details",))]
+        ("RL142", "services/details/rollout.yaml", 21, ("Application argocd/details",))]
     project = pipeline.load_project(["."], cwd=root)
     assert sorted((r.name, r.namespace) for r in project.index.of_kind("Rollout")) == [("details", "details"), ("ratings", "ratings")]
 

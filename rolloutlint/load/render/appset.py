@@ -40,11 +40,16 @@ def expand(appset: dict[str, Any], root: Path) -> tuple[list[dict[str, Any]], li
     out: list[dict[str, Any]] = []
     skipped = skipped_generators(appset)
     blocked = {i for i, _ in skipped}
+    # The controller creates every Application in its ApplicationSet's namespace, whatever the template says.
+    namespace = as_str(as_dict(appset.get("metadata")).get("namespace"))
     for i, gen in enumerate(as_list(spec.get("generators"))):
         if i in blocked:
             continue
         for params in _params(as_dict(gen), root, go):
             app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **_substitute(copy.deepcopy(template), params, go)}
+            if namespace is not None:
+                meta = app.get("metadata")
+                app["metadata"] = {**meta, "namespace": namespace} if isinstance(meta, dict) else {"namespace": namespace}
             out.append(app)
             if len(out) >= MAX_GENERATED:
                 return out, skipped

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,8 @@ from rolloutlint.core.source import Document, Problem, SourceFile
 from rolloutlint.load.loader import compose_only, load_file, parse_text
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
 from rolloutlint.load.render import kustomize as kz
-from rolloutlint.load.render.units import Settings, Source, Unit, applications, find_units
+from rolloutlint.load.render.units import (Settings, Source, Unit, application_units, applications, document_applications,
+                                           find_units, standalone_units)
 
 # The engines, the cache, Helm and the origin mapping are imported only when a unit needs an engine: a repository
 # whose units are all plain directories (an Application of manifests) pays for none of them.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 RULE = "RL008"
 MAX_WORKERS = 4
+MAX_APP_ROUNDS = 6  # Applications rendered by Applications rendered by ...: a cycle of them must end
 
 
 @dataclass
@@ -211,12 +213,110 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
     # directory's own root-only settings (`sortOptions`) would not apply. Stripping annotations from kustomize's
     # text could not promise the bytes a plain build writes; a second engine run (in parallel) can.
     printed = [(focus, s) for s in focus.sources if s.tool in ("kustomize", "helm")] if focus is not None else []
+    made: dict[tuple[int, int], list[Resource]] = {}  # (unit, source) -> its objects, once made
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
         printing = [pool.submit(plain, item) for item in printed[:1]]
         results = list(pool.map(job, jobs))
+        if discover:
+            def render_more(items: list[tuple[Unit, Source]]) -> list[tuple[Unit, Source, Any]]:
+                _add_engines(out, settings, {source.tool for _, source in items})
+                return list(pool.map(job, items))
+
+            results = _follow_rendered_apps(out, files, results, made, known, root, Settings(settings.repo_urls, exclude),
+                                            render_more)
         if printing:
             out.output = printing[0].result()
-    return _finish(out, results, known, root, store, debug)
+    return _finish(out, results, known, root, store, debug, made)
+
+
+def _add_engines(out: Rendered, settings: RenderSettings, tools: set[str]) -> None:
+    """Find the engines of tools the first units did not use (an app-of-apps chart deploying overlays)."""
+    from rolloutlint.load.render.engines import find_engines
+
+    assert out.engines is not None
+    missing = tuple(t for t in ("kustomize", "helm") if t in tools and getattr(out.engines, t) is None
+                    and t not in out.engines.searched)
+    if missing:
+        more = find_engines(settings.kustomize, settings.helm, missing)
+        for tool in missing:
+            setattr(out.engines, tool, getattr(more, tool))
+        out.engines.notes.extend(more.notes)
+        out.engines.searched.update(missing)
+
+
+def _follow_rendered_apps(out: Rendered, files: list[SourceFile], results: list[tuple[Unit, Source, Any]],
+                          made: dict[tuple[int, int], list[Resource]], known: _Files, root: Path, unit_settings: Settings,
+                          render: Callable[[list[tuple[Unit, Source]]], list[tuple[Unit, Source, Any]]],
+                          ) -> list[tuple[Unit, Source, Any]]:
+    """Argo CD applies the Applications and ApplicationSets a unit renders (an app-of-apps chart or overlay),
+    then deploys each Application's source with its parameters: those units are rendered too, in place of the
+    standalone kustomizations and charts of the same directories. Repeated for what they render in turn, until
+    no new Application appears (`MAX_APP_ROUNDS` ends a cycle). Returns the results of the final units."""
+    written = [u for u in out.units if u.app_file is not None]
+    labels = {u.app_label for u in written}
+    standalone = {u.name: u for u in out.units if u.app_file is None}
+    by_key = {(id(u), id(s)): (u, s, r) for u, s, r in results}
+    derived: dict[str | None, Unit] = {}
+    generated: list[Resource] = []  # Applications the rendered ApplicationSets generate (checked as written ones)
+    for _ in range(MAX_APP_ROUNDS):
+        found: dict[str | None, Unit] = {}
+        generated = []
+        # An overlay renders its base's Applications once more (renamed, re-namespaced); one that deploys only
+        # a remote chart is said not rendered once per line, not once per overlay.
+        offline = {(u.offline.file, u.offline.line) for u in written if u.offline is not None}
+        for unit in out.units:
+            for source in unit.sources:
+                for res in _rendered_apps(by_key.get((id(unit), id(source))), made, known, root):
+                    entries = document_applications(res.body, res.file, res.doc, root)
+                    for entry in entries:
+                        if entry[3]:
+                            generated.append(_generated_app(entry))
+                    for app_unit in application_units(entries, root, unit_settings):
+                        label = app_unit.app_label
+                        if label in labels or label in found or \
+                                {s.path for s in app_unit.sources} == {s.path for s in unit.sources}:
+                            continue  # written in the repository too, met before, or deploying itself (a root app)
+                        if app_unit.offline is not None:
+                            at = (app_unit.offline.file, app_unit.offline.line)
+                            if not app_unit.sources and at in offline:
+                                continue
+                            offline.add(at)
+                        old = derived.get(label)
+                        found[label] = old if old is not None and old.app_doc is app_unit.app_doc else app_unit
+        if found.keys() == derived.keys() and all(found[k] is derived[k] for k in found):
+            break
+        derived = found
+        kept = {u.name for u in standalone_units(root, files, written + list(derived.values()), unit_settings.exclude)}
+        out.units = written + list(derived.values()) + [u for name, u in standalone.items() if name in kept]
+        todo = [(u, s) for u in out.units for s in u.sources if (id(u), id(s)) not in by_key]
+        for unit, source, result in render(todo):
+            by_key[(id(unit), id(source))] = (unit, source, result)
+    out.resources.extend(generated)
+    return [by_key[(id(u), id(s))] for u in out.units for s in u.sources if (id(u), id(s)) in by_key]
+
+
+def _rendered_apps(done: tuple[Unit, Source, Any] | None, made: dict[tuple[int, int], list[Resource]], known: _Files,
+                   root: Path) -> list[Resource]:
+    """The Applications and ApplicationSets among a unit's rendered objects."""
+    if done is None or isinstance(done[2], Exception) or done[2]["tool"] == "directory":
+        return []  # a directory's files are loaded as written: their Applications are units already
+    unit, source, result = done
+    texts = [result["text"]] if result["tool"] == "kustomize" else [text for _, text in result["docs"]]
+    if not any("argoproj.io/" in text for text in texts):
+        return []
+    key = (id(unit), id(source))
+    if key not in made:
+        made[key] = _resources(unit, source, result, known, root)
+    return [res for res in made[key] if res.kind in ("Application", "ApplicationSet") and
+            res.api_version.startswith("argoproj.io/")]
+
+
+def _generated_app(entry: tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]) -> Resource:
+    from rolloutlint.load.namespaces import _make
+
+    res = _make(*entry)
+    res.extra["generated"] = True  # its fixes would edit the template every generated app shares
+    return res
 
 
 def _directory_result(unit: Unit, source: Source) -> tuple[Unit, Source, Any]:
@@ -224,7 +324,7 @@ def _directory_result(unit: Unit, source: Source) -> tuple[Unit, Source, Any]:
 
 
 def _finish(out: Rendered, results: list[tuple[Unit, Source, Any]], known: _Files, root: Path,
-            store: render_cache.Cache | None, debug: Any) -> Rendered:
+            store: render_cache.Cache | None, debug: Any, made: dict[tuple[int, int], list[Resource]] | None = None) -> Rendered:
     """The rendered objects of each unit, and a finding for each that could not be rendered."""
     failed: set[int] = set()
     for unit in out.units:
@@ -246,7 +346,8 @@ def _finish(out: Rendered, results: list[tuple[Unit, Source, Any]], known: _File
             continue
         out.consumed.update(_consumed(unit, source, known, (Path(p) for p in result["inputs"])))
         reads.update(Path(p) for p in result["inputs"])
-        out.resources.extend(_resources(unit, source, result, known, root))
+        done = made.get((id(unit), id(source))) if made else None
+        out.resources.extend(done if done is not None else _resources(unit, source, result, known, root))
     out.failed_units = len(failed)
     out.rendered_units = len(out.units) - len(failed)
     out.cache_hits = store.hits if store is not None else 0
@@ -315,9 +416,13 @@ def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
         kfile = kz.kustomization_file(Path(restricted.group(2)))
         if kfile is not None:
             return kfile, _mentioned_line(kfile, str(exc))
-    if source.tool == "kustomize" and unit.app_file is None:
+    if source.tool == "kustomize":
         kfile = kz.kustomization_file(source.path)
-        return (kfile, _mentioned_line(kfile, str(exc))) if kfile else (source.path, 1)
+        if unit.app_file is None:
+            return (kfile, _mentioned_line(kfile, str(exc))) if kfile else (source.path, 1)
+        mentioned = _mentioning_line(kfile, str(exc)) if kfile else None
+        if kfile is not None and mentioned is not None:  # the entry the engine failed on, not the Application
+            return kfile, mentioned
     if unit.app_file is not None and unit.app_doc is not None:
         from rolloutlint.core.positions import locate
 
@@ -326,16 +431,20 @@ def _where(unit: Unit, source: Source, exc: Exception) -> tuple[Path, int]:
 
 
 def _mentioned_line(kfile: Path, message: str) -> int:
-    """The kustomization line naming a path the engine's message quotes (kustomize gives no line)."""
+    """The kustomization line naming a path the engine's message quotes (kustomize gives no line), else 1."""
+    return _mentioning_line(kfile, message) or 1
+
+
+def _mentioning_line(kfile: Path, message: str) -> int | None:
     try:
         lines = kfile.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return 1
+        return None
     for quoted in re.findall(r"'([^'\s]+)'", message):
         for i, line in enumerate(lines):
             if not line.lstrip().startswith("#") and (quoted in line or Path(quoted).name in line.split()):
                 return i + 1
-    return 1
+    return None
 
 
 _RESTRICTED = re.compile(r"security; file '([^']+)' is not in or below '([^']+)'")

@@ -47,6 +47,7 @@ class Engines:
     kustomize: Kustomize | None = None
     helm: Helm | None = None
     notes: list[str] = field(default_factory=list)  # why an engine is missing
+    searched: set[str] = field(default_factory=set)  # the tools an engine was looked for
 
     def describe(self) -> str:
         k = self.kustomize.name if self.kustomize else "none"
@@ -107,7 +108,7 @@ def clean_message(text: str) -> str:
 def find_engines(kustomize: str = "auto", helm: str = "auto", need: tuple[str, ...] = ("kustomize", "helm")) -> Engines:
     """`kustomize`/`helm`: "auto", "none", or a command to use (config `render.kustomize` / `render.helm`);
     `need`: the tools the repository's units use (finding an engine runs it once for its version)."""
-    engines = Engines()
+    engines = Engines(searched=set(need))
     if "kustomize" in need:
         engines.kustomize = _find_kustomize(kustomize, engines.notes)
     if "helm" in need:

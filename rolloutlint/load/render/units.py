@@ -46,6 +46,7 @@ class Unit:
     app_path: tuple[str | int, ...] = ()  # the path of the source inside the Application document
     offline: OfflineError | None = None  # a source that needs the network
     entry: tuple[str, int] | None = None  # (file, line) defining the unit, related to its findings
+    app_label: str | None = None  # "Application ns/name" (before `name` is told apart by file): one Argo CD object
 
     @property
     def label(self) -> str:
@@ -81,29 +82,45 @@ def applications(files: list[SourceFile], root: Path) -> list[tuple[dict[str, An
     out: list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]] = []
     for src in files:
         for doc in src.documents:
-            value = doc.value
-            if not isinstance(value, dict) or not str(value.get("apiVersion", "")).startswith("argoproj.io/"):
-                continue
-            kind = value.get("kind")
-            if kind == "Application":
-                out.append((value, src, doc, ()))
-            elif kind == "ApplicationSet":
-                for app in generated_applications(value, root):
-                    out.append((app, src, doc, ("spec", "template")))
+            out.extend(document_applications(doc.value, src, doc, root))
     return out
 
 
+def document_applications(value: Any, src: SourceFile, doc: Document,
+                          root: Path) -> list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]]:
+    """`applications` of one document: the Application it is, or those the ApplicationSet it is generates."""
+    if not isinstance(value, dict) or not str(value.get("apiVersion", "")).startswith("argoproj.io/"):
+        return []
+    kind = value.get("kind")
+    if kind == "Application":
+        return [(value, src, doc, ())]
+    if kind == "ApplicationSet":
+        return [(app, src, doc, ("spec", "template")) for app in generated_applications(value, root)]
+    return []
+
+
 def find_units(files: list[SourceFile], root: Path, settings: Settings) -> list[Unit]:
+    units = application_units(applications(files, root), root, settings)
+    units.extend(standalone_units(root, files, units, settings.exclude))
+    _distinct_names(units, root)
+    return units
+
+
+def application_units(apps: list[tuple[dict[str, Any], SourceFile, Document, tuple[Any, ...]]], root: Path,
+                      settings: Settings) -> list[Unit]:
+    """The units of these Applications (`applications`) whose sources lie in this repository."""
     units: list[Unit] = []
-    covered: set[Path] = set()  # directories an Application renders
-    for body, src, doc, base_path in applications(files, root):
+    for body, src, doc, base_path in apps:
         unit = _application_unit(body, src, doc, base_path, root, settings)
         if unit is not None:
             units.append(unit)
-            covered.update(s.path for s in unit.sources)
-    units.extend(_standalone_units(root, files, covered, settings.exclude))
-    _distinct_names(units, root)
     return units
+
+
+def standalone_units(root: Path, files: list[SourceFile], app_units: list[Unit], exclude: tuple[str, ...]) -> list[Unit]:
+    """Kustomization roots and charts that none of the Applications' units renders."""
+    covered = {s.path for unit in app_units for s in unit.sources}
+    return _standalone_units(root, files, covered, exclude)
 
 
 def _distinct_names(units: list[Unit], root: Path) -> None:
@@ -162,7 +179,8 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
     if not sources and offline is None:
         return None
     label = f"Application {ns + '/' if ns else ''}{name}"
-    return Unit(label, sources, destination, release=name, app_file=src, app_doc=doc, app_path=path_in_doc, offline=offline)
+    return Unit(label, sources, destination, release=name, app_file=src, app_doc=doc, app_path=path_in_doc,
+                offline=offline, app_label=label)
 
 
 def plugin_unit(app_dir: Path, tool: str, app_name: str, namespace: str | None,
