@@ -260,6 +260,13 @@ class Engine:
         entry = res.extra.get("unit_file") if unit and res is not None else None
         if entry is not None and entry[0] != file:
             related += (Related(Location(entry[0], entry[1], 1, entry[1], 1), f"rendered by {unit}"),)
+        written = res.extra.get("written_at") if res is not None else None
+        if written is not None and written[0] != file:
+            # Found in a values file or a patch: the template or base that writes the object is named too (a
+            # pre-commit run that stages only it reports the finding).
+            assert res is not None
+            related += (Related(Location(written[0], written[1], 1, written[1], 1),
+                                f"{res.kind} {res.name or ''} is written here"),)
         # Edits apply to raw files only, and never to a template that several generated Applications share.
         fix = None if res is not None and (res.extra.get("rendered") or res.extra.get("generated")) else rep.fix
         return Finding(rule=rule.id, name=rule.name, severity=severity, message=rep.message,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rolloutlint import pipeline
 from rolloutlint.core.findings import Finding
 from tests.render.conftest import needs_helm, needs_kustomize
@@ -215,3 +217,19 @@ def test_an_application_failing_on_a_kustomization_entry_points_at_that_entry(tm
     assert units == ["Application argocd/infrastructure"]
     assert [(f.location.file, f.location.line) for f in findings if f.rule == "RL008"] == \
         [("infra/mesh/kustomization.yaml", 3)]
+
+
+@needs_helm
+def test_naming_the_template_reports_what_its_values_break(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pre-commit run that stages only the chart template reports the finding its rendered Rollout has, though
+    the finding points at the values file that set the value; naming an unrelated file reports nothing."""
+    from click.testing import CliRunner
+
+    from rolloutlint.cli import cli
+
+    app_of_apps(tmp_path, **{"svc/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"})
+    monkeypatch.chdir(tmp_path)
+    named = CliRunner().invoke(cli, ["lint", "svc/templates/rollout.yaml"])
+    other = CliRunner().invoke(cli, ["lint", "svc/templates/configmap.yaml"])
+    assert named.exit_code == 1 and "svc/values-prod.yaml:1:9: error RL142" in named.output, named.output
+    assert other.exit_code == 0, other.output

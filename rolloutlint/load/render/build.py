@@ -645,6 +645,8 @@ def _kustomize_resources(unit: Unit, source: Source, result: dict[str, Any], kno
             head_line = base[1].start_mark.line
         origins.remap(node, layers, (origin_src.display, head_line, 0))
         res = _resource(value, origin_src, doc, node, base)
+        if base is not None and base[1] is not None:
+            res.extra["written_at"] = (origin_src.display, head_line + 1)
         own_ns = as_str(as_dict(base[0].get("metadata")).get("namespace")) if base else None
         if res.namespace is not None and res.namespace != own_ns:
             res.namespace_source = "kustomization"  # set by a kustomization's `namespace:`, not the file
@@ -853,5 +855,6 @@ def _helm_resources(unit: Unit, source: Source, result: dict[str, Any], known: _
             head = origins.head_line(template_text, value.get("kind"))
             origins.helm_layers(template_text, origin_src.display, values, node, head)
             res = _resource(value, origin_src, doc, node, None)
+            res.extra["written_at"] = (origin_src.display, head + 1)
             out.append(_tag(res, unit, source, known))
     return out
