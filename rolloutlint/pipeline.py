@@ -14,6 +14,7 @@ from typing import Any
 
 from rolloutlint.config import find_config, load_config
 from rolloutlint.core.config import Config
+from rolloutlint.core.index import KUSTOMIZATION_FILES
 from rolloutlint.core.model import Resource
 from rolloutlint.core.project import LintResult, Project
 from rolloutlint.core.source import SourceFile, gc_paused
@@ -91,10 +92,23 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     def adopt(src: SourceFile) -> None:
         made[id(src)] = list(resources_from(src))
 
+    prefetch: list[Any] = []
+
+    def meanwhile() -> None:
+        # Started here, after the load worker is forked: kustomize builds in a thread while the files load.
+        markers = unit_markers(keep=True)
+        if render and whole_root and focus is None and any(m.name in KUSTOMIZATION_FILES for m in markers) \
+                and _render_enabled(config):
+            from rolloutlint.load.render.build import RenderSettings, start_prefetch
+
+            settings = RenderSettings.from_config(config.raw.get("render"), root)
+            prefetch.append(start_prefetch(root, settings, config.exclude, markers))
+        load_builtin_rules()
+
     with gc_paused(), quiet_stderr():
         # While a worker loads, this process first imports the rule modules it will need next.
         files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd, root)),
-                           meanwhile=load_builtin_rules, prepare=_prepare_lint, adopt=adopt)
+                           meanwhile=meanwhile, prepare=_prepare_lint, adopt=adopt)
         named_count = len(files)  # one per path in `report`
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
             reported = {str(p) for p in report}
@@ -121,8 +135,10 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         files.append(load_file(stdin_path, "<stdin>", data=data))
         report.add(stdin_path)
         named_count += 1
-    rendered = _render(files, root, cwd, config, made, debug_log, focus, whole_root) \
+    rendered = _render(files, root, cwd, config, made, debug_log, focus, whole_root, prefetch[0] if prefetch else None) \
         if (render and whole_root and _has_units(files)) or focus is not None else None
+    if prefetch and prefetch[0] is not None and rendered is None:
+        prefetch[0].wait()  # never leave a thread building while the rules fork a worker
     if rendered is not None:  # files loaded for render findings (Chart.yaml, a values file): reported when
         # everything is, or when they lie under a named directory
         if len(files) - len(rendered.extra_files) == named_count:
@@ -155,19 +171,27 @@ def _has_units(files: list[SourceFile]) -> bool:
     return False
 
 
+def _render_enabled(config: Config) -> bool:
+    render = config.raw.get("render")
+    return not (isinstance(render, dict) and render.get("enabled", True) is False) and \
+        os.environ.get("ROLLOUTLINT_NO_RENDER") != "1"
+
+
 def _render(files: list[SourceFile], root: Path, cwd: Path, config: Config, made: dict[int, list[Resource]],
-            debug_log: Any, focus: Any = None, discover: bool = True) -> Any:
+            debug_log: Any, focus: Any = None, discover: bool = True, prefetch: Any = None) -> Any:
     """Render the deployment units; files they consume (bases, patches, values, templates) give no raw
     objects (and no "not an object"/"template" notes), the rendered objects stand in for them."""
     from rolloutlint.load.render.build import RenderSettings, render_project
 
     settings = RenderSettings.from_config(config.raw.get("render"), root)
-    if not settings.enabled or os.environ.get("ROLLOUTLINT_NO_RENDER") == "1":
+    if not _render_enabled(config):
+        if prefetch is not None:
+            prefetch.wait()
         if focus is None:
             return None
         discover = False  # the plugin's unit is what Argo CD applies: it is rendered whatever lint's setting
     rendered = render_project(files, root, cwd, settings, debug=debug_log, exclude=config.exclude, focus=focus,
-                              discover=discover)
+                              discover=discover, prefetch=prefetch)
     files.extend(rendered.extra_files)
     for src in files:
         if src.path in rendered.consumed:

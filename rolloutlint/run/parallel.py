@@ -17,6 +17,7 @@ import os
 import signal
 import struct
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +35,10 @@ T = TypeVar("T")
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and sys.platform != "win32" and (os.cpu_count() or 1) > 1
+    # Never with another thread running (a render prefetch, an embedding application's): the child would
+    # inherit whatever locks that thread held.
+    return hasattr(os, "fork") and sys.platform != "win32" and (os.cpu_count() or 1) > 1 and \
+        threading.active_count() == 1
 
 
 def _with_worker(theirs: Callable[[int], None], mine: Callable[[int | None], None]) -> None:

@@ -29,6 +29,7 @@ from rolloutlint.load.render.units import (Settings, Source, Unit, application_u
 # whose units are all plain directories (an Application of manifests) pays for none of them.
 if TYPE_CHECKING:
     from rolloutlint.load.render import cache as render_cache
+    from rolloutlint.load.render.prefetch import Prefetch
     from rolloutlint.load.render import helm as helm_render
     from rolloutlint.load.render import origins
     from rolloutlint.load.render.engines import Engines
@@ -143,21 +144,32 @@ def _report_unexpanded(files: list[SourceFile]) -> None:
                                             "Applications it generates were not checked", line, col))
 
 
+def start_prefetch(root: Path, settings: RenderSettings, exclude: tuple[str, ...], markers: list[Path]) -> Prefetch:
+    """`load.render.prefetch`: the kustomization roots built in a thread while the files load, for
+    `render_project`."""
+    from rolloutlint.load.render import prefetch
+
+    return prefetch.start(root, settings, exclude, markers, _engine_output, MAX_WORKERS)
+
+
 def render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings,
                    debug: Any = None, exclude: tuple[str, ...] = (), focus: Unit | None = None,
-                   discover: bool = True) -> Rendered:
+                   discover: bool = True, prefetch: Prefetch | None = None) -> Rendered:
     """`focus`: the unit the Argo CD plugin generates; it replaces any discovered unit of the same directory (the
     same deployment), and its engine output is also produced plainly, for the plugin to print (`Rendered.output`).
-    `discover`: find the repository's units (else only `focus` is rendered)."""
+    `discover`: find the repository's units (else only `focus` is rendered). `prefetch`: builds started while
+    the files loaded (`load.render.prefetch`), waited for here."""
+    if prefetch is not None:
+        prefetch.wait()
     kz.new_run()
     try:
-        return _render_project(files, root, cwd, settings, debug, exclude, focus, discover)
+        return _render_project(files, root, cwd, settings, debug, exclude, focus, discover, prefetch)
     finally:
         kz.end_run()
 
 
 def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: RenderSettings, debug: Any,
-                    exclude: tuple[str, ...], focus: Unit | None, discover: bool) -> Rendered:
+                    exclude: tuple[str, ...], focus: Unit | None, discover: bool, prefetch: Prefetch | None) -> Rendered:
     out = Rendered()
     out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
     if discover:
@@ -189,10 +201,15 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
     from rolloutlint.load.render import cache as render_cache
     from rolloutlint.load.render.engines import EngineError, find_engines
 
-    out.engines = find_engines(settings.kustomize, settings.helm, need)
+    if prefetch is not None and prefetch.engines is not None:
+        out.engines = prefetch.engines
+        _add_engines(out, settings, set(need))
+    else:
+        out.engines = find_engines(settings.kustomize, settings.helm, need)
     if debug is not None:
         debug(f"render engines: {out.engines.describe()}")
-    store = render_cache.Cache((settings.cache_dir or render_cache.default_dir()) if settings.cache else None)
+    store = render_cache.Cache((settings.cache_dir or render_cache.default_dir()) if settings.cache else None,
+                               memory=prefetch.store.memory if prefetch is not None else None)
     jobs = [(unit, source) for unit in out.units for source in unit.sources]
 
     def job(item: tuple[Unit, Source]) -> tuple[Unit, Source, Any]:

@@ -34,12 +34,16 @@ def key(parts: list[Any], files: list[Path]) -> str:
 
 
 class Cache:
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, memory: dict[str, Any] | None = None) -> None:
         self.directory = directory
-        self.hits = 0
+        self.hits = 0  # found on disk: rendered by an earlier run
         self.misses = 0
+        # Renders made earlier in this run (`prefetch`), shared between two caches; not counted as hits.
+        self.memory = memory
 
     def get(self, k: str) -> Any:
+        if self.memory is not None and k in self.memory:
+            return self.memory[k]
         if self.directory is None:
             return None
         try:
@@ -51,6 +55,8 @@ class Cache:
         return value
 
     def put(self, k: str, value: Any) -> None:
+        if self.memory is not None:
+            self.memory[k] = value
         if self.directory is None:
             return
         target = self.directory / k[:2]
