@@ -115,15 +115,23 @@ def _known_name(ctx: "Context", label: str, value: str, ro: Resource) -> bool | 
     return False
 
 
+# A pattern whose only regex operator is `.` (`{{args.service}}.{{args.namespace}}.svc.cluster.local`, the
+# form Argo's docs use with `=~`): the dots match the name's own dots, so it names what its text names.
+_PLAIN_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 def _regex_names_something(ctx: "Context", label: str, pattern: str, ro: Resource) -> bool | None:
-    """Whether an (anchored) regex matcher can select a Service/workload of the Rollout's namespace."""
+    """Whether an (anchored) regex matcher can select a Service/workload of the Rollout's namespace; a pattern
+    that is a plain name is judged as that name (`_known_name`), any other unmatched one is left alone."""
 
     kinds = _WORKLOAD_KINDS if label in _WORKLOAD_LABELS else ("Service",)
     names = [r.name for k in kinds for r in ctx.index.of_kind(k) if r.name and r.namespace in (ro.namespace, None)]
     try:
-        return any(re.fullmatch(pattern, form) for n in names for form in _service_forms(n, ro.namespace)) or None
+        if any(re.fullmatch(pattern, form) for n in names for form in _service_forms(n, ro.namespace)):
+            return True
     except re.error:
         return None
+    return _known_name(ctx, label, pattern, ro) if _PLAIN_PATTERN.fullmatch(pattern) else None
 
 
 def _rollout_services(ctx: "Context", ro: Resource) -> list[str]:
@@ -143,7 +151,9 @@ class AnalysisFilterMatchesNothing(Rule):
     defaults): the values of `destination_service_name`, `destination_service` and `destination_workload`
     in Prometheus selectors over Istio metrics (`istio_*`), and plain SkyWalking service names
     (`serviceName: "reviews.bookinfo"`), must name a Service (or, for `destination_workload`, the Rollout or
-    another workload) that the repository holds in that namespace. Checked only when the repository holds the
+    another workload) that the repository holds in that namespace. A regex matcher (`=~`) counts when it matches
+    one, and is judged as a name when its only operator is `.` (`=~"{{args.service}}.{{args.namespace}}.svc..."`,
+    as Argo's docs write the host); other patterns are left alone. Checked only when the repository holds the
     Rollout's own Services; values naming external objects (`external:` in the configuration) or a namespace
     the repository does not show are left alone.
 
