@@ -18,7 +18,8 @@ from rolloutlint.core.index import KUSTOMIZATION_FILES
 from rolloutlint.core.model import Resource
 from rolloutlint.core.project import LintResult, Project
 from rolloutlint.core.source import SourceFile, gc_paused
-from rolloutlint.load.discovery import printable, display_path, find_root, known_non_manifest, walk, walk_names
+from rolloutlint.load.discovery import (VALUES_FILE, display_path, find_root, known_non_manifest, printable, walk,
+                                        walk_names)
 from rolloutlint.core.infile import not_regular, read_stdin
 from rolloutlint.load.fastparse import quiet_stderr
 from rolloutlint.load.loader import load_file
@@ -79,9 +80,12 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
     unit_markers()
     detours()
     report: set[Path] = set()
+    named_values: set[Path] = set()  # Helm values files named (a pre-commit run after editing one)
     for p in named_paths:
         if p.is_dir():
             report.update(walk(p, root, config.exclude))
+        elif VALUES_FILE.match(p.name):
+            named_values.add(p)  # not a manifest: what the charts reading it render is reported where it points
         elif not known_non_manifest(p):
             report.add(p)  # an explicitly named file is linted even when excluded or oddly named
     from rolloutlint.run.parallel import load_split
@@ -110,15 +114,21 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         files = load_split(sorted(report, key=_path_order), lambda p: load_file(p, display_path(p, cwd, root)),
                            meanwhile=meanwhile, prepare=_prepare_lint, adopt=adopt)
         named_count = len(files)  # one per path in `report`
+        partial = False  # some files of the repository named, not all: report only what touches them
         if whole_root and root not in named_paths:  # a named root: everything is loaded already
             reported = {str(p) for p in report}
             others = [p for p in walk_names(root, root, config.exclude) if p not in reported]
-            if others and report:
-                # Only some files named: load what their checks can look up, not the whole repository.
+            if others and (report or named_values):
+                partial = True
+                # Only some files named: load what their checks can look up, not the whole repository. A named
+                # values file takes part as a path only: the Applications deploying or reading it are loaded.
                 from rolloutlint.load.relevance import select_files
 
-                files += select_files(files, others, lambda p, data: load_file(p, display_path(p, cwd, root), data=data),
+                stubs = [SourceFile(path=v, display=display_path(v, cwd, root)) for v in sorted(named_values)]
+                files += select_files(files + stubs, others,
+                                      lambda p, data: load_file(p, display_path(p, cwd, root), data=data),
                                       root, whole_tree=unit_markers(keep=True), detours=detours())
+                report.update(named_values)
             elif others and not named_paths:  # stdin alone: its references resolve against the repository
                 files += load_split([Path(p) for p in others], lambda p: load_file(p, display_path(p, cwd, root)))
         for directory, reason in dict(unreadable_dirs()).items():
@@ -141,7 +151,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
         prefetch[0].wait()  # never leave a thread building while the rules fork a worker
     if rendered is not None:  # files loaded for render findings (Chart.yaml, a values file): reported when
         # everything is, or when they lie under a named directory
-        if len(files) - len(rendered.extra_files) == named_count:
+        if not partial and len(files) - len(rendered.extra_files) == named_count:
             named_count += len(rendered.extra_files)
         for extra in rendered.extra_files:
             if any(p.is_dir() and p in extra.path.parents for p in named_paths):
@@ -150,7 +160,7 @@ def load_project(paths: Sequence[str], *, config_path: str | None = None, namesp
                         extra=rendered.resources if rendered is not None else ())
     # Nothing loaded beyond the named files (a named root, say): say so with None, which spares each
     # consumer a membership test per file.
-    everything = len(files) == named_count
+    everything = not partial and len(files) == named_count
     return Project(root=root, config=config, files=files, index=index, report_files=None if everything else report,
                    rendered=rendered)
 

@@ -118,12 +118,23 @@ def test_the_argocd_rules_see_what_a_rendered_application_deploys(tmp_path: Path
 
 
 @needs_helm
-def test_a_root_application_that_deploys_its_own_chart_ends(tmp_path: Path) -> None:
+def test_a_root_application_that_deploys_its_own_chart_is_that_charts_unit(tmp_path: Path) -> None:
+    """A self-managed root: chart `apps` renders Application `root`, which deploys `apps` itself. Argo CD renders
+    the chart as `root` does (its release name), and the rendering ends there; the Argo CD rules see `root`'s
+    objects as its own (RL606 on the root's own HPA-scaled Rollout)."""
     root_app = CHILD_APP.replace("svc-{{ .Values.env }}", "root").replace("path: svc", "path: apps")
     root_app = root_app.replace("    helm:\n      valueFiles:\n        - values-{{ .Values.env }}.yaml\n", "")
-    findings, units = lint(app_of_apps(tmp_path, **{"apps/templates/root.yaml": root_app}))
-    assert units == ["Application argocd/svc-prod", "chart apps"]
+    root_app += "  syncPolicy:\n    automated: {selfHeal: true}\n"
+    hpa = ("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec:\n  maxReplicas: 6\n"
+           "  minReplicas: 2\n  scaleTargetRef: {apiVersion: argoproj.io/v1alpha1, kind: Rollout, name: {{ .Release.Name }}}\n")
+    findings, units = lint(app_of_apps(tmp_path, **{
+        "apps/templates/root.yaml": root_app, "apps/templates/hpa.yaml": hpa,
+        "apps/templates/rollout.yaml": ROLLOUT_TEMPLATE.replace("name: svc", "name: {{ .Release.Name }}").replace(
+            "spec:\n", "spec:\n  replicas: 2\n", 1).replace("{{ .Values.weight }}", "10")}))
+    assert units == ["Application argocd/root", "Application argocd/svc-prod"]
     assert [f.rule for f in findings if f.rule == "RL142"] == ["RL142"]
+    assert [(f.location.file, f.resource.name if f.resource else None) for f in findings if f.rule == "RL606"] == [
+        ("apps/templates/root.yaml", "root")]
 
 
 @needs_helm
@@ -233,3 +244,142 @@ def test_naming_the_template_reports_what_its_values_break(tmp_path: Path, monke
     other = CliRunner().invoke(cli, ["lint", "svc/templates/configmap.yaml"])
     assert named.exit_code == 1 and "svc/values-prod.yaml:1:9: error RL142" in named.output, named.output
     assert other.exit_code == 0, other.output
+
+
+BASE_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: svc, namespace: argocd}
+spec:
+  project: default
+  destination: {namespace: base, server: https://kubernetes.default.svc}
+  source:
+    repoURL: https://example.com/r.git
+    path: svc
+    helm:
+      valueFiles: [values-base.yaml]
+"""
+
+PROD_PATCH = """resources: [../base]
+patches:
+  - target: {kind: Application}
+    patch: |-
+      - op: replace
+        path: /spec/source/helm/valueFiles/0
+        value: values-prod.yaml
+"""
+
+
+@needs_kustomize
+@needs_helm
+@pytest.mark.parametrize(("base", "prod", "expected"), [("150", "20", []), ("20", "150", [("svc/values-prod.yaml", 1)])])
+def test_an_application_in_a_kustomize_base_is_deployed_only_as_its_overlays_render_it(
+        tmp_path: Path, base: str, prod: str, expected: list[tuple[str, int]]) -> None:
+    """Argo CD applies what the overlay renders (its patched valueFiles), never the base's Application as written."""
+    write(tmp_path, {
+        "apps/base/kustomization.yaml": "resources: [app.yaml]\n", "apps/base/app.yaml": BASE_APP,
+        "apps/prod/kustomization.yaml": PROD_PATCH,
+        "root.yaml": CHILD_APP.replace("svc-{{ .Values.env }}", "root").replace("{{ .Values.repoURL }}", "r")
+        .replace("path: svc", "path: apps/prod").replace(
+            "    helm:\n      valueFiles:\n        - values-{{ .Values.env }}.yaml\n", ""),
+        "svc/Chart.yaml": "apiVersion: v2\nname: svc\nversion: 0.1.0\n", "svc/values.yaml": "weight: 20\n",
+        "svc/values-base.yaml": f"weight: {base}\n", "svc/values-prod.yaml": f"weight: {prod}\n",
+        "svc/templates/rollout.yaml": ROLLOUT_TEMPLATE,
+    })
+    findings, units = lint(tmp_path)
+    assert sorted(units) == ["Application argocd/root", "Application argocd/svc"]
+    assert [(f.location.file, f.location.line) for f in findings if f.rule == "RL142"] == expected
+
+
+@needs_helm
+def test_an_app_of_apps_chart_deploying_itself_again_with_other_values_is_followed(tmp_path: Path) -> None:
+    """A nested app-of-apps: the root deploys chart `aoa`, which renders Application `group1` deploying `aoa` again
+    with other values, which renders `foo` deploying `svc`. Only an Application that renders itself ends there."""
+    aoa = ("{{- range $name, $p := .Values.children }}\n---\n" + CHILD_APP.replace("svc-{{ .Values.env }}", "{{ $name }}")
+           .replace("{{ .Values.repoURL }}", "r").replace("path: svc", "path: charts/{{ $p.chart }}")
+           .replace("values-{{ .Values.env }}.yaml", "../../overrides/{{ $name }}.yaml") + "{{- end }}\n")
+    root = CHILD_APP.replace("svc-{{ .Values.env }}", "root").replace("{{ .Values.repoURL }}", "r").replace(
+        "path: svc", "path: charts/aoa").replace("values-{{ .Values.env }}.yaml", "../../overrides/root.yaml")
+    write(tmp_path, {
+        "bootstrap/root.yaml": root,
+        "charts/aoa/Chart.yaml": "apiVersion: v2\nname: aoa\nversion: 0.1.0\n", "charts/aoa/templates/apps.yaml": aoa,
+        "charts/svc/Chart.yaml": "apiVersion: v2\nname: svc\nversion: 0.1.0\n", "charts/svc/values.yaml": "weight: 20\n",
+        "charts/svc/templates/rollout.yaml": ROLLOUT_TEMPLATE,
+        "overrides/root.yaml": "children:\n  group1: {chart: aoa}\n",
+        "overrides/group1.yaml": "children:\n  foo: {chart: svc}\n",
+        "overrides/foo.yaml": "weight: 150\n",
+    })
+    findings, units = lint(tmp_path)
+    assert units == ["Application argocd/root", "Application argocd/group1", "Application argocd/foo"]
+    assert [(f.location.file, f.location.line, f.units) for f in findings if f.rule == "RL142"] == [
+        ("overrides/foo.yaml", 1, ("Application argocd/foo",))]
+
+
+@needs_helm
+def test_naming_one_child_chart_reports_only_what_touches_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A partial lint (pre-commit) of chart `a` must not fail on chart `b`, which the same app-of-apps deploys."""
+    from click.testing import CliRunner
+
+    from rolloutlint.cli import cli
+
+    apps = {f"apps/templates/{n}.yaml": CHILD_APP.replace("svc-{{ .Values.env }}", n).replace("path: svc", f"path: {n}")
+            .replace("    helm:\n      valueFiles:\n        - values-{{ .Values.env }}.yaml\n", "") for n in ("a", "b")}
+    write(tmp_path, {
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n", "apps/values.yaml": "repoURL: r\n", **apps,
+        **{f"{n}/Chart.yaml": f"apiVersion: v2\nname: {n}\nversion: 0.1.0\n" for n in ("a", "b")},
+        **{f"{n}/templates/rollout.yaml": ROLLOUT_TEMPLATE for n in ("a", "b")},
+        "a/values.yaml": "weight: 20\n", "b/values.yaml": "weight: 150\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["lint", "a"]).exit_code == 0
+    assert "Rollout svc" in CliRunner().invoke(cli, ["simulate", "a"]).output
+    assert CliRunner().invoke(cli, ["simulate", "a"]).output.count("Rollout ") == 1
+    named_b = CliRunner().invoke(cli, ["lint", "b"])
+    assert named_b.exit_code == 1 and "b/values.yaml:1:9: error RL142" in named_b.output, named_b.output
+
+
+@needs_helm
+@pytest.mark.parametrize("values", ["svc/values-prod.yaml", "envs/prod/values.yaml"])
+def test_naming_a_values_file_reports_what_the_applications_reading_it_render(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, values: str) -> None:
+    """pre-commit passes the edited values file alone: the Application that reads it (beside the chart or from
+    another directory) is loaded and renders with it, and the finding in it is reported."""
+    from click.testing import CliRunner
+
+    from rolloutlint.cli import cli
+
+    app = CHILD_APP.replace("svc-{{ .Values.env }}", "svc-prod").replace("{{ .Values.repoURL }}", "r").replace(
+        "values-{{ .Values.env }}.yaml", "values-prod.yaml" if values.startswith("svc/") else "../envs/prod/values.yaml")
+    write(tmp_path, {
+        "argocd/app.yaml": app, "svc/Chart.yaml": "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+        "svc/values.yaml": "weight: 20\n", "svc/templates/rollout.yaml": ROLLOUT_TEMPLATE, values: "weight: 150\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    named = CliRunner().invoke(cli, ["lint", values])
+    assert named.exit_code == 1 and f"{values}:1:9: error RL142" in named.output, named.output
+    assert CliRunner().invoke(cli, ["lint", "svc/values.yaml"]).exit_code == 0
+
+
+@needs_helm
+def test_a_rendered_applicationset_that_needs_a_cluster_is_said_unchecked(tmp_path: Path) -> None:
+    appset = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: svcs, namespace: argocd}\n"
+              "spec:\n  generators:\n    - clusters: {}\n  template:\n    metadata: {name: 'svc-{{`{{name}}`}}'}\n"
+              "    spec:\n      project: default\n      destination: {namespace: svc, server: '{{`{{server}}`}}'}\n"
+              "      source: {repoURL: r, path: svc}\n")
+    write(tmp_path, {"boot/Chart.yaml": "apiVersion: v2\nname: boot\nversion: 0.1.0\n", "boot/templates/appset.yaml": appset})
+    findings, units = lint(tmp_path)
+    assert units == ["chart boot"]  # the template is the chart's; no ApplicationSet is written in the repository
+    assert [(f.rule, f.location.file, f.location.line) for f in findings] == [("RL008", "boot/templates/appset.yaml", 5)]
+
+
+@needs_helm
+def test_values_inserted_with_to_yaml_are_located_in_the_values_file(tmp_path: Path) -> None:
+    """`steps: {{ toYaml .Values.steps | nindent 8 }}`: each step is reported on its values line."""
+    template = ROLLOUT_TEMPLATE.replace("      steps:\n        - setWeight: {{ .Values.weight }}\n        - pause: {}\n",
+                                        "      steps:\n        {{- toYaml .Values.canary.steps | nindent 8 }}\n")
+    write(tmp_path, {
+        "svc/Chart.yaml": "apiVersion: v2\nname: svc\nversion: 0.1.0\n", "svc/templates/rollout.yaml": template,
+        "svc/values.yaml": "canary:\n  steps:\n    - setWeight: 20\n    - pause: {duration: 1x}\n    - setWeight: 130\n",
+    })
+    findings, _ = lint(tmp_path)
+    assert sorted((f.rule, f.location.file, f.location.line) for f in findings if f.rule in ("RL142", "RL143")) == [
+        ("RL142", "svc/values.yaml", 5), ("RL143", "svc/values.yaml", 4)]

@@ -22,8 +22,8 @@ from rolloutlint.core.source import Document, Problem, SourceFile
 from rolloutlint.load.loader import compose_only, load_file, parse_text
 from rolloutlint.core.model import CLUSTER_SCOPED, Resource, as_dict, as_list, as_str
 from rolloutlint.load.render import kustomize as kz
-from rolloutlint.load.render.units import (Settings, Source, Unit, application_units, applications, document_applications,
-                                           find_units, standalone_units)
+from rolloutlint.load.render.units import (Settings, Source, Unit, application_label, application_units, applications,
+                                           document_applications, find_units, standalone_units)
 
 # The engines, the cache, Helm and the origin mapping are imported only when a unit needs an engine: a repository
 # whose units are all plain directories (an Application of manifests) pays for none of them.
@@ -138,10 +138,12 @@ def _report_unexpanded(files: list[SourceFile]) -> None:
                 continue
             for i, kind in skipped_generators(value):
                 name = as_str(as_dict(value.get("metadata")).get("name")) or "<unnamed>"
-                line, col = locate(doc.node, ("spec", "generators", i))[:2]
-                src.problems.append(Problem(RULE, f"cannot render offline: ApplicationSet {name} generator {i} "
-                                            f"({kind}) needs a cluster or an API to list its parameters; the "
-                                            "Applications it generates were not checked", line, col))
+                src.problems.append(_unexpanded(name, i, kind, locate(doc.node, ("spec", "generators", i))))
+
+
+def _unexpanded(name: str, i: int, kind: str, at: tuple[int, ...]) -> Problem:
+    return Problem(RULE, f"cannot render offline: ApplicationSet {name} generator {i} ({kind}) needs a cluster or an "
+                   "API to list its parameters; the Applications it generates were not checked", at[0], at[1])
 
 
 def start_prefetch(root: Path, settings: RenderSettings, exclude: tuple[str, ...], markers: list[Path]) -> Prefetch:
@@ -174,7 +176,6 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
     out.units = find_units(files, root, Settings(settings.repo_urls, exclude)) if discover else []
     if discover:
         out.resources.extend(_generated_applications(files, root))
-        _report_unexpanded(files)
     known = _Files(files, cwd, out, root)
     if focus is not None:
         out.units = _with_focus(out.units, focus)
@@ -194,6 +195,8 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
         out.units = [u for u in out.units if near_focus(u)]
     need = tuple(sorted({s.tool for u in out.units for s in u.sources} & {"kustomize", "helm"}))
     if not need:  # plain directories only: nothing to run, nothing to cache
+        if discover:
+            _report_unexpanded(files)
         return _finish(out, [_directory_result(unit, source) for unit in out.units for source in unit.sources],
                        known, root, None, debug)
     from concurrent.futures import ThreadPoolExecutor
@@ -241,6 +244,8 @@ def _render_project(files: list[SourceFile], root: Path, cwd: Path, settings: Re
 
             results = _follow_rendered_apps(out, files, results, made, known, root, Settings(settings.repo_urls, exclude),
                                             render_more)
+            base_only = _rendered_inputs(results, known)
+            _report_unexpanded([f for f in files if f.path not in base_only])  # rendered copies: `_generated_by_rendered`
         if printing:
             out.output = printing[0].result()
     return _finish(out, results, known, root, store, debug, made)
@@ -268,48 +273,124 @@ def _follow_rendered_apps(out: Rendered, files: list[SourceFile], results: list[
     """Argo CD applies the Applications and ApplicationSets a unit renders (an app-of-apps chart or overlay),
     then deploys each Application's source with its parameters: those units are rendered too, in place of the
     standalone kustomizations and charts of the same directories. Repeated for what they render in turn, until
-    no new Application appears (`MAX_APP_ROUNDS` ends a cycle). Returns the results of the final units."""
-    written = [u for u in out.units if u.app_file is not None]
+    no new Application appears (`MAX_APP_ROUNDS` ends a cycle). Returns the results of the final units.
+
+    An Application written in a file that a kustomization or chart renders (a base the overlays rename or patch)
+    is not applied as written: only its rendered copies are, so the written one is no unit of its own (unless a
+    directory source applies the file as it is)."""
+    base_only = _rendered_inputs(results, known)
+    written = [u for u in out.units if u.app_file is not None and u.app_file.path not in base_only]
     labels = {u.app_label for u in written}
     standalone = {u.name: u for u in out.units if u.app_file is None}
     by_key = {(id(u), id(s)): (u, s, r) for u, s, r in results}
-    derived: dict[str | None, Unit] = {}
-    generated: list[Resource] = []  # Applications the rendered ApplicationSets generate (checked as written ones)
-    for _ in range(MAX_APP_ROUNDS):
-        found: dict[str | None, Unit] = {}
-        generated = []
-        # An overlay renders its base's Applications once more (renamed, re-namespaced); one that deploys only
-        # a remote chart is said not rendered once per line, not once per overlay.
-        offline = {(u.offline.file, u.offline.line) for u in written if u.offline is not None}
-        for unit in out.units:
-            for source in unit.sources:
-                for res in _rendered_apps(by_key.get((id(unit), id(source))), made, known, root):
-                    entries = document_applications(res.body, res.file, res.doc, root)
-                    for entry in entries:
-                        if entry[3]:
-                            generated.append(_generated_app(entry))
-                    for app_unit in application_units(entries, root, unit_settings):
-                        label = app_unit.app_label
-                        if label in labels or label in found or \
-                                {s.path for s in app_unit.sources} == {s.path for s in unit.sources}:
-                            continue  # written in the repository too, met before, or deploying itself (a root app)
-                        if app_unit.offline is not None:
-                            at = (app_unit.offline.file, app_unit.offline.line)
-                            if not app_unit.sources and at in offline:
-                                continue
-                            offline.add(at)
-                        old = derived.get(label)
-                        found[label] = old if old is not None and old.app_doc is app_unit.app_doc else app_unit
-        if found.keys() == derived.keys() and all(found[k] is derived[k] for k in found):
-            break
-        derived = found
-        kept = {u.name for u in standalone_units(root, files, written + list(derived.values()), unit_settings.exclude)}
-        out.units = written + list(derived.values()) + [u for name, u in standalone.items() if name in kept]
+
+    def plan(derived: dict[str | None, Unit]) -> None:
+        """The units: written, derived, and the kustomizations and charts none of them covers."""
+        apps = written + list(derived.values())
+        out.units = apps + [standalone.get(u.name, u) for u in standalone_units(root, files, apps, unit_settings.exclude)]
         todo = [(u, s) for u in out.units for s in u.sources if (id(u), id(s)) not in by_key]
         for unit, source, result in render(todo):
             by_key[(id(unit), id(source))] = (unit, source, result)
-    out.resources.extend(generated)
-    return [by_key[(id(u), id(s))] for u in out.units for s in u.sources if (id(u), id(s)) in by_key]
+
+    derived: dict[str | None, Unit] = {}
+    out.resources = [r for r in out.resources if not (r.extra.get("generated") and r.file.path in base_only)]
+    if len(written) < sum(1 for u in out.units if u.app_file is not None):
+        plan(derived)  # what the dropped ones covered is a standalone unit again, unless a rendered copy covers it
+    for _ in range(MAX_APP_ROUNDS):
+        found = _applications_rendered(out.units, by_key, made, known, root, unit_settings, labels, derived, written)
+        if found.keys() == derived.keys() and all(found[k] is derived[k] for k in found):
+            break
+        derived = found
+        plan(derived)
+    for unit in derived.values():
+        _adopt_own_copy(unit, by_key, made, known, root)
+    final = [by_key[(id(u), id(s))] for u in out.units for s in u.sources if (id(u), id(s)) in by_key]
+    out.resources.extend(_generated_by_rendered(final, made, known, root))
+    return final
+
+
+def _adopt_own_copy(unit: Unit, by_key: dict[tuple[int, int], tuple[Unit, Source, Any]],
+                    made: dict[tuple[int, int], list[Resource]], known: _Files, root: Path) -> None:
+    """A self-managed root (a chart or overlay that renders the Application deploying it) was found in the output
+    of the standalone unit it replaced: it is the copy its own output holds (the object of the index), and its
+    objects carry that copy's identity."""
+    for source in unit.sources:
+        for res in _rendered_apps(by_key.get((id(unit), id(source))), made, known, root):
+            if res.kind != "Application" or res.doc is unit.app_doc or application_label(res.body) != unit.app_label:
+                continue
+            old, new = app_identity(unit.app_doc, unit.release), app_identity(res.doc, unit.release)
+            for done in unit.sources:
+                for obj in made.get((id(unit), id(done)), ()):
+                    if obj.extra.get("app") == old:
+                        obj.extra["app"] = new
+            unit.app_doc, unit.app_file = res.doc, res.file
+            return
+
+
+def _rendered_inputs(results: list[tuple[Unit, Source, Any]], known: _Files) -> set[Path]:
+    """Files a kustomization or chart rendered (its objects come out transformed), less those a directory source
+    applies as they are."""
+    rendered: set[Path] = set()
+    applied: set[Path] = set()
+    for unit, source, result in results:
+        if isinstance(result, Exception):
+            continue
+        inputs = (Path(p) for p in result["inputs"])
+        if result["tool"] == "directory":
+            applied.update(inputs)
+        else:
+            rendered.update(_consumed(unit, source, known, inputs))
+    return rendered - applied
+
+
+def _applications_rendered(units: list[Unit], by_key: dict[tuple[int, int], tuple[Unit, Source, Any]],
+                           made: dict[tuple[int, int], list[Resource]], known: _Files, root: Path,
+                           unit_settings: Settings, labels: set[str | None], derived: dict[str | None, Unit],
+                           written: list[Unit]) -> dict[str | None, Unit]:
+    """One round: the units of the Applications that `units` render, by label (a unit of the previous round is
+    kept while the same document defines it)."""
+    found: dict[str | None, Unit] = {}
+    # An overlay renders its base's Applications once more (renamed, re-namespaced); one that deploys only a
+    # remote chart is said not rendered once per line, not once per overlay.
+    offline = {(u.offline.file, u.offline.line) for u in written if u.offline is not None}
+    for unit in units:
+        for source in unit.sources:
+            for res in _rendered_apps(by_key.get((id(unit), id(source))), made, known, root):
+                entries = document_applications(res.body, res.file, res.doc, root)
+                for app_unit in application_units(entries, root, unit_settings):
+                    label = app_unit.app_label
+                    if label in labels or label in found:
+                        continue  # written in the repository too, or met before
+                    if label == unit.app_label:  # an Application that renders itself (a self-managed root)
+                        found[label] = unit
+                        continue
+                    if app_unit.offline is not None:
+                        at = (app_unit.offline.file, app_unit.offline.line)
+                        if not app_unit.sources and at in offline:
+                            continue
+                        offline.add(at)
+                    old = derived.get(label)
+                    found[label] = old if old is not None and old.app_doc is app_unit.app_doc else app_unit
+    return found
+
+
+def _generated_by_rendered(final: list[tuple[Unit, Source, Any]], made: dict[tuple[int, int], list[Resource]],
+                           known: _Files, root: Path) -> list[Resource]:
+    """The Applications that the final units' rendered ApplicationSets generate (checked as written ones are), and
+    RL008 on each of their generators that cannot be expanded offline."""
+    from rolloutlint.core.positions import locate
+    from rolloutlint.load.render.appset import skipped_generators
+
+    out: list[Resource] = []
+    for done in final:
+        for res in _rendered_apps(done, made, known, root):
+            if res.kind != "ApplicationSet":
+                continue
+            out.extend(_generated_app(entry) for entry in document_applications(res.body, res.file, res.doc, root))
+            for i, kind in skipped_generators(res.body):
+                res.file.problems.append(_unexpanded(res.name or "<unnamed>", i, kind,
+                                                     locate(res.node, ("spec", "generators", i))))
+    return out
 
 
 def _rendered_apps(done: tuple[Unit, Source, Any] | None, made: dict[tuple[int, int], list[Resource]], known: _Files,

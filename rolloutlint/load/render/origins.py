@@ -215,6 +215,12 @@ def _helm_walk(node: Node, lines: list[str], display: str,
                 traced = _trace(lines[ln], node.value, values)
                 if traced is not None:
                     start, end = traced
+            else:
+                inserted = _inserted(lines, ln, col)
+                if inserted is not None:  # `{{ toYaml .Values.a.b | nindent N }}`: the subtree is the values'
+                    node.start_mark, node.end_mark = start, end
+                    _map_values(node, inserted, values)
+                    return ln + 1
             after = fallback = last = ln
         else:
             key_node.start_mark, key_node.end_mark = parent  # type: ignore[union-attr]
@@ -230,6 +236,52 @@ def _helm_walk(node: Node, lines: list[str], display: str,
                 cursor = placed + 1  # the next item starts below this one's last line
             last = max(last, placed)
     return last
+
+
+_TO_YAML = re.compile(r"\{\{-?\s*(?:toYaml\s+\.Values((?:\.[A-Za-z_][\w-]*)+)|\.Values((?:\.[A-Za-z_][\w-]*)+)\s*\|\s*toYaml)\b")
+
+
+def _inserted(lines: list[str], ln: int, col: int) -> tuple[str, ...] | None:
+    """The values path whose YAML the template inserts as this key's value: `toYaml .Values.a.b` on the key's
+    line, or opening the next line (`indent`/`nindent` place it, so the action may start at any column)."""
+    found = _TO_YAML.search(lines[ln], col)
+    if found is None and ln + 1 < len(lines):
+        found = _TO_YAML.match(lines[ln + 1].strip())
+    if found is None:
+        return None
+    return tuple((found.group(1) or found.group(2)).lstrip(".").split("."))
+
+
+def _map_values(node: Node, path: tuple[Any, ...],
+                values: list[tuple[str, Node | None, tuple[str, ...], dict[str, tuple[int, int]]]]) -> None:
+    """Place an inserted subtree on the values that wrote it: each node (and key) on the first values source, by
+    precedence, that holds the same path (scalars: with the rendered value); what none holds keeps its place."""
+    for display, root, prefix, _ in values:
+        if root is None:
+            continue
+        found, _ = _at(root, prefix + path)
+        if found is None or (isinstance(node, ScalarNode) and not (isinstance(found, ScalarNode) and found.value == node.value)):
+            continue
+        node.start_mark, node.end_mark = _named(found.start_mark, display), _named(found.end_mark, display)
+        break
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode):
+                _map_values(v, path + (k.value,), values)
+                k.start_mark, k.end_mark = _key_marks(path + (k.value,), values) or (v.start_mark, v.start_mark)
+    elif isinstance(node, SequenceNode):
+        for i, item in enumerate(node.value):
+            _map_values(item, path + (i,), values)
+
+
+def _key_marks(path: tuple[Any, ...], values: list[tuple[str, Node | None, tuple[str, ...], dict[str, tuple[int, int]]]]
+               ) -> tuple[Mark, Mark] | None:
+    for display, root, prefix, _ in values:
+        if root is not None:
+            _, key = _at(root, prefix + path)
+            if key is not None:
+                return _named(key.start_mark, display), _named(key.end_mark, display)
+    return None
 
 
 def _template_line(lines: list[str], key: str, after: int) -> tuple[int, int] | None:

@@ -142,7 +142,6 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
                       settings: Settings) -> Unit | None:
     meta = as_dict(body.get("metadata"))
     name = as_str(meta.get("name")) or "<unnamed>"
-    ns = as_str(meta.get("namespace"))
     spec = as_dict(body.get("spec"))
     dest = as_dict(spec.get("destination"))
     server = as_str(dest.get("server"))
@@ -178,9 +177,16 @@ def _application_unit(body: dict[str, Any], src: SourceFile, doc: Document, base
         path_in_doc = base_path + where
     if not sources and offline is None:
         return None
-    label = f"Application {ns + '/' if ns else ''}{name}"
+    label = application_label(body)
     return Unit(label, sources, destination, release=name, app_file=src, app_doc=doc, app_path=path_in_doc,
                 offline=offline, app_label=label)
+
+
+def application_label(body: dict[str, Any]) -> str:
+    """"Application ns/name": one Argo CD object, whichever file or render it comes from."""
+    meta = as_dict(body.get("metadata"))
+    ns = as_str(meta.get("namespace"))
+    return f"Application {ns + '/' if ns else ''}{as_str(meta.get('name')) or '<unnamed>'}"
 
 
 def plugin_unit(app_dir: Path, tool: str, app_name: str, namespace: str | None,
