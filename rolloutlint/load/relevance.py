@@ -35,7 +35,7 @@ from rolloutlint.core.index import KUSTOMIZATION_NAMES
 from rolloutlint.load.namespaces import resources_from
 from rolloutlint.core.source import SourceFile
 from rolloutlint.core.model import as_dict, as_list, as_str, dig
-from rolloutlint.load.discovery import SKIP_DIRS
+from rolloutlint.load.discovery import SKIP_DIRS, VALUES_FILE
 
 # Keys whose string values name other objects (Services, VirtualServices, templates, hosts, gateways...).
 REF_KEYS = frozenset({"host", "hosts", "templateName", "canaryService", "stableService", "activeService",
@@ -91,9 +91,12 @@ def select_files(named: list[SourceFile], candidates: Iterable[str | Path],
             take(name)
     apps = _Apps(root, list(pending) + [str(src.path) for src in named])
     # Only names reachable from the named files (and what named Applications deploy) drive the closure;
-    # directory and namespace context files are loaded for what they are, not for what they mention.
+    # directory and namespace context files are loaded for what they are, not for what they mention. A chart's
+    # values files name what its templates render (`stableIngress: {{ .Values.ingress }}`): their names count.
     frontier = list(named) + [take(n) for n in apps.deployed_by(named) if n in pending]
-    seen_tokens: set[str] = set()
+    seen_tokens: set[str] = _chart_value_names(named, root)
+    if seen_tokens and pending:
+        frontier += [take(p) for p in _mentioning(pending, seen_tokens)]
     for _ in range(MAX_ROUNDS):
         tokens = {t for src in frontier for t in tokens_of(src)} - seen_tokens
         seen_tokens |= tokens
@@ -110,6 +113,50 @@ def select_files(named: list[SourceFile], candidates: Iterable[str | Path],
     if held and root is not None:
         _Closure(_Held(held, root, load, whole_tree, detours), apps, take, pending).run(content, loaded[len(content) - len(named):])
     return loaded
+
+
+_VALUE_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+_NOT_NAMES = frozenset({"true", "false", "null", "latest", "always", "never", "none", "default", "enabled", "disabled"})
+
+
+def _chart_value_names(named: list[SourceFile], root: Path | None) -> set[str]:
+    """Name-like strings in the values files (`values*.yaml` beside Chart.yaml) of the charts the named files lie
+    in: what the charts' templates may render into references."""
+    import yaml
+
+    charts: set[Path] = set()
+    for src in named:
+        for parent in src.path.parents:
+            if (parent / "Chart.yaml").is_file():
+                charts.add(parent)
+                break
+            if root is None or parent == root or root not in parent.parents:
+                break
+    out: set[str] = set()
+    for chart in sorted(charts):
+        for path in sorted(chart.iterdir()):
+            data = _read(str(path)) if VALUES_FILE.match(path.name) and path.is_file() else None
+            try:
+                docs = list(yaml.safe_load_all(data)) if data is not None else []
+            except yaml.YAMLError:
+                continue
+            for doc in docs:
+                _strings(doc, out, 0)
+    return {t for t in out if 3 <= len(t) <= MAX_TOKEN_LEN and t not in _NOT_NAMES and _VALUE_NAME.fullmatch(t)
+            and not t.replace(".", "").isdigit()}
+
+
+def _strings(value: Any, out: set[str], depth: int) -> None:
+    if depth > 64:
+        return
+    if isinstance(value, str):
+        out.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, out, depth + 1)
 
 
 class _Apps:
