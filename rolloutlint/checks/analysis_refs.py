@@ -257,7 +257,9 @@ class AnalysisPlaceholderUnresolved(Rule):
     Every string in `spec.metrics` (queries, addresses, conditions, counts, headers, job specs...). Argo
     resolves each `{{ ... }}` tag (whitespace trimmed) against the template's declared arguments, so a tag
     must read `args.<declared argument>`. `{{templates.*}}` and `{{experiment.*}}` are only resolved in an
-    experiment's analysis arguments, never inside a template. An unclosed `{{` is reported too.
+    experiment's analysis arguments, never inside a template. An unclosed `{{` is reported too. Strings in
+    fields the AnalysisTemplate schema does not know are skipped: the API server prunes them before the
+    controller could resolve anything (RL010 reports the field).
     Reported at the placeholder itself, inside the string (a multi-line `query: |` included); nothing is related
     (the declared arguments come from this template and the templates run with it).
 
@@ -292,9 +294,13 @@ class AnalysisPlaceholderUnresolved(Rule):
             others.update((id(other), other) for other in flat.templates)
         for other in others.values():
             declared |= set(au.default_args(other))
+        from rolloutlint.views import schemas
+
         for path, text in au.walk_strings(tmpl.spec.get("metrics"), ("spec", "metrics")):
+            if "{{" not in text or schemas.pruned(tmpl, path):
+                continue  # a field the schema does not know never reaches the controller (RL010 reports it)
             start = text.find("{{")
-            if start >= 0 and text.find("}}", start) < 0:
+            if text.find("}}", start) < 0:
                 yield self.report(tmpl, path, "'{{' has no closing '}}'; Argo cannot resolve the template")
                 continue
             for tag, offset in au.tags(text):

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from rolloutlint.core.findings import Edit, Fix, Report, Severity
 from rolloutlint.core.model import dig
 from rolloutlint.core.rule import Rule, register
-from rolloutlint.core import memo
 
 
 if TYPE_CHECKING:
@@ -259,8 +258,7 @@ class InternalError(Rule):
     summary = "A rule crashed; the resource was not fully checked"
 
 
-@memo.per_resource  # both schema rules share one validation per resource
 def _schema_problems(resource: "Resource") -> list:
     from rolloutlint.views import schemas
 
-    return schemas.validate(resource.api_version, resource.kind, resource.body)
+    return schemas.resource_problems(resource)

@@ -11,7 +11,12 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
+
+from rolloutlint.core import memo
+
+if TYPE_CHECKING:
+    from rolloutlint.core.model import Resource
 
 __all__ = ["SchemaProblem", "has_schema", "validate", "schema_dir"]
 
@@ -74,6 +79,17 @@ def _compiled(api_version: str, kind: str) -> tuple[Any, dict[str, Any]] | None:
 
 
 # ---------------------------------------------------------------- public entry point
+
+
+@memo.per_resource  # the schema rules and the rules that skip pruned fields share one validation per object
+def resource_problems(resource: Resource) -> list[SchemaProblem]:
+    return validate(resource.api_version, resource.kind, resource.body)
+
+
+def pruned(resource: Resource, path: tuple[str | int, ...]) -> bool:
+    """Whether `path` lies in a field the object's schema does not know: the API server prunes it (or rejects the
+    object), so no controller ever reads it."""
+    return any(p.kind == "unknown-field" and path[:len(p.path)] == p.path for p in resource_problems(resource))
 
 
 def validate(api_version: str, kind: str, body: dict) -> list[SchemaProblem]:
