@@ -248,3 +248,27 @@ def test_field_ref_args_take_the_rollouts_metadata(tmp_path: Path) -> None:
     ro = next(iter(load_project(["."], cwd=tmp_path).index.of_kind("Rollout")))
     assert usage_args(rollout_usages(ro)[0]) == {"ns": "shop", "name": "web", "team": "payments", "uid": None,
                                                  "hash": None}
+
+
+@pytest.mark.parametrize(("numerator", "advice"), [
+    ('istio_requests_total{response_code=~"5.*"}', "default the numerator"),  # errors / all: only the numerator empties
+    ("istio_request_duration_milliseconds_sum", "guard the condition: `len(result) > 0"),  # a mean: both sides do
+])
+def test_empty_vector_advice_fits_the_ratio(tmp_path: Path, numerator: str, advice: str) -> None:
+    denominator = ("istio_request_duration_milliseconds_count" if numerator.endswith("_sum")
+                   else "istio_requests_total")
+    findings = _lint(tmp_path, f"""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: AnalysisTemplate
+        metadata: {{name: t}}
+        spec:
+          metrics:
+            - name: m
+              interval: 1m
+              successCondition: result[0] <= 0.05
+              provider:
+                prometheus:
+                  address: http://prometheus:9090
+                  query: sum(rate({numerator}[2m])) / sum(rate({denominator}[2m]))
+        """, select="RL443")
+    assert [f.rule for f in findings] == ["RL443"] and advice in findings[0].message, findings

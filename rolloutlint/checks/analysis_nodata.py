@@ -29,8 +29,10 @@ _UPPER_BOUND = re.compile(r"result\s*\[\s*0\s*\]\s*<|>\s*=?\s*result\s*\[\s*0\s*
 _LOWER_BOUND = re.compile(r"result\s*\[\s*0\s*\]\s*>|<\s*=?\s*result\s*\[\s*0\s*\]")
 
 
-def _is_ratio(query: str, args: dict[str, str]) -> bool:
-    """True when the query's top-level operation is a division (an error or success ratio)."""
+def _ratio_kind(query: str, args: dict[str, str]) -> str | None:
+    """"ratio" when the query's top-level operation divides a subset of series by all of them (an error or
+    success ratio: its numerator alone can be empty), "mean" for `x_sum / x_count` (both sides empty at once, so
+    no default on one side helps), else None."""
     import promql_parser as pp
 
 
@@ -38,18 +40,37 @@ def _is_ratio(query: str, args: dict[str, str]) -> bool:
     try:
         node: Any = pp.parse(text)
     except ValueError:
-        return False
+        return None
     while isinstance(node, pp.ParenExpr):
         node = node.expr
-    return isinstance(node, pp.BinaryExpr) and str(node.op) == "/"
+    if not (isinstance(node, pp.BinaryExpr) and str(node.op) == "/"):
+        return None
+    numerator, denominator = _metric_names(node.lhs), _metric_names(node.rhs)
+    if numerator and all(n.endswith("_sum") for n in numerator) and \
+            {n[:-4] for n in numerator} == {d[:-6] for d in denominator if d.endswith("_count")}:
+        return "mean"
+    return "ratio"
 
 
-def empty_guard_advice(query: str, condition: str, field: str, ratio: bool) -> str:
+def _metric_names(node: Any) -> set[str]:
+    import promql_parser as pp
+
+    names: set[str] = set()
+
+    def visit(n: Any) -> None:
+        if isinstance(n, pp.VectorSelector) and n.name:
+            names.add(n.name)
+
+    pp.walk(node, pre_visit=visit)
+    return names
+
+
+def empty_guard_advice(query: str, condition: str, field: str, kind: str | None) -> str:
     """The guard that fits: `or vector(0)` when no series means "nothing bad happened" (an upper bound on
-    an error rate/count), else a `len(result)` guard that decides what no data means."""
+    an error rate/count; `kind`: `_ratio_kind`), else a `len(result)` guard that decides what no data means."""
     upper = _UPPER_BOUND.search(condition) if field == "successCondition" else _LOWER_BOUND.search(condition)
-    if upper:
-        if ratio:
+    if upper and kind != "mean":
+        if kind == "ratio":
             return ("default the numerator when no series matches: `(sum(rate(<errors>)) or vector(0)) / "
                     "sum(rate(<all>))`, or guard the condition with `len(result) == 0 || ...`")
         return "append `or vector(0)` to the query, or guard the condition with `len(result) == 0 || ...`"
@@ -110,7 +131,7 @@ class PrometheusEmptyResultUnguarded(Rule):
                 cond = as_str(m.get(field))
                 if not cond or not _INDEXED.search(cond) or _LEN_GUARD.search(cond):
                     continue
-                advice = empty_guard_advice(query, cond, field, _is_ratio(query, known))
+                advice = empty_guard_advice(query, cond, field, _ratio_kind(query, known))
                 yield self.report(tmpl, ("spec", "metrics", i, field),
                                   f"{field} reads result[0], but the query returns an empty vector when no series "
                                   "matches (e.g. no errors yet): the measurement errors and the rollout aborts after "
