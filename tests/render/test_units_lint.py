@@ -412,3 +412,28 @@ def test_values_set_by_inline_patches_are_located_in_the_kustomization(tmp_path:
     assert ("RL142", "prod/kustomization.yaml", 7, 16) in found  # value: 150
     assert ("RL143", "prod/kustomization.yaml", 10, 35) in found  # the appended step's 1x
     assert any(f[1:3] == ("prod/kustomization.yaml", 17) for f in found), found  # replicas: -1 (strategic merge)
+
+
+def test_remote_openapi_schema_is_reported_never_fetched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argo Rollouts' kustomize docs point `openapi.path` at a schema URL: kustomize would fetch it. Reported on that
+    line before any engine runs; the base the overlay includes is still no unit and no raw object of its own."""
+    from rolloutlint.load.render import kustomize as kz
+
+    monkeypatch.setattr(kz, "build", lambda *a, **k: pytest.fail("the engine ran"))
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "base").mkdir()
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [rollout.yaml]\n")
+    (tmp_path / "base" / "rollout.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  replicas: 2\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: 'nginx:1.27.0'}]}\n")  # the strategy comes from the overlay
+    (tmp_path / "prod" / "kustomization.yaml").write_text(
+        "resources: [../base]\nopenapi:\n  path: https://raw.githubusercontent.com/argoproj/argo-schema-generator/"
+        "main/schema/argo_all_k8s_kustomize_schema.json\npatches: [{path: strategy.yaml}]\n")
+    (tmp_path / "prod" / "strategy.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  strategy:\n"
+        "    canary: {steps: [{setWeight: 20}]}\n")
+    findings = lint(tmp_path)
+    assert [(f.rule, f.location.file, f.location.line) for f in findings] == [("RL008", "prod/kustomization.yaml", 3)]
+    assert "commit a copy of the schema" in findings[0].message

@@ -595,8 +595,9 @@ def _inputs(unit: Unit, source: Source) -> set[Path]:
     if source.tool == "kustomize":
         try:
             walked = kz.reads(source.path)
-        except kz.OfflineError:
-            return {p for p in (kz.kustomization_file(source.path),) if p is not None}
+        except kz.OfflineError as exc:  # what it read before the remote reference is its own all the same
+            own = {p for p in (kz.kustomization_file(source.path),) if p is not None}
+            return own | (exc.partial.files | exc.partial.kustomizations if exc.partial is not None else set())
         return walked.files | walked.kustomizations
     if source.tool == "helm":
         return {p.resolve() for p in source.path.rglob("*") if p.is_file()}

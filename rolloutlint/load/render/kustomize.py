@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.nodes import MappingNode
 
 from rolloutlint.core.index import KUSTOMIZATION_FILES
 from rolloutlint.core.model import as_dict, as_list, as_str
@@ -37,6 +38,7 @@ class OfflineError(Exception):
         super().__init__(message)
         self.file = file
         self.line = line
+        self.partial: Reads | None = None  # from `reads`: what the walk had read when it met the reference
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -100,6 +102,9 @@ def _line_of(node: Any, section: str, ref: str) -> int:
     for key, value in node.value:
         if getattr(key, "value", None) != section:
             continue
+        if isinstance(value, MappingNode):  # `openapi: {path: x}`
+            return next((int(v.start_mark.line) + 1 for _k, v in value.value if getattr(v, "value", None) == ref),
+                        int(key.start_mark.line) + 1)
         for item in value.value if isinstance(value.value, list) else []:
             if getattr(item, "value", None) == ref:
                 return int(item.start_mark.line) + 1
@@ -142,15 +147,18 @@ def reads(directory: Path, out: Reads | None = None, stack: tuple[Path, ...] = (
     """Walk a kustomization and everything it includes (raises OfflineError on a remote reference). During a
     run a whole walk is remembered; callers only read the result."""
     memo = _run
-    if out is not None or memo is None:
-        return _reads(directory, out if out is not None else Reads(), stack)
-    hit = memo.get(("reads", directory))
+    if out is not None:
+        return _reads(directory, out, stack)
+    hit = memo.get(("reads", directory)) if memo is not None else None
     if hit is None:
+        partial = Reads()
         try:
-            hit = _reads(directory, Reads(), ())
+            hit = _reads(directory, partial, ())
         except OfflineError as exc:
+            exc.partial = partial  # the bases it includes are still bases (never units of their own)
             hit = exc
-        memo[("reads", directory)] = hit
+        if memo is not None:
+            memo[("reads", directory)] = hit
     if isinstance(hit, OfflineError):
         raise hit
     return hit
@@ -160,6 +168,9 @@ def _vendor_hint(ref: str) -> str:
     if ref.rstrip("/").endswith("rollout-transform.yaml"):
         return ("; commit a copy of Argo Rollouts' kustomize configuration (rollout-transform.yaml) beside the "
                 "kustomization and name that file instead, so the overlay renders without the network")
+    if ref.rstrip("/").endswith(".json"):
+        return ("; commit a copy of the schema (for Argo Rollouts: argo_all_k8s_kustomize_schema.json) beside the "
+                "kustomization and point `openapi.path` at it, so the overlay renders without the network")
     return "; commit a copy beside the kustomization and name that file instead"
 
 
@@ -214,6 +225,19 @@ def _reads(directory: Path, out: Reads, stack: tuple[Path, ...]) -> Reads:
         if repo:
             raise OfflineError(f"cannot render offline: {kfile.name} `helmCharts` pulls chart "
                                f"{as_str(as_dict(chart).get('name'))!r} from {repo}", kfile, _line_of(node, "helmCharts", repo))
+    openapi = as_str(as_dict(body.get("openapi")).get("path"))
+    crds = [c for c in as_list(body.get("crds")) if isinstance(c, str)]
+    for schema, section in [(openapi, "openapi"), *((c, "crds") for c in crds)]:
+        if schema is None:
+            continue
+        if is_remote(schema):  # the schema Argo Rollouts' kustomize docs point `openapi.path` at, for one
+            raise OfflineError(f"cannot render offline: {kfile.name} `{section}` names the remote {schema!r}, which "
+                               f"kustomize would fetch from the network{_vendor_hint(schema)}", kfile,
+                               _line_of(node, section, schema))
+        target = resolved(directory / schema)
+        if target.is_file():
+            out.files.add(target)
+            out.as_patch.add(target)  # a schema, never an object to lint
     for section in ("configurations", "transformers", "generators", "validators"):
         for ref in entries(section):
             if is_remote(ref):

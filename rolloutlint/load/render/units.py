@@ -219,8 +219,10 @@ def _standalone_units(root: Path, files: list[SourceFile], covered: set[Path], e
     for kdir in sorted(kdirs):
         try:
             walked = reads(kdir)
-        except OfflineError:
-            continue
+        except OfflineError as exc:  # not renderable here, but what it includes is still included
+            if exc.partial is None:
+                continue
+            walked = exc.partial
         included.update(d for d in walked.directories if d != kdir)
     for covered_dir in list(covered):  # what an Application's kustomization includes is covered too
         if covered_dir in kdirs:
