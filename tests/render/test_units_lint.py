@@ -437,3 +437,21 @@ def test_remote_openapi_schema_is_reported_never_fetched(tmp_path: Path, monkeyp
     findings = lint(tmp_path)
     assert [(f.rule, f.location.file, f.location.line) for f in findings] == [("RL008", "prod/kustomization.yaml", 3)]
     assert "commit a copy of the schema" in findings[0].message
+
+
+def test_unrenderable_kustomization_without_patches_still_lints_its_resources(tmp_path: Path) -> None:
+    """A kustomization that names Argo Rollouts' remote rollout-transform.yaml cannot be built offline; nothing
+    patches its resources, so they are linted as written (the passing twin of the openapi test above, where a
+    patch completes the base and its files are left alone)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text(
+        "resources: [rollout.yaml]\nconfigurations:\n"
+        "  - https://argoproj.github.io/argo-rollouts/features/kustomize/rollout-transform.yaml\n")
+    (tmp_path / "app" / "rollout.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  replicas: 2\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: 'nginx:1.27.0'}]}\n  strategy:\n"
+        "    canary: {steps: [{setWeight: 150}]}\n")
+    assert sorted((f.rule, f.location.file) for f in lint(tmp_path)) == [
+        ("RL008", "app/kustomization.yaml"), ("RL142", "app/rollout.yaml")]

@@ -595,13 +595,32 @@ def _inputs(unit: Unit, source: Source) -> set[Path]:
     if source.tool == "kustomize":
         try:
             walked = kz.reads(source.path)
-        except kz.OfflineError as exc:  # what it read before the remote reference is its own all the same
+        except kz.OfflineError as exc:
+            # Not rendered: its kustomizations and patches are no objects. The resources it lists are linted as
+            # written when nothing patches them (they are what it deploys, short of namespace and labels); once a
+            # patch may complete them (a base's strategy set by the overlay) they are not linted at all.
             own = {p for p in (kz.kustomization_file(source.path),) if p is not None}
-            return own | (exc.partial.files | exc.partial.kustomizations if exc.partial is not None else set())
+            part = exc.partial
+            if part is None:
+                return own
+            if part.as_patch or any(_patches(k) for k in part.kustomizations):
+                return own | part.files | part.kustomizations
+            return own | part.kustomizations
         return walked.files | walked.kustomizations
     if source.tool == "helm":
         return {p.resolve() for p in source.path.rglob("*") if p.is_file()}
     return _directory_files(source)
+
+
+_PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements", "components")
+
+
+def _patches(kfile: Path) -> bool:
+    try:
+        body = kz.load_kustomization(kfile)
+    except Exception:  # noqa: BLE001 - unreadable: reported when it is built
+        return True
+    return isinstance(body, dict) and any(body.get(key) for key in _PATCH_KEYS)
 
 
 def _engine_output(unit: Unit, source: Source, engines: Engines, store: render_cache.Cache) -> dict[str, Any]:
