@@ -69,3 +69,20 @@ def test_every_upstream_rollout_simulates(sub: str) -> None:
     assert rollouts, "expected Rollouts in the upstream directory"
     crashed = [r["resource"] for r in rollouts if any("internal error" in p for p in r.get("problems", []))]
     assert not crashed
+
+
+def test_basic_canary_traffic_follows_the_pods(tmp_path: Path) -> None:
+    """No traffic router: setWeight 20 on 3 replicas runs 1 canary pod beside 3 stable ones (maxSurge 25%), so the
+    canary gets a quarter of the requests (Argo's CLI shows ActualWeight 25); the set weight stays in JSON."""
+    (tmp_path / "r.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: basic}\nspec:\n  replicas: 3\n"
+        "  selector: {matchLabels: {app: basic}}\n  template:\n    metadata: {labels: {app: basic}}\n"
+        "    spec: {containers: [{name: c, image: nginx}]}\n"
+        "  strategy:\n    canary:\n      steps: [{setWeight: 20}, {pause: {}}, {setWeight: 50}]\n")
+    code, out = invoke(str(tmp_path / "r.yaml"), "-f", "json")
+    steps = json.loads(out)["rollouts"][0]["steps"]
+    assert code == 0 and [(s["weight"]["canary"], s["weight"]["actual"], s["replicas"]["canary"], s["replicas"]["stable"])
+                          for s in steps] == [(20, 25, 1, 3), (20, 25, 1, 3), (50, 50, 2, 2)]
+    code, text = invoke(str(tmp_path / "r.yaml"))
+    assert "no traffic routing: traffic follows the pods" in text
+    assert [line.split()[3:5] for line in text.splitlines() if line.startswith(("0 ", "2 "))] == [["25", "75"], ["50", "50"]]

@@ -67,11 +67,22 @@ def _pause_text(pause: Any) -> str:
     return duration_text(pause["duration"])
 
 
+def traffic_shares(weight: Any) -> tuple[Any, Any]:
+    """The (canary, stable) traffic percentages a table shows: without traffic routing the pods' shares
+    (`actual`; the setWeight is the step's action), else the weights the router is given."""
+    if not isinstance(weight, dict):
+        return None, None
+    actual = weight.get("actual")
+    if isinstance(actual, int):
+        return actual, 100 - actual
+    return weight.get("canary"), weight.get("stable")
+
+
 def _weights(weight: Any) -> tuple[str, str]:
     if not isinstance(weight, dict):
         return "-", "-"
-    canary = _fmt(weight.get("canary"))
-    stable = weight.get("stable")
+    shown, stable = traffic_shares(weight)
+    canary = _fmt(shown)
     if isinstance(stable, int) and stable < 0:
         stable = 0  # the controller clamps the stable destination to 0 when canary + experiments exceed 100
     extra = [f"{a.get('serviceName')}={a.get('weight')}" for a in weight.get("additional") or []
@@ -101,7 +112,9 @@ def _title(result: dict[str, Any]) -> str:
     where = f" ({res['file']}:{res.get('line', 1)})" if res.get("file") else ""
     if res.get("unit"):  # one Rollout file, rendered by several overlays or Applications: say which
         where += f" in {res['unit']}"
-    details = ", ".join(x for x in (result.get("strategy"), result.get("trafficRouting")) if x)
+    routing = result.get("trafficRouting") or \
+        ("no traffic routing: traffic follows the pods" if result.get("strategy") == "canary" else None)
+    details = ", ".join(x for x in (result.get("strategy"), routing) if x)
     replicas = result.get("replicas")
     return f"Rollout{name}{where}: {details or 'unknown strategy'}, {_fmt(replicas)} replicas"
 

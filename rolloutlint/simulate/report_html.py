@@ -14,7 +14,7 @@ import html
 from typing import Any
 
 from rolloutlint.simulate.durations import format_seconds
-from rolloutlint.simulate.render import describe_step
+from rolloutlint.simulate.render import describe_step, traffic_shares
 from rolloutlint.simulate.report_markdown import as_dict, rollout_title, step_table
 
 WIDTH, LEFT, RIGHT = 960, 60, 20
@@ -108,7 +108,7 @@ def timeline_svg(result: dict[str, Any], chart_id: int) -> str:
         row, t = seg["row"], seg["time"]
         weight = row.get("weight") or {}
         reps = row.get("replicas") or {}
-        cw, sw = _int(weight.get("canary")), _int(weight.get("stable"))
+        cw, sw = (_int(x) for x in traffic_shares(weight))
         step = row.get("step") if isinstance(row.get("step"), dict) else {}
         open_ended = t.get("seconds") is None
         fill = f"url(#hatch-{chart_id})" if open_ended else "#f8f9fa"
@@ -141,7 +141,7 @@ def timeline_svg(result: dict[str, Any], chart_id: int) -> str:
     for key, label, color in ends:
         state = result[key]
         weight, reps = state.get("weight") or {}, state.get("replicas") or {}
-        cw, sw = _int(weight.get("canary")), _int(weight.get("stable"))
+        cw, sw = (_int(x) for x in traffic_shares(weight))
         cp, sp = reps.get("canary") or 0, reps.get("stable") or 0
         bw = (END_W - 10) / 2
         out.append(f'<g class="end-state {key}"><title>{_e(f"{label}: canary {cw}% / stable {sw}%, pods {cp} canary, {sp} stable")}</title>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rolloutlint.simulate.durations import format_seconds
-from rolloutlint.simulate.render import describe_step
+from rolloutlint.simulate.render import describe_step, traffic_shares
 
 MERMAID_FENCE = "```mermaid"
 
@@ -67,9 +67,9 @@ def step_table(result: dict[str, Any]) -> list[str]:
               " analyses |"),
              "|---|---|---:|---:|---:|---:|---|---|---|"]
     for row in _rows(result):
-        w, r = row["weight"], row["replicas"]
+        (cw, sw), r = traffic_shares(row["weight"]), row["replicas"]
         lines.append("| " + " | ".join(_cell(x) for x in (
-            row["label"], row["action"], w.get("canary"), w.get("stable"), r.get("canary"), r.get("stable"),
+            row["label"], row["action"], cw, sw, r.get("canary"), r.get("stable"),
             _time_cell(row["time"]), _elapsed_cell(row["time"]), ", ".join(row["analysis"]) or "-")) + " |")
     aborted = result.get("aborted")
     if isinstance(aborted, dict):
@@ -95,8 +95,8 @@ def mermaid_charts(result: dict[str, Any]) -> list[str]:
     if not rows:
         return []
     xs = ", ".join(_xlabel(r) for r in rows)
-    canary_w = ", ".join(_num(r["weight"].get("canary")) for r in rows)
-    stable_w = ", ".join(_num(r["weight"].get("stable")) for r in rows)
+    canary_w = ", ".join(_num(traffic_shares(r["weight"])[0]) for r in rows)
+    stable_w = ", ".join(_num(traffic_shares(r["weight"])[1]) for r in rows)
     canary_p = [r["replicas"].get("canary") for r in rows]
     stable_p = [r["replicas"].get("stable") for r in rows]
     top = max([p for p in canary_p + stable_p if isinstance(p, int)] + [1])

@@ -530,11 +530,18 @@ def _vs_document(vs: _VS) -> dict[str, Any]:
     return doc
 
 
+def _pod_share(state: _State) -> int | None:
+    """Without traffic routing the Service spreads requests over every pod: the canary's share of the traffic is
+    its share of the pods (what `kubectl argo rollouts get` shows as ActualWeight once they are available)."""
+    canary, stable = state.new.replicas or 0, state.stable.replicas or 0
+    return canary * 100 // (canary + stable) if canary + stable else None
+
+
 def _row(state: _State, idx: int, step: dict[str, Any]) -> StepResult:
     ro = state.ro
     if traffic_routing(ro) is None:
         w = current_set_weight(ro)
-        weight = {"canary": w, "stable": max_traffic_weight(ro) - w, "additional": []}
+        weight = {"canary": w, "stable": max_traffic_weight(ro) - w, "additional": [], "actual": _pod_share(state)}
     else:
         weight = {"canary": state.weights["canary"], "stable": state.weights["stable"],
                   "additional": [{"serviceName": d.get("serviceName"), "weight": d.get("weight")}
@@ -583,7 +590,7 @@ def _end_state(state: _State) -> StepResult:
     ro = state.ro
     if traffic_routing(ro) is None:
         w = current_set_weight(ro)
-        weight = {"canary": w, "stable": max_traffic_weight(ro) - w}
+        weight = {"canary": w, "stable": max_traffic_weight(ro) - w, "actual": _pod_share(state)}
     else:
         weight = {"canary": state.weights["canary"], "stable": state.weights["stable"]}
     return StepResult(weight=weight, replicas={"canary": state.new.replicas, "stable": state.stable.replicas})
